@@ -1,0 +1,1 @@
+"""api-service: FastAPI app factory, one router per resource, pagination, errors, cache."""

@@ -1,0 +1,146 @@
+"""Every runtime setting of the platform, read from the environment (one definition per fact).
+
+Names are the environment variable names (case-insensitive). ``DATABASE_URL``, ``REDIS_URL`` and
+``API_URL`` are fixed by the design and shared with compose, Helm and the monitoring rules.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path(".openpolicy")
+
+
+class SettingsError(Exception):
+    """A setting has a bad value; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", frozen=True)
+
+    # --- data stores -------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL (postgresql://user:pass@host:5432/db). Unset: the embedded PostgreSQL "
+        "in OPENPOLICY_DATA_DIR is used.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis URL for the response cache (redis://host:6379/0). Optional."
+    )
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="SQLAlchemy pool size per process.")
+    db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections beyond the pool.")
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, description="Wait for a pooled connection.")
+    db_statement_timeout_ms: int = Field(default=15000, ge=0, description="PostgreSQL statement_timeout.")
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, description="Connect timeout to PostgreSQL.")
+
+    # --- api-service ---------------------------------------------------------------------------
+    host: str = Field(default="0.0.0.0", description="Address the services bind to.")  # noqa: S104
+    api_port: int = Field(default=8000, ge=1, le=65535, description="api-service port.")
+    web_port: int = Field(default=8080, ge=1, le=65535, description="web-interface port.")
+    cache_ttl_seconds: int = Field(default=60, ge=0, description="Redis response cache TTL (0 disables).")
+    http_max_age_seconds: int = Field(default=30, ge=0, description="Cache-Control max-age on API GETs.")
+    readiness_timeout_seconds: float = Field(
+        default=1.0, gt=0, le=10, description="Per-dependency timeout of /health/ready."
+    )
+    shutdown_grace_seconds: float = Field(
+        default=20.0, ge=0, description="After SIGTERM: time in-flight requests get to finish."
+    )
+    page_size_default: int = Field(default=20, ge=1, le=200, description="Default `limit` of list endpoints.")
+    page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest `limit` accepted.")
+
+    # --- web-interface ------------------------------------------------------------------------
+    api_url: str = Field(default="http://127.0.0.1:8000", description="Base URL of the api (web → api).")
+    api_timeout_seconds: float = Field(default=5.0, gt=0, description="web → api request timeout.")
+    api_retries: int = Field(default=2, ge=0, le=10, description="Retries of idempotent web → api GETs.")
+
+    # --- observability -------------------------------------------------------------------------
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(default="INFO")
+    log_format: Literal["json", "console"] = Field(default="json", description="json (default) or console.")
+    environment: str = Field(default="development", description="development, staging, production ...")
+    build_commit: str = Field(default="unknown", description="VCS revision the image was built from.")
+
+    # --- embedded default ---------------------------------------------------------------------
+    openpolicy_data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR, description="Folder of the embedded PostgreSQL and local state."
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        scheme = parts.scheme.split("+", 1)[0]
+        if scheme not in {"postgresql", "postgres"}:
+            raise ValueError("must be a postgresql:// URL")
+        if not parts.hostname and "host=" not in parts.query:
+            raise ValueError("must name a host (postgresql://user:password@host:5432/database)")
+        if not parts.path.strip("/"):
+            raise ValueError("must name a database (postgresql://user:password@host:5432/database)")
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError as exc:
+            raise ValueError(f"has a bad port: {exc}") from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("must be an http(s):// URL")
+        return value.rstrip("/")
+
+    @property
+    def embedded(self) -> bool:
+        """True when no DATABASE_URL is set and the embedded PostgreSQL is used."""
+        return self.database_url is None
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "?"
+        value = item.get("input")
+        shown = "" if "url" in name.lower() else f" (got {value!r})"
+        lines.append(f"invalid setting {name}: {item['msg']}{shown}")
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings from the environment; raise :class:`SettingsError` naming a bad one."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

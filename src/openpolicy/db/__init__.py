@@ -1,0 +1,1 @@
+"""Database: schema (one module), engine, Alembic migrations, embedded PostgreSQL."""

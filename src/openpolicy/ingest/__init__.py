@@ -1,0 +1,1 @@
+"""Importers per source, bulk loader, import runs, demo-data generator."""

@@ -1,0 +1,1 @@
+"""Metrics, logging, tracing, health checks and audit shared by every deployable."""

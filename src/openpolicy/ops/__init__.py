@@ -1,0 +1,1 @@
+"""Operations: deploy, rollback, smoke test, backup/restore, render."""

@@ -1,0 +1,1 @@
+"""web-interface: server-rendered public site reading the platform through the api only."""
