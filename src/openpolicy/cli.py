@@ -18,9 +18,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-serve = typer.Typer(
-    help="Run one service in the foreground (api on :8000, web on :8080).", no_args_is_help=True
-)
+serve = typer.Typer(help="Run one service in the foreground (api on :8000, web on :8080).", no_args_is_help=True)
 app.add_typer(serve, name="serve")
 
 COMMAND_MODULES = (

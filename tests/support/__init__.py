@@ -107,7 +107,7 @@ class Service:
         full_env.update(env)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("wb")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [OPENPOLICY, *args],
             env=full_env,
             stdout=self._log,

@@ -26,9 +26,7 @@ def test_defaults_use_embedded_database(monkeypatch: pytest.MonkeyPatch) -> None
         ("API_URL", "localhost:8000", "API_URL"),
     ],
 )
-def test_bad_setting_names_the_variable(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str, fragment: str
-) -> None:
+def test_bad_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str, fragment: str) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as info:
         load_settings()
