@@ -1,0 +1,714 @@
+"""The schema: one module, SQLAlchemy 2 declarative, aligned with Popolo and Open Civic Data.
+
+Conventions every other area relies on:
+
+* Public resources have a stable public **string id** as primary key, Open Civic Data style:
+  ``ocd-jurisdiction/country:ca/legislature``, ``ocd-organization/<uuid>``, ``ocd-person/<uuid>``,
+  ``ocd-division/country:ca/ed:35001``, ``ocd-post/<uuid>``, ``ocd-membership/<uuid>``,
+  ``ocd-legislative-period/<uuid>``, ``ocd-session/<uuid>``, ``ocd-bill/<uuid>``, ``ocd-vote/<uuid>``.
+  Child rows without a public identity (identifiers, sponsorships, actions, documents, counts) use an
+  integer surrogate key.
+* Every table has ``created_at`` / ``updated_at`` (timestamptz, server defaults); a trigger created by the
+  migrations sets ``updated_at = now()`` on every UPDATE, so ``updated_since`` filters are trustworthy even
+  for raw SQL writers. The one exception is :class:`Ballot` (1,000,000+ rows, kept lean): a ballot belongs to
+  its vote event, whose ``updated_at`` covers it.
+* Committees are organizations with classification ``committee`` / ``subcommittee``; committee memberships
+  are :class:`Membership` rows with a ``role``. Chambers are organizations with classification ``chamber``
+  and ``chamber`` = ``upper`` | ``lower`` | ``unicameral``; parties have classification ``party``.
+* Full-text search: stored generated ``search_vector`` columns (GIN-indexed) on people (``simple`` config:
+  names are not stemmed), bills (identifier ``simple`` weight A, title ``english`` weight B, ``title_fr``
+  ``french`` weight B) and vote events (``motion_text`` english, ``motion_text_fr`` french). ``pg_trgm``
+  indexes back fuzzy name / title matching. The migrations create the ``pg_trgm`` extension.
+* Dates: ``Date`` everywhere except ``Person.birth_date`` / ``death_date``, which are Popolo partial ISO
+  dates as text (``1961``, ``1961-04``, ``1961-04-27``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from typing import Any, Final
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# --- enumerations shared with the API, importers and checks -----------------------------------------
+
+ORGANIZATION_CLASSIFICATIONS: Final = (
+    "legislature",
+    "chamber",
+    "party",
+    "committee",
+    "subcommittee",
+    "executive",
+    "government",
+    "commission",
+    "caucus",
+    "other",
+)
+CHAMBERS: Final = ("upper", "lower", "unicameral")
+BALLOT_OPTIONS: Final = ("yes", "no", "abstain", "paired", "absent", "not voting", "excused", "other")
+VOTE_RESULTS: Final = ("pass", "fail", "tie", "withdrawn", "other")
+IMPORT_STATUSES: Final = ("running", "succeeded", "failed")
+CHANGE_OPERATIONS: Final = ("insert", "update", "delete")
+BILL_DOCUMENT_KINDS: Final = ("version", "document")
+ENTITY_TYPES: Final = (
+    "jurisdiction",
+    "organization",
+    "person",
+    "membership",
+    "area",
+    "post",
+    "legislative_period",
+    "session",
+    "bill",
+    "vote",
+)
+
+# The OCD id namespace used to derive deterministic ids (uuid5) from natural keys.
+OCD_NAMESPACE: Final = uuid.UUID("6f0b6a9e-3b1c-5c47-9b1e-0e6f5d0c1a71")
+
+
+def ocd_id(kind: str, *natural_key: object) -> str:
+    """A deterministic public id ``ocd-<kind>/<uuid5>`` for a natural key (same key → same id)."""
+    name = "\x1e".join([kind, *(str(part) for part in natural_key)])
+    return f"ocd-{kind}/{uuid.uuid5(OCD_NAMESPACE, name)}"
+
+
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+
+# Same expression as the generated column ``bills.normalized_identifier`` (kept in step by a test).
+NORMALIZED_IDENTIFIER_SQL: Final = "upper(regexp_replace(identifier, '[^A-Za-z0-9]+', '', 'g'))"
+
+
+def normalize_bill_identifier(identifier: str) -> str:
+    """``C-21`` → ``C21``, ``H.R. 1`` → ``HR1``: the lookup form stored in ``bills.normalized_identifier``."""
+    return _NON_ALNUM.sub("", identifier).upper()
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+PARTIAL_DATE_RE: Final = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+# --- base -----------------------------------------------------------------------------------------
+
+NAMING_CONVENTION: Final = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Timestamped:
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now(), nullable=False
+    )
+
+
+def _jsonb_list() -> Any:
+    return mapped_column(JSONB, nullable=False, server_default=text("'[]'::jsonb"))
+
+
+def _jsonb_object() -> Any:
+    return mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+
+
+def _text_array() -> Any:
+    return mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
+
+
+# --- jurisdictions, organizations ------------------------------------------------------------------
+
+
+class Jurisdiction(Timestamped, Base):
+    """A government with a legislature (``ocd-jurisdiction/country:ca/legislature``)."""
+
+    __tablename__ = "jurisdictions"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    classification: Mapped[str] = mapped_column(String(40), nullable=False, server_default="legislature")
+    url: Mapped[str | None] = mapped_column(Text)
+    country: Mapped[str] = mapped_column(String(2), nullable=False)  # ISO 3166-1 alpha-2, lower case
+    division_id: Mapped[str | None] = mapped_column(String(300))
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        Index(None, "country"),
+        Index(None, "updated_at"),
+    )
+
+
+class Organization(Timestamped, Base):
+    """Legislature, chamber, party, committee, subcommittee, executive ... (Popolo Organization)."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    classification: Mapped[str] = mapped_column(String(40), nullable=False)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    jurisdiction_id: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"))
+    chamber: Mapped[str | None] = mapped_column(String(20))  # upper | lower | unicameral (chambers only)
+    abbreviation: Mapped[str | None] = mapped_column(String(40))
+    founding_date: Mapped[dt.date | None] = mapped_column(Date)
+    dissolution_date: Mapped[dt.date | None] = mapped_column(Date)
+    color: Mapped[str | None] = mapped_column(String(7))  # '#rrggbb' (parties)
+    image: Mapped[str | None] = mapped_column(Text)
+    other_names: Mapped[list[dict[str, Any]]] = _jsonb_list()  # [{name, note?, start_date?, end_date?}]
+    identifiers: Mapped[list[dict[str, Any]]] = _jsonb_list()  # [{scheme, identifier}]
+    links: Mapped[list[dict[str, Any]]] = _jsonb_list()
+    sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        CheckConstraint(_in("classification", ORGANIZATION_CLASSIFICATIONS), name="classification"),
+        CheckConstraint(f"chamber IS NULL OR {_in('chamber', CHAMBERS)}", name="chamber"),
+        CheckConstraint("color IS NULL OR color ~ '^#[0-9a-fA-F]{6}$'", name="color"),
+        Index(None, "jurisdiction_id", "classification"),
+        Index(None, "parent_id"),
+        Index(None, "classification", "name", "id"),
+        Index(None, "name", "id"),
+        Index(None, "updated_at"),
+    )
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+PERSON_SEARCH_SQL: Final = (
+    "to_tsvector('simple'::regconfig, coalesce(name, '') || ' ' || coalesce(given_name, '') || ' ' "
+    "|| coalesce(family_name, '') || ' ' || coalesce(jsonb_path_query_array(other_names, '$[*].name')::text, ''))"
+)
+
+
+class Person(Timestamped, Base):
+    """A legislator or other public person (Popolo Person)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    given_name: Mapped[str | None] = mapped_column(Text)
+    family_name: Mapped[str | None] = mapped_column(Text)
+    sort_name: Mapped[str] = mapped_column(Text, nullable=False)  # e.g. "Doe, Jane"; importers default it
+    other_names: Mapped[list[dict[str, Any]]] = _jsonb_list()  # [{name, note?, start_date?, end_date?}]
+    contact_details: Mapped[list[dict[str, Any]]] = _jsonb_list()  # [{type, value, label?, note?}]
+    links: Mapped[list[dict[str, Any]]] = _jsonb_list()  # [{url, note?}]
+    sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
+    image: Mapped[str | None] = mapped_column(Text)
+    gender: Mapped[str | None] = mapped_column(String(40))
+    birth_date: Mapped[str | None] = mapped_column(String(10))  # partial ISO date
+    death_date: Mapped[str | None] = mapped_column(String(10))
+    email: Mapped[str | None] = mapped_column(Text)
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(PERSON_SEARCH_SQL, persisted=True), deferred=True, nullable=True
+    )
+
+    identifiers: Mapped[list[PersonIdentifier]] = relationship(
+        back_populates="person", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        CheckConstraint(f"birth_date IS NULL OR birth_date ~ '{PARTIAL_DATE_RE}'", name="birth_date"),
+        CheckConstraint(f"death_date IS NULL OR death_date ~ '{PARTIAL_DATE_RE}'", name="death_date"),
+        Index(None, "sort_name", "id"),
+        Index(None, "name", "id"),
+        Index(None, "updated_at"),
+        Index(None, "search_vector", postgresql_using="gin"),
+        Index("ix_people_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
+    )
+
+
+class PersonIdentifier(Timestamped, Base):
+    """An identifier of a person in some scheme: the cross-source join key (UNIQUE(scheme, identifier))."""
+
+    __tablename__ = "person_identifiers"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), nullable=False)
+    scheme: Mapped[str] = mapped_column(String(100), nullable=False)  # wikidata, bioguide, parl.gc.ca ...
+    identifier: Mapped[str] = mapped_column(Text, nullable=False)
+
+    person: Mapped[Person] = relationship(back_populates="identifiers", lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("scheme", "identifier"),
+        Index(None, "person_id"),
+    )
+
+
+# --- areas, posts, periods, sessions ----------------------------------------------------------------
+
+
+class Area(Timestamped, Base):
+    """An electoral district or other division (``ocd-division/country:ca/ed:35001``)."""
+
+    __tablename__ = "areas"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    classification: Mapped[str] = mapped_column(String(40), nullable=False, server_default="district")
+    identifier: Mapped[str | None] = mapped_column(String(100))
+    jurisdiction_id: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"))
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        Index(None, "jurisdiction_id", "name", "id"),
+        Index(None, "parent_id"),
+        Index(None, "name", "id"),
+        Index(None, "updated_at"),
+    )
+
+
+class Post(Timestamped, Base):
+    """A seat in an organization, usually tied to an area (Popolo Post)."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False)
+    area_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+    label: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        Index(None, "organization_id"),
+        Index(None, "area_id"),
+        Index(None, "updated_at"),
+    )
+
+
+class LegislativePeriod(Timestamped, Base):
+    """A term of a legislature (e.g. the 44th Parliament)."""
+
+    __tablename__ = "legislative_periods"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jurisdiction_id: Mapped[str] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), nullable=False)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    identifier: Mapped[str] = mapped_column(String(40), nullable=False)  # "44"
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "identifier"),
+        Index(None, "start_date", "id"),
+        Index(None, "updated_at"),
+    )
+
+
+class Session(Timestamped, Base):
+    """A legislative session (``44-1``), within a legislative period."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jurisdiction_id: Mapped[str] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), nullable=False)
+    legislative_period_id: Mapped[str | None] = mapped_column(ForeignKey("legislative_periods.id", ondelete="SET NULL"))
+    identifier: Mapped[str] = mapped_column(String(40), nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    classification: Mapped[str] = mapped_column(String(20), nullable=False, server_default="primary")
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        UniqueConstraint("jurisdiction_id", "identifier"),
+        Index(None, "legislative_period_id"),
+        Index(None, "start_date", "id"),
+        Index(None, "updated_at"),
+    )
+
+
+# --- memberships -----------------------------------------------------------------------------------
+
+
+class Membership(Timestamped, Base):
+    """A person's membership of an organization (chamber seat, party, committee role), Popolo style.
+
+    ``on_behalf_of_id`` is the party the person sits for; ``end_date IS NULL`` (or in the future) is a
+    current membership.
+    """
+
+    __tablename__ = "memberships"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), nullable=False)
+    organization_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), nullable=False)
+    on_behalf_of_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    area_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
+    post_id: Mapped[str | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    legislative_period_id: Mapped[str | None] = mapped_column(ForeignKey("legislative_periods.id", ondelete="SET NULL"))
+    role: Mapped[str | None] = mapped_column(Text)  # member, chair, vice-chair, ...
+    label: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
+        Index(None, "person_id", "start_date"),
+        Index(None, "organization_id", "end_date"),
+        Index(None, "on_behalf_of_id", "end_date"),
+        Index(None, "area_id", "end_date"),
+        Index(None, "post_id"),
+        Index(None, "legislative_period_id"),
+        Index(None, "end_date"),
+        Index(None, "updated_at"),
+    )
+
+
+# --- bills -----------------------------------------------------------------------------------------
+
+BILL_SEARCH_SQL: Final = (
+    "setweight(to_tsvector('simple'::regconfig, coalesce(identifier, '') || ' ' || "
+    "upper(regexp_replace(coalesce(identifier, ''), '[^A-Za-z0-9]+', '', 'g'))), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'B') || "
+    "setweight(to_tsvector('french'::regconfig, coalesce(title_fr, '')), 'B')"
+)
+
+
+class Bill(Timestamped, Base):
+    """A bill (``C-21``, ``H.R. 1``) in a session."""
+
+    __tablename__ = "bills"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jurisdiction_id: Mapped[str] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), nullable=False)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), nullable=False)
+    from_organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    identifier: Mapped[str] = mapped_column(String(100), nullable=False)
+    normalized_identifier: Mapped[str] = mapped_column(
+        String(100), Computed(NORMALIZED_IDENTIFIER_SQL, persisted=True), nullable=True
+    )
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    title_fr: Mapped[str | None] = mapped_column(Text)
+    other_titles: Mapped[list[dict[str, Any]]] = _jsonb_list()  # [{title, note?, language?}]
+    classification: Mapped[list[str]] = _text_array()  # bill, resolution, ...
+    subjects: Mapped[list[str]] = _text_array()
+    status: Mapped[str | None] = mapped_column(String(100))
+    introduced_date: Mapped[dt.date | None] = mapped_column(Date)
+    latest_action_date: Mapped[dt.date | None] = mapped_column(Date)
+    latest_action_description: Mapped[str | None] = mapped_column(Text)
+    abstract: Mapped[str | None] = mapped_column(Text)
+    sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(BILL_SEARCH_SQL, persisted=True), deferred=True, nullable=True
+    )
+
+    sponsorships: Mapped[list[BillSponsorship]] = relationship(
+        back_populates="bill", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+    actions: Mapped[list[BillAction]] = relationship(
+        back_populates="bill",
+        lazy="raise",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="BillAction.order",
+    )
+    documents: Mapped[list[BillDocument]] = relationship(
+        back_populates="bill", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "identifier"),
+        Index(None, "jurisdiction_id", "latest_action_date", "id"),
+        Index(None, "session_id", "latest_action_date", "id"),
+        Index(None, "from_organization_id"),
+        Index(None, "status"),
+        Index(None, "normalized_identifier"),
+        Index(None, "latest_action_date", "id"),
+        Index(None, "introduced_date", "id"),
+        Index(None, "updated_at"),
+        Index(None, "subjects", postgresql_using="gin"),
+        Index(None, "classification", postgresql_using="gin"),
+        Index(None, "search_vector", postgresql_using="gin"),
+        Index("ix_bills_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
+    )
+
+
+class BillSponsorship(Timestamped, Base):
+    """A sponsor of a bill: a person, an organization, or only a name when unmatched."""
+
+    __tablename__ = "bill_sponsorships"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id", ondelete="CASCADE"), nullable=False)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    primary: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
+    classification: Mapped[str] = mapped_column(String(40), nullable=False, server_default="sponsor")
+
+    bill: Mapped[Bill] = relationship(back_populates="sponsorships", lazy="raise")
+
+    __table_args__ = (
+        Index(None, "bill_id"),
+        Index(None, "person_id", "bill_id"),
+        Index(None, "organization_id"),
+    )
+
+
+class BillAction(Timestamped, Base):
+    """A dated step in a bill's life (introduced, first reading, passed ...)."""
+
+    __tablename__ = "bill_actions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id", ondelete="CASCADE"), nullable=False)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    classification: Mapped[list[str]] = _text_array()
+    order: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    bill: Mapped[Bill] = relationship(back_populates="actions", lazy="raise")
+
+    __table_args__ = (
+        UniqueConstraint("bill_id", "order"),
+        Index(None, "date"),
+        Index(None, "organization_id"),
+    )
+
+
+class BillDocument(Timestamped, Base):
+    """A version (text of the bill at a stage) or a related document."""
+
+    __tablename__ = "bill_documents"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    bill_id: Mapped[str] = mapped_column(ForeignKey("bills.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, server_default="version")
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    media_type: Mapped[str | None] = mapped_column(String(100))
+
+    bill: Mapped[Bill] = relationship(back_populates="documents", lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", BILL_DOCUMENT_KINDS), name="kind"),
+        Index(None, "bill_id", "date"),
+    )
+
+
+# --- votes -----------------------------------------------------------------------------------------
+
+VOTE_SEARCH_SQL: Final = (
+    "setweight(to_tsvector('simple'::regconfig, coalesce(identifier, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(motion_text, '')), 'B') || "
+    "setweight(to_tsvector('french'::regconfig, coalesce(motion_text_fr, '')), 'B')"
+)
+
+
+class VoteEvent(Timestamped, Base):
+    """A recorded vote (division, roll call) in a chamber, optionally on a bill."""
+
+    __tablename__ = "vote_events"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jurisdiction_id: Mapped[str] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), nullable=False)
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    bill_id: Mapped[str | None] = mapped_column(ForeignKey("bills.id", ondelete="SET NULL"))
+    identifier: Mapped[str | None] = mapped_column(String(100))  # division / roll-call number
+    motion_text: Mapped[str] = mapped_column(Text, nullable=False)
+    motion_text_fr: Mapped[str | None] = mapped_column(Text)
+    motion_classification: Mapped[list[str]] = _text_array()  # passage, amendment, ...
+    start_date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    start_time: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str] = mapped_column(String(20), nullable=False)
+    sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(VOTE_SEARCH_SQL, persisted=True), deferred=True, nullable=True
+    )
+
+    counts: Mapped[list[VoteCount]] = relationship(
+        back_populates="vote_event", lazy="raise", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (
+        CheckConstraint(_in("result", VOTE_RESULTS), name="result"),
+        UniqueConstraint("session_id", "organization_id", "identifier"),
+        Index(None, "jurisdiction_id", "start_date", "id"),
+        Index(None, "session_id", "start_date", "id"),
+        Index(None, "organization_id", "start_date", "id"),
+        Index(None, "bill_id"),
+        Index(None, "result"),
+        Index(None, "start_date", "id"),
+        Index(None, "updated_at"),
+        Index(None, "search_vector", postgresql_using="gin"),
+    )
+
+
+class VoteCount(Timestamped, Base):
+    """The published count of one option of a vote event (what the source says, not our tally)."""
+
+    __tablename__ = "vote_counts"
+
+    vote_event_id: Mapped[str] = mapped_column(ForeignKey("vote_events.id", ondelete="CASCADE"), primary_key=True)
+    option: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    vote_event: Mapped[VoteEvent] = relationship(back_populates="counts", lazy="raise")
+
+    __table_args__ = (
+        CheckConstraint(_in("option", BALLOT_OPTIONS), name="option"),
+        CheckConstraint("value >= 0", name="value"),
+    )
+
+
+class Ballot(Base):
+    """One person's vote in a vote event. 1,000,000+ rows: lean on purpose (no timestamps, see module doc).
+
+    ``ordinal`` numbers the ballots of a vote event (0, 1, 2 ...); ``person_id`` is null when the voter
+    could not be matched to a person, ``voter_name`` always holds the name as published.
+    """
+
+    __tablename__ = "ballots"
+
+    vote_event_id: Mapped[str] = mapped_column(ForeignKey("vote_events.id", ondelete="CASCADE"), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    voter_name: Mapped[str] = mapped_column(Text, nullable=False)
+    option: Mapped[str] = mapped_column(String(20), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(_in("option", BALLOT_OPTIONS), name="option"),
+        Index(None, "person_id", "vote_event_id"),
+    )
+
+
+# --- operational tables ----------------------------------------------------------------------------
+
+
+class ImportRun(Timestamped, Base):
+    """One run of an importer (or the demo-data generator): what, from where, outcome, counts."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), nullable=False)
+    location: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="running")
+    # {entity_type: {inserted, updated, unchanged, deleted}}
+    counts: Mapped[dict[str, Any]] = _jsonb_object()
+    error: Mapped[str | None] = mapped_column(Text)
+    triggered_by: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", IMPORT_STATUSES), name="status"),
+        Index(None, "source", "started_at"),
+        Index(None, "status"),
+        Index(None, "started_at"),
+    )
+
+
+class ChangeLog(Timestamped, Base):
+    """Every change to a public entity; ``id`` is the monotonically increasing cursor of the changes feed."""
+
+    __tablename__ = "change_log"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="SET NULL"))
+    entity_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity_id: Mapped[str] = mapped_column(String(300), nullable=False)
+    operation: Mapped[str] = mapped_column(String(10), nullable=False)
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # new row image; null on delete
+
+    __table_args__ = (
+        CheckConstraint(_in("operation", CHANGE_OPERATIONS), name="operation"),
+        Index(None, "entity_type", "id"),
+        Index(None, "entity_id", "id"),
+        Index(None, "import_run_id"),
+        Index(None, "changed_at"),
+    )
+
+
+class AuditEvent(Timestamped, Base):
+    """Who did what to what, when, with which outcome (imports, deploys, backups, admin actions)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(String(100), nullable=False)
+    target: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(40), nullable=False)
+    request_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        Index(None, "occurred_at"),
+        Index(None, "actor", "occurred_at"),
+        Index(None, "action", "occurred_at"),
+    )
+
+
+class DataCheckResult(Timestamped, Base):
+    """A data-quality finding (e.g. ballots disagreeing with published counts) from an import run's checks."""
+
+    __tablename__ = "data_check_results"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_runs.id", ondelete="CASCADE"))
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+    check_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    severity: Mapped[str] = mapped_column(String(20), nullable=False, server_default="warning")
+    entity_type: Mapped[str | None] = mapped_column(String(40))
+    entity_id: Mapped[str | None] = mapped_column(String(300))
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    details: Mapped[dict[str, Any]] = _jsonb_object()
+
+    __table_args__ = (
+        Index(None, "import_run_id"),
+        Index(None, "check_name", "checked_at"),
+        Index(None, "entity_type", "entity_id"),
+    )
+
+
+#: Tables whose ``updated_at`` the migration trigger maintains (every table that has the column).
+TIMESTAMPED_TABLES: Final = tuple(sorted(t.name for t in Base.metadata.sorted_tables if "updated_at" in t.c))
