@@ -109,13 +109,11 @@ def _prune_stale_handles(pgdata: Path) -> list[int]:
 
 
 def _is_our_postmaster(pid: int, pgdata: Path) -> bool:
-    import psutil
-
     try:
-        proc = psutil.Process(pid)
-        cmdline = proc.cmdline()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
         return False
+    cmdline = [part.decode(errors="replace") for part in raw.split(b"\0") if part]
     return any(Path(arg).name == "postgres" for arg in cmdline[:1]) and str(pgdata) in cmdline
 
 
