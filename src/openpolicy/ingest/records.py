@@ -1,0 +1,342 @@
+"""Typed intermediate records: what every source parser produces and the bulk loader consumes.
+
+Parsers are pure functions from files to a :class:`Bundle`. Every record already carries its public id
+(deterministic, :func:`openpolicy.db.models.ocd_id` of a natural key), so re-parsing the same input gives the
+same ids and the loader can upsert set-wise. People are the exception: a person's id here is a *candidate*
+(derived from the source's own key); the loader replaces it by the id of an existing person that shares any
+identifier ``(scheme, identifier)`` — that is how one person coming from two sources stays one person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpolicy.db.models import ocd_id
+
+
+class InputError(Exception):
+    """Bad input: the message names the file, the record and the field."""
+
+    def __init__(self, file: str, record: str | None, field_name: str | None, problem: str) -> None:
+        self.file = file
+        self.record = record
+        self.field = field_name
+        self.problem = problem
+        parts = [file]
+        if record:
+            parts.append(f"record {record}")
+        if field_name:
+            parts.append(f"field {field_name!r}")
+        super().__init__(": ".join(parts) + f": {problem}")
+
+
+# --- records ---------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class JurisdictionRec:
+    id: str
+    name: str
+    country: str
+    classification: str = "legislature"
+    url: str | None = None
+
+
+@dataclass(slots=True)
+class OrganizationRec:
+    id: str
+    name: str
+    classification: str
+    jurisdiction_id: str | None
+    parent_id: str | None = None
+    chamber: str | None = None
+    abbreviation: str | None = None
+    founding_date: dt.date | None = None
+    dissolution_date: dt.date | None = None
+    image: str | None = None
+    other_names: list[dict[str, Any]] = field(default_factory=list)
+    identifiers: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PersonRec:
+    id: str  # candidate id (see module doc)
+    name: str | None  # None: this source does not know the name (``fallback_name`` used for a new person)
+    sort_name: str | None
+    identifiers: list[tuple[str, str]]
+    fallback_name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    other_names: list[dict[str, Any]] = field(default_factory=list)
+    contact_details: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    image: str | None = None
+    gender: str | None = None
+    birth_date: str | None = None
+    death_date: str | None = None
+    email: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class AreaRec:
+    id: str
+    name: str
+    jurisdiction_id: str | None
+    classification: str = "district"
+    identifier: str | None = None
+    parent_id: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PostRec:
+    id: str
+    organization_id: str
+    label: str
+    area_id: str | None = None
+    role: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class PeriodRec:
+    id: str
+    jurisdiction_id: str
+    identifier: str
+    name: str
+    organization_id: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class SessionRec:
+    id: str
+    jurisdiction_id: str
+    identifier: str
+    name: str
+    legislative_period_id: str | None = None
+    classification: str = "primary"
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class MembershipRec:
+    id: str
+    person_id: str  # candidate person id
+    organization_id: str
+    on_behalf_of_id: str | None = None
+    area_id: str | None = None
+    post_id: str | None = None
+    legislative_period_id: str | None = None
+    role: str | None = None
+    label: str | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BillRec:
+    id: str
+    jurisdiction_id: str
+    session_id: str
+    identifier: str
+    title: str
+    from_organization_id: str | None = None
+    classification: list[str] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class VoteEventRec:
+    id: str
+    jurisdiction_id: str
+    motion_text: str
+    start_date: dt.date
+    result: str
+    session_id: str | None = None
+    organization_id: str | None = None
+    bill_id: str | None = None
+    identifier: str | None = None
+    motion_classification: list[str] = field(default_factory=list)
+    start_time: dt.datetime | None = None
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # option -> published count
+
+
+# A ballot: (vote_event_id, ordinal, candidate person id or None, voter_name, option). Tuples, not objects:
+# there are millions of them.
+BallotRow = tuple[str, int, str | None, str, str]
+
+
+@dataclass(slots=True)
+class Bundle:
+    """Everything one import run read, in load order."""
+
+    source: str
+    jurisdictions: list[JurisdictionRec] = field(default_factory=list)
+    organizations: list[OrganizationRec] = field(default_factory=list)
+    people: list[PersonRec] = field(default_factory=list)
+    areas: list[AreaRec] = field(default_factory=list)
+    posts: list[PostRec] = field(default_factory=list)
+    periods: list[PeriodRec] = field(default_factory=list)
+    sessions: list[SessionRec] = field(default_factory=list)
+    memberships: list[MembershipRec] = field(default_factory=list)
+    bills: list[BillRec] = field(default_factory=list)
+    vote_events: list[VoteEventRec] = field(default_factory=list)
+    ballots: list[BallotRow] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "jurisdiction": len(self.jurisdictions),
+            "organization": len(self.organizations),
+            "person": len(self.people),
+            "area": len(self.areas),
+            "post": len(self.posts),
+            "legislative_period": len(self.periods),
+            "session": len(self.sessions),
+            "membership": len(self.memberships),
+            "bill": len(self.bills),
+            "vote": len(self.vote_events),
+            "ballot": len(self.ballots),
+        }
+
+
+# --- helpers shared by the parsers -----------------------------------------------------------------
+
+COUNTRY_NAMES = {"ca": "Canada", "us": "United States", "gb": "United Kingdom"}
+
+
+def jurisdiction_id(country: str) -> str:
+    return f"ocd-jurisdiction/country:{country.lower()}/legislature"
+
+
+def jurisdiction_for(value: str) -> JurisdictionRec:
+    """``ca`` or ``ocd-jurisdiction/country:ca/legislature`` → a jurisdiction record."""
+    value = value.strip()
+    match = re.fullmatch(r"ocd-jurisdiction/country:([a-z]{2})/legislature", value) or re.fullmatch(
+        r"([A-Za-z]{2})", value
+    )
+    if not match:
+        raise ValueError(f"--jurisdiction must be a two-letter country code or an OCD jurisdiction id, got {value!r}")
+    country = match.group(1).lower()
+    if country == "uk":
+        country = "gb"
+    name = COUNTRY_NAMES.get(country, country.upper())
+    return JurisdictionRec(id=jurisdiction_id(country), name=f"{name} legislature", country=country)
+
+
+def party_id(jurisdiction: str, name: str) -> str:
+    """Parties are shared across sources of one jurisdiction, keyed by their folded name."""
+    return ocd_id("organization", jurisdiction, "party", fold(name))
+
+
+def chamber_id(jurisdiction: str, chamber: str) -> str:
+    return ocd_id("organization", jurisdiction, "chamber", chamber)
+
+
+def area_id(jurisdiction: str, name: str) -> str:
+    return ocd_id("division", jurisdiction, fold(name))
+
+
+_SPACES = re.compile(r"\s+")
+_DASHES = re.compile(r"[\u2010-\u2015\-]+")
+
+
+def fold(name: str) -> str:
+    """Case-, dash- and space-insensitive key of a name (``Green Party`` → ``green party``)."""
+    return _SPACES.sub(" ", _DASHES.sub("-", name)).strip().casefold()
+
+
+def sort_name_of(name: str, given: str | None = None, family: str | None = None) -> str:
+    if family:
+        return f"{family}, {given}" if given else family
+    parts = name.rsplit(" ", 1)
+    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name
+
+
+def parse_date(value: object, file: str, record: str, field_name: str) -> dt.date | None:
+    """ISO date (``2021-09-20``, also the date part of a date-time); empty → None; else InputError."""
+    if value is None or value == "" or value == "NA":
+        return None
+    if not isinstance(value, str):
+        raise InputError(file, record, field_name, f"expected an ISO date, got {value!r}")
+    text = value.strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise InputError(file, record, field_name, f"not an ISO date: {value!r}") from None
+
+
+def require_str(obj: dict[str, Any], key: str, file: str, record: str) -> str:
+    value = obj.get(key)
+    if not isinstance(value, str) or not value.strip():
+        problem = "missing" if value is None else f"expected a non-empty string, got {value!r}"
+        raise InputError(file, record, key, problem)
+    return value.strip()
+
+
+def opt_str(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+RESULT_FAIL = re.compile(r"\b(rejected|failed|not agreed|negatived|defeated|not sustained|not passed)\b", re.I)
+RESULT_PASS = re.compile(r"\b(agreed|passed|confirmed|adopted|sustained|carried|elected)\b", re.I)
+
+
+def normalize_result(text: str) -> str:
+    if RESULT_FAIL.search(text):
+        return "fail"
+    if RESULT_PASS.search(text):
+        return "pass"
+    if re.search(r"\btie\b", text, re.I):
+        return "tie"
+    if re.search(r"\bwithdrawn\b", text, re.I):
+        return "withdrawn"
+    return "other"
+
+
+OPTION_MAP = {
+    "yea": "yes",
+    "aye": "yes",
+    "yes": "yes",
+    "for": "yes",
+    "nay": "no",
+    "no": "no",
+    "against": "no",
+    "present": "abstain",
+    "abstain": "abstain",
+    "abstention": "abstain",
+    "paired": "paired",
+    "absent": "absent",
+    "not voting": "not voting",
+    "not_voting": "not voting",
+    "excused": "excused",
+    "other": "other",
+}
+
+
+def normalize_option(label: str) -> str | None:
+    """Known option labels → the schema's ballot option; None for anything else (e.g. a candidate name)."""
+    return OPTION_MAP.get(label.strip().casefold())

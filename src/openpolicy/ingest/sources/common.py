@@ -1,0 +1,66 @@
+"""File helpers shared by the source parsers: every failure is an :class:`InputError` naming the file."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from openpolicy.ingest.records import InputError
+
+
+def display(path: Path, names: dict[Path, str] | None = None) -> str:
+    """The name shown in messages: the URL a file was downloaded from, else its path."""
+    if names and path in names:
+        return names[path]
+    return str(path)
+
+
+def read_json(path: Path, shown: str) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(shown, None, None, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        problem = "truncated JSON" if exc.pos >= len(data.rstrip()) - 1 else "malformed JSON"
+        raise InputError(shown, f"at line {exc.lineno} column {exc.colno}", None, f"{problem}: {exc.msg}") from None
+
+
+def read_csv(path: Path, shown: str, required: tuple[str, ...]) -> Iterator[tuple[str, dict[str, str]]]:
+    """Rows of a CSV file as dicts, with a record label (``row N``); a missing column or cell is an error."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(shown, None, None, f"cannot read as UTF-8 text: {exc}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(shown, "header", None, "empty file (no header row)") from None
+    except csv.Error as exc:
+        raise InputError(shown, "header", None, f"malformed CSV: {exc}") from None
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise InputError(shown, "header", missing[0], f"missing column(s) {', '.join(missing)}; found {header}")
+    line = 1
+    try:
+        for cells in reader:
+            line += 1
+            if not cells:
+                continue
+            if len(cells) != len(header):
+                for index, name in enumerate(header):
+                    if index >= len(cells) and name in required:
+                        raise InputError(
+                            shown, f"row {line}", name, f"missing value (row has {len(cells)} of {len(header)} columns)"
+                        )
+                raise InputError(shown, f"row {line}", None, f"has {len(cells)} columns, the header {len(header)}")
+            yield f"row {line}", dict(zip(header, cells, strict=True))
+    except csv.Error as exc:
+        raise InputError(shown, f"row {line}", None, f"malformed CSV: {exc}") from None

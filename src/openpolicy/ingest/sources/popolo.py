@@ -1,0 +1,430 @@
+"""Popolo JSON (EveryPolitician ``ep-popolo-v1.0.json`` and any other Popolo export).
+
+Reads persons, organizations, memberships, areas, events (legislative periods and sessions) and, when
+present, posts, motions, vote_events and votes (nested in a vote event or top-level with ``vote_event_id``).
+Every identifier scheme is kept; the Popolo person ``id`` itself becomes the identifier of scheme
+``popolo/<country>``. Parties are shared with other sources of the same jurisdiction (by folded name).
+Membership dates that Popolo leaves implicit (EveryPolitician omits them when they equal the term's) are
+filled from the legislative period, flagged ``extras.dates_from_period``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from openpolicy.db.models import ORGANIZATION_CLASSIFICATIONS, ocd_id
+from openpolicy.ingest.records import (
+    AreaRec,
+    BallotRow,
+    Bundle,
+    InputError,
+    JurisdictionRec,
+    MembershipRec,
+    OrganizationRec,
+    PeriodRec,
+    PersonRec,
+    PostRec,
+    SessionRec,
+    VoteEventRec,
+    normalize_option,
+    normalize_result,
+    opt_str,
+    parse_date,
+    party_id,
+    require_str,
+    sort_name_of,
+)
+from openpolicy.ingest.sources.common import read_json
+
+SOURCE = "popolo"
+POPOLO_KEYS = ("persons", "organizations", "memberships", "areas", "events", "posts", "vote_events", "motions")
+
+
+def discover(folder: Path) -> list[Path]:
+    """The Popolo files of a folder: ``*.json`` except ``meta.json`` (searched recursively)."""
+    return sorted(p for p in folder.rglob("*.json") if p.name != "meta.json")
+
+
+def guess_country(files: list[Path]) -> str | None:
+    """EveryPolitician keeps ``meta.json`` with ``iso_code`` beside or above the legislature folder."""
+    for path in files:
+        for folder in (path.parent, path.parent.parent):
+            meta = folder / "meta.json"
+            if meta.is_file():
+                try:
+                    data = read_json(meta, str(meta))
+                except InputError:
+                    continue
+                code = data.get("iso_code") if isinstance(data, dict) else None
+                if isinstance(code, str) and len(code) == 2:
+                    return code.lower()
+    return None
+
+
+def _list(doc: dict[str, Any], key: str, shown: str) -> list[dict[str, Any]]:
+    value = doc.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(shown, key, None, f"expected a list, got {type(value).__name__}")
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise InputError(shown, f"{key}[{index}]", None, f"expected an object, got {item!r:.60}")
+    return value
+
+
+def _identifiers(obj: dict[str, Any], shown: str, record: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    raw = obj.get("identifiers") or []
+    if not isinstance(raw, list):
+        raise InputError(shown, record, "identifiers", "expected a list")
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise InputError(shown, record, f"identifiers[{index}]", "expected an object")
+        scheme = item.get("scheme")
+        ident = item.get("identifier")
+        if not isinstance(scheme, str) or not scheme or ident is None or str(ident) == "":
+            raise InputError(shown, record, f"identifiers[{index}]", "needs a scheme and an identifier")
+        out.append((scheme, str(ident)))
+    return out
+
+
+def _json_list(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = obj.get(key) or []
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+class _FileParser:
+    def __init__(self, bundle: Bundle, jurisdiction: JurisdictionRec, shown: str) -> None:
+        self.bundle = bundle
+        self.jur = jurisdiction
+        self.shown = shown
+        self.orgs: dict[str, str] = {}
+        self.people: dict[str, str] = {}
+        self.areas: dict[str, str] = {}
+        self.posts: dict[str, str] = {}
+        self.periods: dict[str, PeriodRec] = {}
+        self.sessions: dict[str, str] = {}
+        self.motions: dict[str, dict[str, Any]] = {}
+        self.names: dict[str, str] = {}
+        self.scheme = f"popolo/{jurisdiction.country}"
+
+    def _ref(self, table: dict[str, str], value: object, record: str, field_name: str, kind: str) -> str | None:
+        if value is None or value == "":
+            return None
+        found = table.get(str(value))
+        if found is None:
+            raise InputError(self.shown, record, field_name, f"unknown {kind} {value!r} (not in this file)")
+        return found
+
+    def parse(self, doc: dict[str, Any]) -> None:
+        jur = self.jur.id
+        b = self.bundle
+        for index, org in enumerate(_list(doc, "organizations", self.shown)):
+            record = f"organizations[{index}]"
+            local = require_str(org, "id", self.shown, record)
+            name = require_str(org, "name", self.shown, f"{record} (id {local!r})")
+            classification = (opt_str(org, "classification") or "other").lower()
+            if classification not in ORGANIZATION_CLASSIFICATIONS:
+                classification = "other"
+            public = party_id(jur, name) if classification == "party" else ocd_id("organization", jur, "popolo", local)
+            self.orgs[local] = public
+        for index, org in enumerate(_list(doc, "organizations", self.shown)):
+            record = f"organizations[{index}] (id {org['id']!r})"
+            classification = (opt_str(org, "classification") or "other").lower()
+            idents = _identifiers(org, self.shown, record)
+            b.organizations.append(
+                OrganizationRec(
+                    id=self.orgs[str(org["id"])],
+                    name=str(org["name"]).strip(),
+                    classification=classification if classification in ORGANIZATION_CLASSIFICATIONS else "other",
+                    jurisdiction_id=jur,
+                    parent_id=self._ref(self.orgs, org.get("parent_id"), record, "parent_id", "organization"),
+                    founding_date=parse_date(org.get("founding_date"), self.shown, record, "founding_date"),
+                    dissolution_date=parse_date(org.get("dissolution_date"), self.shown, record, "dissolution_date"),
+                    image=opt_str(org, "image"),
+                    other_names=_json_list(org, "other_names"),
+                    identifiers=[{"scheme": s, "identifier": i} for s, i in idents],
+                    links=_json_list(org, "links"),
+                    sources=_json_list(org, "sources"),
+                    extras={k: org[k] for k in ("seats",) if k in org},
+                )
+            )
+        for index, area in enumerate(_list(doc, "areas", self.shown)):
+            record = f"areas[{index}]"
+            local = require_str(area, "id", self.shown, record)
+            name = require_str(area, "name", self.shown, f"{record} (id {local!r})")
+            public = ocd_id("division", jur, "popolo", local)
+            self.areas[local] = public
+            b.areas.append(
+                AreaRec(
+                    id=public,
+                    name=name,
+                    jurisdiction_id=jur,
+                    classification=opt_str(area, "type") or opt_str(area, "classification") or "district",
+                    identifier=local[:100],
+                )
+            )
+        for index, event in enumerate(_list(doc, "events", self.shown)):
+            record = f"events[{index}]"
+            local = require_str(event, "id", self.shown, record)
+            record = f"{record} (id {local!r})"
+            classification = (opt_str(event, "classification") or "").lower()
+            ident = local.rsplit("/", 1)[-1]
+            start = parse_date(event.get("start_date"), self.shown, record, "start_date")
+            end = parse_date(event.get("end_date"), self.shown, record, "end_date")
+            name = opt_str(event, "name") or local
+            event_org = self._ref(self.orgs, event.get("organization_id"), record, "organization_id", "organization")
+            extras = {"wikidata": event["wikidata"]} if "wikidata" in event else {}
+            if classification == "legislative period":
+                period = PeriodRec(
+                    id=ocd_id("legislative-period", jur, ident),
+                    jurisdiction_id=jur,
+                    identifier=ident[:40],
+                    name=name,
+                    organization_id=event_org,
+                    start_date=start,
+                    end_date=end,
+                    extras=extras,
+                )
+                self.periods[local] = period
+                b.periods.append(period)
+            elif classification in {"legislative session", "session"}:
+                session_id = ocd_id("session", jur, ident)
+                self.sessions[local] = session_id
+                b.sessions.append(
+                    SessionRec(
+                        id=session_id,
+                        jurisdiction_id=jur,
+                        identifier=ident[:40],
+                        name=name,
+                        start_date=start,
+                        end_date=end,
+                        extras=extras,
+                    )
+                )
+        for index, person in enumerate(_list(doc, "persons", self.shown)):
+            record = f"persons[{index}]"
+            local = require_str(person, "id", self.shown, record)
+            record = f"{record} (id {local!r})"
+            name = require_str(person, "name", self.shown, record)
+            candidate = ocd_id("person", self.scheme, local)
+            self.people[local] = candidate
+            self.names[candidate] = name
+            given = opt_str(person, "given_name")
+            family = opt_str(person, "family_name")
+            birth = opt_str(person, "birth_date")
+            death = opt_str(person, "death_date")
+            for key, value in (("birth_date", birth), ("death_date", death)):
+                if value is not None and not _partial_date(value):
+                    raise InputError(self.shown, record, key, f"not a (partial) ISO date: {value!r}")
+            b.people.append(
+                PersonRec(
+                    id=candidate,
+                    name=name,
+                    sort_name=opt_str(person, "sort_name") or sort_name_of(name, given, family),
+                    identifiers=[(self.scheme, local), *_identifiers(person, self.shown, record)],
+                    given_name=given,
+                    family_name=family,
+                    other_names=_json_list(person, "other_names"),
+                    contact_details=_json_list(person, "contact_details"),
+                    links=_json_list(person, "links"),
+                    sources=_json_list(person, "sources"),
+                    image=opt_str(person, "image"),
+                    gender=opt_str(person, "gender"),
+                    birth_date=birth,
+                    death_date=death,
+                    email=opt_str(person, "email"),
+                )
+            )
+        for index, post in enumerate(_list(doc, "posts", self.shown)):
+            record = f"posts[{index}]"
+            local = require_str(post, "id", self.shown, record)
+            record = f"{record} (id {local!r})"
+            post_org = self._ref(self.orgs, post.get("organization_id"), record, "organization_id", "organization")
+            if post_org is None:
+                raise InputError(self.shown, record, "organization_id", "missing")
+            public = ocd_id("post", jur, "popolo", local)
+            self.posts[local] = public
+            b.posts.append(
+                PostRec(
+                    id=public,
+                    organization_id=post_org,
+                    label=opt_str(post, "label") or local,
+                    area_id=self._ref(self.areas, post.get("area_id"), record, "area_id", "area"),
+                    role=opt_str(post, "role"),
+                    start_date=parse_date(post.get("start_date"), self.shown, record, "start_date"),
+                    end_date=parse_date(post.get("end_date"), self.shown, record, "end_date"),
+                )
+            )
+        self._memberships(doc)
+        self._votes(doc)
+
+    def _memberships(self, doc: dict[str, Any]) -> None:
+        jur = self.jur.id
+        for index, m in enumerate(_list(doc, "memberships", self.shown)):
+            record = f"memberships[{index}]"
+            person = self._ref(self.people, m.get("person_id"), record, "person_id", "person")
+            if person is None:
+                raise InputError(self.shown, record, "person_id", "missing")
+            org = self._ref(self.orgs, m.get("organization_id"), record, "organization_id", "organization")
+            if org is None:
+                raise InputError(self.shown, record, "organization_id", "missing")
+            period_local = m.get("legislative_period_id")
+            period = self.periods.get(str(period_local)) if period_local else None
+            if period_local and period is None:
+                raise InputError(self.shown, record, "legislative_period_id", f"unknown period {period_local!r}")
+            start = parse_date(m.get("start_date"), self.shown, record, "start_date")
+            end = parse_date(m.get("end_date"), self.shown, record, "end_date")
+            extras: dict[str, Any] = {}
+            if period is not None and (start is None or end is None):
+                if start is None and period.start_date is not None:
+                    start = period.start_date
+                    extras["dates_from_period"] = True
+                if end is None and period.end_date is not None:
+                    end = period.end_date
+                    extras["dates_from_period"] = True
+            if start and end and end < start:
+                raise InputError(self.shown, record, "end_date", f"{end} is before start_date {start}")
+            on_behalf = self._ref(self.orgs, m.get("on_behalf_of_id"), record, "on_behalf_of_id", "organization")
+            area = self._ref(self.areas, m.get("area_id"), record, "area_id", "area")
+            post = self._ref(self.posts, m.get("post_id"), record, "post_id", "post")
+            role = opt_str(m, "role")
+            key = (
+                m.get("person_id"),
+                m.get("organization_id"),
+                period_local,
+                m.get("area_id"),
+                m.get("post_id"),
+                m.get("on_behalf_of_id"),
+                role,
+                m.get("start_date"),
+                m.get("end_date"),
+            )
+            self.bundle.memberships.append(
+                MembershipRec(
+                    id=ocd_id("membership", jur, "popolo", *key),
+                    person_id=person,
+                    organization_id=org,
+                    on_behalf_of_id=on_behalf,
+                    area_id=area,
+                    post_id=post,
+                    legislative_period_id=period.id if period else None,
+                    role=role,
+                    label=opt_str(m, "label"),
+                    start_date=start,
+                    end_date=end,
+                    extras=extras,
+                )
+            )
+
+    def _votes(self, doc: dict[str, Any]) -> None:
+        jur = self.jur.id
+        for item in _list(doc, "motions", self.shown):
+            if "id" in item:
+                self.motions[str(item["id"])] = item
+        top_votes: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for index, vote in enumerate(_list(doc, "votes", self.shown)):
+            event_id = vote.get("vote_event_id")
+            if event_id is None:
+                raise InputError(self.shown, f"votes[{index}]", "vote_event_id", "missing")
+            top_votes.setdefault(str(event_id), []).append((index, vote))
+        seen: set[str] = set()
+        for index, event in enumerate(_list(doc, "vote_events", self.shown)):
+            record = f"vote_events[{index}]"
+            local = require_str(event, "id", self.shown, record)
+            record = f"{record} (id {local!r})"
+            seen.add(local)
+            found = self.motions.get(str(event.get("motion_id"))) if event.get("motion_id") else None
+            if event.get("motion_id") and found is None:
+                raise InputError(self.shown, record, "motion_id", f"unknown motion {event['motion_id']!r}")
+            motion: dict[str, Any] = found or {}
+            text = opt_str(event, "motion_text") or opt_str(motion, "text") or opt_str(event, "name") or local
+            start_raw = event.get("start_date") or motion.get("date")
+            start = parse_date(start_raw, self.shown, record, "start_date")
+            if start is None:
+                raise InputError(self.shown, record, "start_date", "missing")
+            result_text = opt_str(event, "result") or opt_str(motion, "result") or ""
+            org = self._ref(
+                self.orgs,
+                event.get("organization_id") or motion.get("organization_id"),
+                record,
+                "organization_id",
+                "organization",
+            )
+            session_local = event.get("legislative_session_id") or motion.get("legislative_session_id")
+            session = self.sessions.get(str(session_local)) if session_local else None
+            vote_id = ocd_id("vote", jur, "popolo", local)
+            counts: dict[str, int] = {}
+            for c_index, count in enumerate(_json_list(event, "counts")):
+                option = normalize_option(str(count.get("option", "")))
+                value = count.get("value")
+                if option is None or not isinstance(value, int) or value < 0:
+                    raise InputError(self.shown, record, f"counts[{c_index}]", f"bad option/value {count!r}")
+                counts[option] = counts.get(option, 0) + value
+            self.bundle.vote_events.append(
+                VoteEventRec(
+                    id=vote_id,
+                    jurisdiction_id=jur,
+                    motion_text=text,
+                    start_date=start,
+                    result=normalize_result(result_text) if result_text else "other",
+                    session_id=session,
+                    organization_id=org,
+                    identifier=local[:100],
+                    motion_classification=[c for c in [opt_str(motion, "classification")] if c],
+                    extras={"result_text": result_text} if result_text else {},
+                    counts=counts,
+                )
+            )
+            nested = [(i, v) for i, v in enumerate(_json_list(event, "votes"))]
+            ballots = [(f"{record} votes[{i}]", v) for i, v in nested] + [
+                (f"votes[{i}]", v) for i, v in top_votes.get(local, [])
+            ]
+            self._ballots(vote_id, ballots)
+        for event_id, votes in top_votes.items():
+            if event_id not in seen:
+                index = votes[0][0]
+                raise InputError(self.shown, f"votes[{index}]", "vote_event_id", f"unknown vote event {event_id!r}")
+
+    def _ballots(self, vote_id: str, votes: list[tuple[str, dict[str, Any]]]) -> None:
+        out: list[BallotRow] = self.bundle.ballots
+        for ordinal, (record, vote) in enumerate(votes):
+            voter = vote.get("voter_id")
+            if voter is None or voter == "":
+                raise InputError(self.shown, record, "voter_id", "missing")
+            person = self.people.get(str(voter))
+            if person is None:
+                raise InputError(self.shown, record, "voter_id", f"unknown person {voter!r} (not in persons)")
+            raw_option = str(vote.get("option", ""))
+            option = normalize_option(raw_option)
+            if option is None:
+                raise InputError(self.shown, record, "option", f"unknown option {raw_option!r}")
+            out.append((vote_id, ordinal, person, self.names[person], option))
+
+
+def _partial_date(value: str) -> bool:
+    return re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value) is not None
+
+
+def parse(files: list[Path], jurisdiction: JurisdictionRec, names: dict[Path, str] | None = None) -> Bundle:
+    """Parse Popolo files into one bundle."""
+    bundle = Bundle(source=SOURCE, jurisdictions=[jurisdiction])
+    for path in files:
+        shown = (names or {}).get(path, str(path))
+        doc = read_json(path, shown)
+        if not isinstance(doc, dict) or not any(key in doc for key in POPOLO_KEYS):
+            raise InputError(shown, None, None, f"not a Popolo document (expected an object with {POPOLO_KEYS})")
+        _FileParser(bundle, jurisdiction, shown).parse(doc)
+        bundle.files.append(shown)
+    _dedupe(bundle)
+    return bundle
+
+
+def _dedupe(bundle: Bundle) -> None:
+    """The same party or period in two files is one record (last wins)."""
+    for attr in ("organizations", "areas", "periods", "sessions", "people", "memberships"):
+        items = getattr(bundle, attr)
+        unique = {item.id: item for item in items}
+        if len(unique) != len(items):
+            setattr(bundle, attr, list(unique.values()))
