@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from openpolicy.observability.logging import get_logger
+
+_log = get_logger("openpolicy.api.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -41,3 +52,129 @@ class NotFound(ProblemError):
 class BadParameter(ProblemError):
     def __init__(self, parameter: str, detail: str) -> None:
         super().__init__(400, "Bad Request", f"{parameter}: {detail}", parameter=parameter)
+
+
+# --- rendering and exception handlers ---------------------------------------------------------------------
+
+
+def problem_response(
+    status: int,
+    title: str | None = None,
+    detail: str | None = None,
+    *,
+    request: Request | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """An ``application/problem+json`` response (``instance`` = request path, ``request_id`` when known)."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title or _phrase(status), "status": status}
+    if detail:
+        body["detail"] = detail
+    if request is not None:
+        body["instance"] = request.url.path
+        request_id = getattr(request.state, "request_id", None)
+        if request_id:
+            body["request_id"] = request_id
+    body.update(extra)
+    return Response(orjson.dumps(body, default=str), status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> tuple[str, str]:
+    """(where, parameter name) of a validation error location such as ``("query", "limit")``."""
+    parts = [str(p) for p in loc]
+    where = parts[0] if parts and parts[0] in {"query", "path", "header", "cookie", "body"} else "request"
+    name = ".".join(parts[1:]) if where != "request" else ".".join(parts)
+    return where, name or where
+
+
+async def _problem_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ProblemError)
+    body = exc.to_dict(instance=request.url.path)
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body.setdefault("request_id", request_id)
+    return Response(orjson.dumps(body, default=str), status_code=exc.status, media_type=PROBLEM_MEDIA_TYPE)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+    if detail == _phrase(exc.status_code):
+        detail = None
+    if exc.status_code == 404 and detail is None:
+        detail = f"nothing at {request.url.path}"
+    elif exc.status_code == 405 and detail is None:
+        allow = (exc.headers or {}).get("Allow") or (exc.headers or {}).get("allow")
+        detail = f"{request.method} is not allowed here" + (f" (allowed: {allow})" if allow else "")
+    return problem_response(exc.status_code, detail=detail, request=request, headers=dict(exc.headers or {}))
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    """422 naming every bad parameter: ``errors=[{"in": "query", "parameter": "limit", "message": ...}]``."""
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for item in exc.errors():
+        where, name = _location(item.get("loc", ()))
+        errors.append({"in": where, "parameter": name, "message": str(item.get("msg", "invalid"))})
+    first = errors[0] if errors else {"in": "request", "parameter": "?", "message": "invalid"}
+    detail = f"{first['in']} parameter {first['parameter']!r}: {first['message']}"
+    return problem_response(
+        422,
+        "Unprocessable Content",
+        detail,
+        request=request,
+        parameter=first["parameter"],
+        errors=errors,
+    )
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database is down or too slow: 503 (retryable), logged once per request, no internals shown."""
+    _log.warning(
+        "database unavailable during request",
+        path=request.url.path,
+        error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300],
+    )
+    return problem_response(
+        503,
+        detail="The database is unavailable; retry shortly.",
+        request=request,
+        headers={"Retry-After": "5"},
+        dependency="database",
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    _log.error("unhandled exception", path=request.url.path, exc_info=exc)
+    return problem_response(
+        500,
+        detail="The server failed to answer this request. Quote the request id when reporting it.",
+        request=request,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error with ``application/problem+json`` (RFC 9457).
+
+    * :class:`ProblemError` (and subclasses such as :class:`NotFound` 404, :class:`BadParameter` 400);
+    * ``HTTPException`` (including the router's own 404 for an unknown route and 405 with ``Allow``);
+    * request validation errors → **422** naming the parameter (``parameter`` and ``errors[]``);
+    * database connection failures and timeouts → 503 with ``Retry-After`` (``dependency: database``);
+    * anything else → 500, logged with the request id and traceback; the client never sees a traceback.
+    """
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(StarletteHTTPException, _http_exception)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for exc_type in (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError, TimeoutError):
+        app.add_exception_handler(exc_type, _database_unavailable)
+    app.add_exception_handler(Exception, _unexpected)

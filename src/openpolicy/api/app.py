@@ -1,0 +1,140 @@
+"""The api-service: ``create_app()`` builds the FastAPI application.
+
+Wiring, outermost first: OpenTelemetry server spans (when ``OTEL_*`` asks for them) →
+:class:`~openpolicy.observability.metrics.ObservabilityMiddleware` (request id, metrics, one log line per
+request, last-resort 500) → :class:`~openpolicy.api.cache.HttpCacheMiddleware` (ETag, Cache-Control, 304,
+gzip, Redis response cache) → FastAPI (problem+json error handlers, routers).
+
+Routes: every router of :data:`openpolicy.api.routers.ROUTERS` under ``/v1``; ``/health``, ``/health/ready``
+(:mod:`openpolicy.api.health`), ``/metrics``, ``/docs`` and ``/openapi.json``.
+
+The lifespan opens the database engine (``openpolicy.db.engine``; the embedded PostgreSQL when
+``DATABASE_URL`` is unset) and, with ``REDIS_URL``, a Redis client, and puts them on ``app.state``:
+``settings``, ``engine``, ``sessionmaker``, ``redis`` (or None) and ``response_cache`` (or None). Neither
+has to be reachable at start: an unreachable database is logged and reported by ``/health/ready`` (503)
+until it answers; the process keeps serving ``/health``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from openpolicy import __version__
+from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connect_async
+from openpolicy.api.errors import install_error_handlers
+from openpolicy.config import Settings, get_settings
+from openpolicy.observability.logging import get_logger, mask_url_passwords
+from openpolicy.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, install_observability
+from openpolicy.observability.tracing import instrument_engine, shutdown_tracing
+
+SERVICE_NAME = "api-service"
+_log = get_logger("openpolicy.api")
+
+
+def _pool_gauges(state: Any) -> Any:
+    async def collect_pool() -> None:
+        engine = getattr(state, "engine", None)
+        if engine is None:
+            return
+        pool = engine.sync_engine.pool
+        size = getattr(pool, "size", None)
+        checked_out = getattr(pool, "checkedout", None)
+        if callable(size):
+            DB_POOL_SIZE.set(size())
+        if callable(checked_out):
+            DB_POOL_IN_USE.set(checked_out())
+
+    return collect_pool
+
+
+def _dependency_gauges(state: Any) -> Any:
+    async def collect_dependencies() -> None:
+        from openpolicy.api.health import readiness
+
+        if getattr(state, "engine", None) is not None:
+            await readiness(state)
+
+    return collect_dependencies
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from openpolicy.api.health import readiness
+    from openpolicy.db.engine import create_engine, create_sessionmaker
+
+    settings: Settings = app.state.settings
+    engine = await asyncio.to_thread(create_engine, settings, application_name=SERVICE_NAME)
+    app.state.engine = engine
+    app.state.sessionmaker = create_sessionmaker(engine)
+    instrument_engine(engine)
+    redis = None
+    if settings.redis_url:
+        redis = connect_async(settings.redis_url, settings.redis_timeout_seconds)
+        if settings.cache_ttl_seconds > 0:
+            app.state.response_cache = RedisResponseCache(
+                redis, settings.cache_ttl_seconds, settings.redis_timeout_seconds
+            )
+    app.state.redis = redis
+    ready, body = await readiness(app.state)
+    database = body["checks"].get("database", {})
+    if not ready:
+        _log.error(
+            "database unreachable at start; /health/ready answers 503 until it is back",
+            error=database.get("error"),
+            database=mask_url_passwords(engine.url.render_as_string(hide_password=True)),
+        )
+    _log.info(
+        "api-service started",
+        version=__version__,
+        database_status=database.get("status"),
+        redis_status=body["checks"].get("redis", {}).get("status", "not configured"),
+    )
+    try:
+        yield
+    finally:
+        app.state.response_cache = None
+        if redis is not None:
+            await redis.aclose()
+        await engine.dispose()
+        shutdown_tracing()
+        _log.info("api-service stopped")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the api-service (see the module docstring). ``settings`` default to the environment's."""
+    from openpolicy.api import health
+    from openpolicy.api.routers import ROUTERS
+
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Open Policy Platform API",
+        version=__version__,
+        summary="Open parliamentary data: people, parties, districts, bills, votes, committees.",
+        description=(
+            "Read-only API over open parliamentary data (Popolo / Open Civic Data shapes). Every error is "
+            "`application/problem+json` (RFC 9457); every GET carries an ETag and Cache-Control and answers "
+            "304 to a matching If-None-Match; responses are gzip-compressed for clients that accept it."
+        ),
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = None
+    app.state.sessionmaker = None
+    app.state.redis = None
+    app.state.response_cache = None
+    app.state.scrape_callbacks = [_pool_gauges(app.state), _dependency_gauges(app.state)]
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for router in ROUTERS:
+        app.include_router(router, prefix="/v1")
+    app.add_middleware(HttpCacheMiddleware, state=app.state, max_age=settings.http_max_age_seconds)
+    install_observability(app, service_name=SERVICE_NAME, settings=settings)
+    return app

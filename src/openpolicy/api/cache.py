@@ -1,0 +1,423 @@
+"""HTTP caching of the api's GET responses: ETag, Cache-Control, 304, gzip, and the Redis response cache.
+
+:class:`HttpCacheMiddleware` (pure ASGI) handles every ``GET`` except ``/metrics`` and ``/health*``:
+
+* a ``2xx`` answer gets ``Cache-Control: public, max-age=<HTTP_MAX_AGE_SECONDS>`` (unless the endpoint set
+  its own) and ``Vary: Accept-Encoding``; a ``200`` gets a strong ``ETag`` (hash of the body, see
+  :mod:`openpolicy.api.etag`) and ``If-None-Match`` matching it yields ``304 Not Modified`` with no body;
+* bodies of at least 1 KiB of a textual type are gzip-compressed when the client accepts gzip (level 5,
+  deterministic output, tag ``"<etag>-gzip"``);
+* with ``REDIS_URL`` set (and ``CACHE_TTL_SECONDS`` > 0), ``200`` answers under ``/v1/<resource>`` are kept in
+  Redis for ``CACHE_TTL_SECONDS``. The key is the path, the sorted query string and the resource's
+  *generation* number: :func:`bump_generations` increments generations after an import, which makes every
+  cached answer of those resources unreachable at once (they then expire by TTL). A lookup is one round trip
+  (a Lua script reads the generation and the entry). Responses carry ``X-Cache: hit|miss``.
+
+Redis absent, down or slow never fails a request: commands have short timeouts
+(``REDIS_TIMEOUT_SECONDS``), and after a failure a circuit breaker skips Redis for 1 s, doubling up to 30 s
+while it stays down (one probe per window), so a dead Redis costs a flag check per request. Failures and
+skips are counted in ``openpolicy_cache_errors_total{operation=get|set|bypass}`` and logged at most every
+30 s; hits and misses in ``openpolicy_cache_hits_total`` / ``openpolicy_cache_misses_total``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+
+from openpolicy.api.etag import compute_etag, gzip_etag, if_none_match_matches
+from openpolicy.observability.logging import RateLimitedLog, get_logger, mask_url_passwords
+from openpolicy.observability.metrics import (
+    CACHE_ERRORS,
+    CACHE_HITS,
+    CACHE_MISSES,
+    UNMATCHED_ROUTE,
+    is_unobserved_path,
+    route_template,
+)
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# The first path segment after /v1: what an importer names when it invalidates what it changed.
+RESOURCES: frozenset[str] = frozenset(
+    {
+        "people",
+        "bills",
+        "votes",
+        "organizations",
+        "committees",
+        "areas",
+        "jurisdictions",
+        "search",
+        "status",
+        "changes",
+    }
+)
+KEY_PREFIX = "openpolicy:"
+GZIP_MIN_SIZE = 1024
+GZIP_LEVEL = 5
+MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+_COMPRESSIBLE = (b"application/json", b"application/problem+json", b"text/", b"application/javascript")
+_DROP_ON_STORE = frozenset({b"content-length", b"etag", b"x-request-id", b"date", b"server", b"x-cache"})
+
+_log = get_logger("openpolicy.cache")
+_rate_log = RateLimitedLog(_log, interval=30.0)
+
+_LOOKUP_LUA = """
+local gen = redis.call('GET', KEYS[1])
+if not gen then gen = '0' end
+local val = redis.call('GET', ARGV[1] .. gen .. ':' .. ARGV[2])
+return {gen, val}
+"""
+
+
+def generation_key(resource: str) -> str:
+    return f"{KEY_PREFIX}gen:{resource}"
+
+
+def resource_of(path: str) -> str | None:
+    """``/v1/people/abc`` → ``people``; None outside /v1 or for an unknown resource."""
+    if not path.startswith("/v1/"):
+        return None
+    resource = path[4:].split("/", 1)[0]
+    return resource if resource in RESOURCES else None
+
+
+def request_key(path: str, query_string: bytes) -> str:
+    if not query_string:
+        return path
+    pairs = sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+    return f"{path}?{urlencode(pairs)}"
+
+
+def _check_resources(resources: Iterable[str]) -> list[str]:
+    wanted = sorted(set(resources))
+    unknown = [r for r in wanted if r not in RESOURCES]
+    if unknown:
+        raise ValueError(f"unknown cache resource(s) {', '.join(unknown)}; known: {', '.join(sorted(RESOURCES))}")
+    return wanted
+
+
+class CircuitBreaker:
+    """Closed until a failure; then open for ``base`` s (doubling up to ``cap`` s), letting one probe through
+    per window. ``allow()`` is a float comparison when closed."""
+
+    def __init__(self, base: float = 1.0, cap: float = 30.0) -> None:
+        self.base = base
+        self.cap = cap
+        self.backoff = 0.0
+        self.open_until = 0.0
+
+    @property
+    def is_open(self) -> bool:
+        return self.backoff > 0.0
+
+    def allow(self) -> bool:
+        if self.backoff == 0.0:
+            return True
+        now = time.monotonic()
+        if now >= self.open_until:
+            self.open_until = now + self.backoff  # this caller probes; the others keep skipping
+            return True
+        return False
+
+    def success(self) -> None:
+        if self.backoff:
+            _log.info("redis cache reachable again; response caching resumed")
+        self.backoff = 0.0
+        self.open_until = 0.0
+
+    def failure(self) -> float:
+        self.backoff = self.base if self.backoff == 0.0 else min(self.backoff * 2, self.cap)
+        self.open_until = time.monotonic() + self.backoff
+        return self.backoff
+
+
+@dataclass(frozen=True)
+class CachedRoute:
+    """Stands in for the matched route on a cache hit, so metrics and logs keep the route template."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    etag: str
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    route: str
+
+    def encode(self) -> bytes:
+        meta = {
+            "e": self.etag,
+            "r": self.route,
+            "h": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in self.headers],
+        }
+        return orjson.dumps(meta) + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, raw: bytes) -> CachedResponse:
+        meta_raw, _, body = raw.partition(b"\n")
+        meta = orjson.loads(meta_raw)
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in meta["h"]]
+        return cls(str(meta["e"]), headers, body, str(meta["r"]))
+
+
+class RedisResponseCache:
+    """The Redis side of the response cache, with the circuit breaker (see the module docstring)."""
+
+    def __init__(self, client: Any, ttl_seconds: int, timeout_seconds: float) -> None:
+        self.client = client
+        self.ttl = ttl_seconds
+        self.timeout = timeout_seconds * 2  # backstop over the socket timeouts
+        self.breaker = CircuitBreaker()
+        self._lookup = client.register_script(_LOOKUP_LUA)
+
+    def _failed(self, operation: str, exc: BaseException) -> None:
+        CACHE_ERRORS.labels(operation).inc()
+        backoff = self.breaker.failure()
+        _rate_log.warning(
+            "redis cache unavailable; answering without it",
+            operation=operation,
+            error=mask_url_passwords(f"{type(exc).__name__}: {exc}")[:200],
+            retry_in_s=backoff,
+        )
+
+    async def get(self, resource: str, key: str) -> tuple[CachedResponse | None, str | None]:
+        """(entry or None, key to store a fresh answer under or None when Redis is unavailable)."""
+        if not self.breaker.allow():
+            CACHE_ERRORS.labels("bypass").inc()
+            return None, None
+        prefix = f"{KEY_PREFIX}resp:{resource}:"
+        try:
+            async with asyncio.timeout(self.timeout):
+                gen, raw = await self._lookup(keys=[generation_key(resource)], args=[prefix, key])
+        except Exception as exc:
+            self._failed("get", exc)
+            return None, None
+        self.breaker.success()
+        store_key = f"{prefix}{gen.decode() if isinstance(gen, bytes) else gen}:{key}"
+        if raw is None:
+            CACHE_MISSES.inc()
+            return None, store_key
+        try:
+            entry = CachedResponse.decode(raw)
+        except (ValueError, KeyError, TypeError):
+            CACHE_MISSES.inc()
+            return None, store_key
+        CACHE_HITS.inc()
+        return entry, store_key
+
+    async def set(self, store_key: str, entry: CachedResponse) -> None:
+        if not self.breaker.allow():
+            CACHE_ERRORS.labels("bypass").inc()
+            return
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self.client.set(store_key, entry.encode(), ex=self.ttl)
+        except Exception as exc:
+            self._failed("set", exc)
+            return
+        self.breaker.success()
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    for key, value in headers:
+        if key == name:
+            return value
+    return None
+
+
+class HttpCacheMiddleware:
+    """ETag/Cache-Control/304/gzip for GETs and the Redis response cache (see the module docstring).
+
+    ``state`` is the app's ``app.state``; ``state.response_cache`` (a :class:`RedisResponseCache` or None) is
+    read per request, so the lifespan can connect Redis after the middleware stack is built.
+    """
+
+    def __init__(self, app: ASGIApp, *, state: Any, max_age: int) -> None:
+        self.app = app
+        self.state = state
+        self.cache_control = f"public, max-age={max_age}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or is_unobserved_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        if_none_match: str | None = None
+        accepts_gzip = False
+        for key, value in scope["headers"]:
+            if key == b"if-none-match":
+                if_none_match = value.decode("latin-1")
+            elif key == b"accept-encoding":
+                accepts_gzip = b"gzip" in value
+
+        cache: RedisResponseCache | None = getattr(self.state, "response_cache", None)
+        store_key: str | None = None
+        if cache is not None:
+            resource = resource_of(scope["path"])
+            if resource is not None:
+                entry, store_key = await cache.get(resource, request_key(scope["path"], scope["query_string"]))
+                if entry is not None:
+                    scope["route"] = CachedRoute(entry.route)
+                    await self._answer(
+                        send, 200, entry.headers, entry.body, entry.etag, if_none_match, accepts_gzip, b"hit"
+                    )
+                    return
+
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+        passthrough = False
+
+        async def capture(message: Message) -> None:
+            nonlocal start, size, passthrough
+            if passthrough:
+                await send(message)
+                return
+            kind = message["type"]
+            if kind == "http.response.start":
+                start = message
+                return
+            if kind != "http.response.body":
+                await send(message)
+                return
+            body = message.get("body", b"")
+            chunks.append(body)
+            size += len(body)
+            if size > MAX_BUFFERED_BYTES and message.get("more_body", False):
+                # A huge stream: hand it through untouched (no ETag) rather than buffer it.
+                passthrough = True
+                assert start is not None
+                await send(start)
+                await send({"type": "http.response.body", "body": b"".join(chunks), "more_body": True})
+                chunks.clear()
+
+        await self.app(scope, receive, capture)
+        if passthrough or start is None:
+            return
+        status: int = start["status"]
+        headers: list[tuple[bytes, bytes]] = list(start.get("headers", []))
+        body = b"".join(chunks)
+        if status == 200 and _header(headers, b"content-encoding") is None:
+            etag_raw = _header(headers, b"etag")
+            etag = etag_raw.decode("latin-1") if etag_raw else compute_etag(body)
+            kept = [(k, v) for k, v in headers if k not in _DROP_ON_STORE]
+            await self._answer(send, 200, kept, body, etag, if_none_match, accepts_gzip, b"miss" if store_key else None)
+            route = route_template(scope)
+            if cache is not None and store_key is not None and cache.ttl > 0 and route != UNMATCHED_ROUTE:
+                await cache.set(store_key, CachedResponse(etag, kept, body, route))
+            return
+        if 200 <= status < 300 and _header(headers, b"cache-control") is None:
+            headers.append((b"cache-control", self.cache_control))
+        start["headers"] = headers
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    async def _answer(
+        self,
+        send: Send,
+        status: int,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        etag: str,
+        if_none_match: str | None,
+        accepts_gzip: bool,
+        x_cache: bytes | None,
+    ) -> None:
+        content_type = _header(headers, b"content-type") or b""
+        compress = accepts_gzip and len(body) >= GZIP_MIN_SIZE and content_type.startswith(_COMPRESSIBLE)
+        tag = gzip_etag(etag) if compress else etag
+        out = [(k, v) for k, v in headers if k not in (b"content-length", b"etag", b"vary")]
+        if _header(out, b"cache-control") is None:
+            out.append((b"cache-control", self.cache_control))
+        out.append((b"etag", tag.encode("latin-1")))
+        out.append((b"vary", b"Accept-Encoding"))
+        if x_cache is not None:
+            out.append((b"x-cache", x_cache))
+        if if_none_match_matches(if_none_match, etag):
+            out = [(k, v) for k, v in out if k != b"content-type"]
+            await send({"type": "http.response.start", "status": 304, "headers": out})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        if compress:
+            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: gzip container, mtime 0
+            body = compressor.compress(body) + compressor.flush()
+            out.append((b"content-encoding", b"gzip"))
+        out.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _redis_client_kwargs(timeout: float) -> dict[str, Any]:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {
+        "socket_timeout": timeout,
+        "socket_connect_timeout": timeout,
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 0,
+    }
+
+
+def connect_async(redis_url: str, timeout: float) -> Any:
+    """A redis.asyncio client with short timeouts and no retries (failing fast is the point)."""
+    from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import NoBackoff
+
+    kwargs = _redis_client_kwargs(timeout)
+    kwargs["retry"] = AsyncRetry(NoBackoff(), 0)
+    return Redis.from_url(redis_url, **kwargs)
+
+
+def bump_generations(
+    redis_url: str, resources: Iterable[str], *, timeout: float = 2.0, raise_errors: bool = False
+) -> None:
+    """Invalidate every cached answer of ``resources`` (first path segment after /v1, see :data:`RESOURCES`).
+
+    Synchronous (one pipelined ``INCR`` per resource); call it after the import's commit. Unknown resource →
+    ``ValueError``. When Redis cannot be reached the failure is logged and counted and, unless
+    ``raise_errors``, swallowed: cached answers then age out within ``CACHE_TTL_SECONDS``.
+    """
+    import redis
+
+    wanted = _check_resources(resources)
+    if not wanted:
+        return
+    client = redis.Redis.from_url(redis_url, **_redis_client_kwargs(timeout))
+    try:
+        pipe = client.pipeline(transaction=False)
+        for resource in wanted:
+            pipe.incr(generation_key(resource))
+        pipe.execute()
+        _log.info("cache generations bumped", resources=wanted)
+    except Exception as exc:
+        CACHE_ERRORS.labels("bump").inc()
+        _log.warning(
+            "could not bump cache generations",
+            resources=wanted,
+            error=mask_url_passwords(f"{type(exc).__name__}: {exc}")[:200],
+        )
+        if raise_errors:
+            raise
+    finally:
+        client.close()
+
+
+async def abump_generations(client: Any, resources: Iterable[str]) -> None:
+    """Async twin of :func:`bump_generations` on an existing redis.asyncio client (errors propagate)."""
+    wanted = _check_resources(resources)
+    async with client.pipeline(transaction=False) as pipe:
+        for resource in wanted:
+            pipe.incr(generation_key(resource))
+        await pipe.execute()
