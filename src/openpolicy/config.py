@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     page_size_default: int = Field(default=20, ge=1, le=200, description="Default `limit` of list endpoints.")
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest `limit` accepted.")
 
+    # --- api-service platform (H-apiplat): cache, drain ---------------------------------------------
+    redis_timeout_seconds: float = Field(
+        default=0.25, gt=0, le=5, description="Redis connect/command timeout of the response cache."
+    )
+    shutdown_drain_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="After SIGTERM: readiness answers 503 and new requests are still served this long (so the "
+        "load balancer notices) before the listener closes; part of SHUTDOWN_GRACE_SECONDS.",
+    )
+    api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes of `serve api`.")
+
     # --- web-interface ------------------------------------------------------------------------
     api_url: str = Field(default="http://127.0.0.1:8000", description="Base URL of the api (web → api).")
     api_timeout_seconds: float = Field(default=5.0, gt=0, description="web → api request timeout.")
