@@ -1,0 +1,3 @@
+{{- define "web-interface.apiUrl" -}}
+{{- .Values.apiUrl | default (printf "http://%s-api-service:8000" .Release.Name) -}}
+{{- end -}}
