@@ -1,0 +1,70 @@
+"""Query-parameter types shared by the list endpoints.
+
+Every filter is validated before it reaches SQL, so a bad value becomes a 4xx problem naming the parameter
+(FastAPI reports the validation error with the parameter's location), never a database error:
+
+* text filters are stripped, must not contain NUL characters (PostgreSQL text cannot hold them) and are at most
+  :data:`MAX_TEXT` characters; an empty value means "no filter";
+* datetimes without an offset are taken as UTC; dates are ISO dates (``2024-05-01``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import Query
+from pydantic import AfterValidator, BeforeValidator
+
+MAX_TEXT = 200
+
+
+def _blank_to_none(value: object) -> object:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _clean_text(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value.strip()
+
+
+def _assume_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+CleanText = Annotated[str, AfterValidator(_clean_text)]
+"""A stripped string without NUL characters."""
+
+UtcDateTime = Annotated[datetime, AfterValidator(_assume_utc)]
+"""A timezone-aware datetime (no offset given means UTC); a bare date means its midnight UTC."""
+
+OptText = Annotated[CleanText | None, BeforeValidator(_blank_to_none)]
+OptDate = Annotated[date | None, BeforeValidator(_blank_to_none)]
+OptDateTime = Annotated[UtcDateTime | None, BeforeValidator(_blank_to_none)]
+OptBool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
+
+
+def text(description: str, *, max_length: int = MAX_TEXT, example: str | None = None) -> Any:
+    """``Query`` metadata of a text filter."""
+    return Query(description=description, max_length=max_length, examples=[example] if example else None)
+
+
+def when(description: str, *, example: str | None = None) -> Any:
+    """``Query`` metadata of a date or datetime filter."""
+    return Query(description=description, examples=[example] if example else None)
+
+
+def flag(description: str) -> Any:
+    """``Query`` metadata of a boolean filter (``true``/``false``)."""
+    return Query(description=description)
+
+
+# Shared descriptions keep the wording identical across resources.
+JURISDICTION = "Jurisdiction id (e.g. `ocd-jurisdiction/country:ca/legislature`) or exact name."
+UPDATED_SINCE = "Only records changed at or after this time (ISO 8601; no offset means UTC)."
+NAME_Q = "Case-insensitive substring of the name."
+CLASSIFICATION = "Classification (exact match)."
+SESSION = "Session id or identifier (e.g. `44-1`)."

@@ -1,0 +1,263 @@
+"""Keyset (cursor) pagination shared by every list endpoint.
+
+A list endpoint declares its whitelisted sort orders once (:class:`Sorts`) and takes a :class:`PageRequest`
+from the dependency :func:`page_params`; :func:`paginate` then runs its filtered statement with the keyset
+condition, ``ORDER BY`` and ``LIMIT limit + 1`` and returns the ``{"results", "pagination"}`` envelope.
+
+Why keyset and not offsets: the next page starts strictly after the last row of this one, in the total order
+``(sort key..., id)``, so rows inserted or deleted between two requests never make a client skip or repeat
+a row, and each page is one index range scan however deep the client has walked.
+
+The cursor is opaque to clients: base64url of a small JSON document (the sort order's name and the last
+row's key values) followed by a checksum. A cursor that does not decode, whose checksum does not match, or that
+was made for another sort order is rejected with a 400 problem naming ``cursor``.
+"""
+
+# No `from __future__ import annotations`: FastAPI must evaluate the annotations of the dependency built in
+# page_params(), which refer to its local variables.
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal, Unpack
+
+from fastapi import Query, Request
+from sqlalchemy import Select, and_, literal, or_, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql.elements import ColumnElement
+
+from openpolicy.api.errors import BadParameter
+from openpolicy.config import Settings, get_settings
+
+KeyKind = Literal["str", "int", "datetime", "date"]
+AnySelect = Select[Unpack[tuple[Any, ...]]]
+SortExpression = ColumnElement[Any] | QueryableAttribute[Any]
+_CHECK_BYTES = 6
+_CHECK_KEY = b"openpolicy-cursor-v1"
+MAX_CURSOR_LENGTH = 2048
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One column of a sort order: a SQL expression (indexed together with the id) and its kind.
+
+    ``nullable`` keys sort the PostgreSQL way (ascending: NULLs last; descending: NULLs first), which a
+    B-tree index on ``(key, id)`` serves in either direction.
+    """
+
+    expression: SortExpression
+    kind: KeyKind
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class SortOrder:
+    """A public sort order, e.g. ``-updated_at``: key columns, direction; the resource id breaks ties."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+    descending: bool
+
+
+class Sorts:
+    """The whitelist of sort orders of one resource.
+
+    ``fields`` maps a public field name to its key; every field may be requested ascending (``name``) or
+    descending (``-name``). ``default`` is the order used when ``sort`` is absent. ``tiebreak`` is the
+    resource's unique id column (a string), appended to every order so the order is total.
+    """
+
+    def __init__(
+        self, fields: dict[str, SortKey], *, default: str, tiebreak: SortExpression, tiebreak_kind: KeyKind = "str"
+    ) -> None:
+        self.fields = fields
+        self.tiebreak = SortKey(tiebreak, tiebreak_kind)
+        self.default = default
+        self.choices = tuple(sorted([*fields, *(f"-{name}" for name in fields)], key=lambda c: (c.lstrip("-"), c)))
+        if default not in self.choices:
+            raise ValueError(f"default sort {default!r} is not one of {self.choices}")
+
+    def resolve(self, value: str | None) -> SortOrder:
+        name = value.strip() if value else self.default
+        if name not in self.choices:
+            raise BadParameter("sort", f"unknown sort order {name!r}; choose one of: {', '.join(self.choices)}")
+        descending = name.startswith("-")
+        field = self.fields[name.lstrip("-")]
+        return SortOrder(name=name, keys=(field, self.tiebreak), descending=descending)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a list request asked for: page size, the decoded cursor (or None), the sort order and the URL."""
+
+    limit: int
+    after: tuple[Any, ...] | None
+    order: SortOrder
+    request: Request
+
+    def next_url(self, last_key: Sequence[Any]) -> str:
+        """Relative URL of the next page: this request's path and every parameter, with the new cursor."""
+        cursor = encode_cursor(self.order, last_key)
+        params = [(k, v) for k, v in self.request.query_params.multi_items() if k != "cursor"]
+        params.append(("cursor", cursor))
+        from urllib.parse import urlencode
+
+        return f"{self.request.url.path}?{urlencode(params)}"
+
+
+# --- cursor encoding -------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any, kind: KeyKind) -> Any:
+    if value is None:
+        return None
+    if kind in {"datetime", "date"}:
+        if not isinstance(value, date):
+            raise TypeError(f"sort key value {value!r} is not a {kind}")
+        return value.isoformat()
+    return value
+
+
+def _typed(value: Any, key: SortKey) -> Any:
+    kind = key.kind
+    if value is None and key.nullable:
+        return None
+    if kind == "str" and isinstance(value, str):
+        return value
+    if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind == "datetime" and isinstance(value, str):
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError("naive datetime")
+        return parsed
+    if kind == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    raise ValueError(f"bad {kind} value")
+
+
+def _checksum(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=_CHECK_BYTES, key=_CHECK_KEY).digest()
+
+
+def encode_cursor(order: SortOrder, key: Sequence[Any]) -> str:
+    """The opaque cursor of the row whose sort key is ``key`` (one value per :attr:`SortOrder.keys`)."""
+    values = [_plain(v, k.kind) for v, k in zip(key, order.keys, strict=True)]
+    payload = json.dumps([order.name, values], separators=(",", ":"), ensure_ascii=True).encode()
+    return base64.urlsafe_b64encode(_checksum(payload) + payload).rstrip(b"=").decode()
+
+
+def decode_cursor(order: SortOrder, cursor: str) -> tuple[Any, ...]:
+    """Decode a cursor made by :func:`encode_cursor` for ``order``; a 400 problem naming ``cursor`` otherwise."""
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise BadParameter("cursor", "cursor is too long; use the `next` link of the previous page unchanged")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        raise BadParameter("cursor", "not a cursor issued by this api (bad encoding)") from None
+    check, payload = raw[:_CHECK_BYTES], raw[_CHECK_BYTES:]
+    if len(check) != _CHECK_BYTES or check != _checksum(payload):
+        raise BadParameter("cursor", "not a cursor issued by this api (checksum mismatch)")
+    try:
+        name, values = json.loads(payload)
+        if name != order.name:
+            raise BadParameter(
+                "cursor", f"the cursor was issued for sort={name!r}, not sort={order.name!r}; keep the same sort"
+            )
+        if not isinstance(values, list) or len(values) != len(order.keys):
+            raise ValueError("wrong number of values")
+        return tuple(_typed(v, k) for v, k in zip(values, order.keys, strict=True))
+    except BadParameter:
+        raise
+    except (ValueError, TypeError):
+        raise BadParameter("cursor", "not a cursor issued by this api (bad content)") from None
+
+
+# --- request parameters ---------------------------------------------------------------------------------------
+
+
+def request_settings(request: Request) -> Settings:
+    """The settings the app was created with (``app.state.settings``), else the process settings."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings if isinstance(settings, Settings) else get_settings()
+
+
+def page_params(sorts: Sorts) -> Callable[..., PageRequest]:
+    """A FastAPI dependency reading ``limit``, ``cursor`` and ``sort`` (validated against ``sorts``)."""
+    sort_doc = f"Sort order: a field name, `-` prefix for descending. One of: {', '.join(sorts.choices)}."
+
+    def dependency(
+        request: Request,
+        limit: Annotated[
+            int | None,
+            Query(description="Page size (default 20, at most 200; both set by the server's settings).", examples=[20]),
+        ] = None,
+        cursor: Annotated[
+            str | None,
+            Query(description="Opaque position from the `pagination.next` link of the previous page."),
+        ] = None,
+        sort: Annotated[str | None, Query(description=sort_doc, examples=[sorts.default])] = None,
+    ) -> PageRequest:
+        settings = request_settings(request)
+        if limit is None:
+            limit = settings.page_size_default
+        elif not 1 <= limit <= settings.page_size_max:
+            raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
+        order = sorts.resolve(sort)
+        after = decode_cursor(order, cursor) if cursor else None
+        return PageRequest(limit=limit, after=after, order=order, request=request)
+
+    return dependency
+
+
+# --- running a page -----------------------------------------------------------------------------------------------
+
+
+def keyset(stmt: AnySelect, page: PageRequest) -> AnySelect:
+    """Add the keyset condition, ORDER BY and LIMIT (one extra row, to know whether a next page exists).
+
+    The key expressions are appended to the selected columns, so the caller's rows end with them.
+    """
+    keys = page.order.keys
+    exprs = [k.expression for k in keys]
+    desc = page.order.descending
+    if page.after is not None:
+        stmt = stmt.where(_after(keys, page.after, desc))
+    ordering = [e.desc() if desc else e.asc() for e in exprs]
+    labelled = [e.label(f"_sort_key_{i}") for i, e in enumerate(exprs)]
+    return stmt.add_columns(*labelled).order_by(*ordering).limit(page.limit + 1)
+
+
+def _after(keys: Sequence[SortKey], after: Sequence[Any], desc: bool) -> ColumnElement[bool]:
+    """Rows strictly after ``after`` in the order ``keys`` (all ascending or all descending)."""
+    exprs = [k.expression for k in keys]
+    binds = [literal(v, type_=e.type) for v, e in zip(after, exprs, strict=True)]
+    if not any(k.nullable for k in keys):
+        left, right = tuple_(*exprs), tuple_(*binds)
+        return left < right if desc else left > right
+    # Only the leading key may be nullable (the id tie-break never is); NULLs sort last ascending, first descending.
+    if any(k.nullable for k in keys[1:]):
+        raise ValueError("only the leading sort key may be nullable")
+    head, rest, rest_binds = exprs[0], tuple_(*exprs[1:]), tuple_(*binds[1:])
+    if after[0] is None:
+        within_nulls = and_(head.is_(None), rest < rest_binds if desc else rest > rest_binds)
+        return or_(within_nulls, head.is_not(None)) if desc else within_nulls
+    left, right = tuple_(*exprs), tuple_(*binds)
+    return left < right if desc else or_(left > right, head.is_(None))
+
+
+async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) -> tuple[list[Any], str | None]:
+    """Run ``stmt`` as one page; return its rows (key columns stripped) and the next page's URL (or None)."""
+    result = await session.execute(keyset(stmt, page))
+    rows = list(result.all())
+    width = len(page.order.keys)
+    next_url = None
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        next_url = page.next_url(tuple(rows[-1])[-width:])
+    return [tuple(row)[:-width] for row in rows], next_url

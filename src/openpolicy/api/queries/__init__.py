@@ -1,0 +1,1 @@
+"""Query helpers of the /v1 routers (SQL building blocks and batched loaders)."""

@@ -1,0 +1,108 @@
+"""SQL building blocks shared by the routers: filter resolution, "current" memberships, LIKE patterns.
+
+Filters that name another resource (jurisdiction, chamber, party, area, session) accept that resource's id or
+its human name, so ``party=Liberal`` and ``party=ocd-organization/…`` both work. Each is resolved by a small
+sub-select (``IN (SELECT id ...)``) inside the main statement: one round trip, no lookups in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import aliased
+
+from openpolicy.db.models import CHAMBERS, Area, Jurisdiction, Membership, Organization, Session
+
+SEAT_CLASSIFICATIONS = ("legislature", "chamber")
+COMMITTEE_CLASSIFICATIONS = ("committee", "subcommittee")
+
+
+def like_pattern(value: str) -> str:
+    """A case-insensitive substring pattern for ILIKE with ``\\`` as escape character."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def name_contains(column: Any, value: str) -> ColumnElement[bool]:
+    return column.ilike(like_pattern(value), escape="\\")  # type: ignore[no-any-return]
+
+
+def jurisdiction_ids(value: str) -> Select[str]:
+    return select(Jurisdiction.id).where(or_(Jurisdiction.id == value, func.lower(Jurisdiction.name) == value.lower()))
+
+
+def chamber_ids(value: str) -> Select[str]:
+    """``upper`` / ``lower`` / ``unicameral``, or a chamber/legislature id or name."""
+    if value.lower() in CHAMBERS:
+        return select(Organization.id).where(Organization.chamber == value.lower())
+    return select(Organization.id).where(
+        Organization.classification.in_(SEAT_CLASSIFICATIONS),
+        or_(Organization.id == value, func.lower(Organization.name) == value.lower()),
+    )
+
+
+def organization_ids(value: str) -> Select[str]:
+    """Any organization by id or exact (case-insensitive) name."""
+    return select(Organization.id).where(or_(Organization.id == value, func.lower(Organization.name) == value.lower()))
+
+
+def party_ids(value: str) -> Select[str]:
+    """A party by id, name or abbreviation (case-insensitive)."""
+    low = value.lower()
+    return select(Organization.id).where(
+        Organization.classification == "party",
+        or_(
+            Organization.id == value,
+            func.lower(Organization.name) == low,
+            func.lower(Organization.abbreviation) == low,
+        ),
+    )
+
+
+def area_ids(value: str) -> Select[str]:
+    """An area by id, identifier or name (case-insensitive)."""
+    return select(Area.id).where(
+        or_(Area.id == value, Area.identifier == value, func.lower(Area.name) == value.lower())
+    )
+
+
+def session_ids(value: str) -> Select[str]:
+    """A session by id or identifier (``44-1``)."""
+    return select(Session.id).where(or_(Session.id == value, Session.identifier == value))
+
+
+def is_current(membership: Any = Membership) -> ColumnElement[bool]:
+    """The membership has started (or has no start) and has not ended (no end date, or today or later)."""
+    today = func.current_date()
+    return and_(
+        or_(membership.start_date.is_(None), membership.start_date <= today),
+        or_(membership.end_date.is_(None), membership.end_date >= today),
+    )
+
+
+def active_on(membership: Any, day: Any) -> ColumnElement[bool]:
+    """The membership covered ``day`` (a date or date expression)."""
+    return and_(
+        or_(membership.start_date.is_(None), membership.start_date <= day),
+        or_(membership.end_date.is_(None), membership.end_date >= day),
+    )
+
+
+def seat_organizations() -> Select[str]:
+    return select(Organization.id).where(Organization.classification.in_(SEAT_CLASSIFICATIONS))
+
+
+def party_of(membership: Any, organization: Any) -> ColumnElement[Any]:
+    """The party a membership stands for: ``on_behalf_of``, or the organization itself when it is a party."""
+    from sqlalchemy import case
+
+    return func.coalesce(
+        membership.on_behalf_of_id,
+        case((organization.classification == "party", membership.organization_id), else_=None),
+    )
+
+
+def aliases() -> tuple[Any, Any, Any]:
+    """Fresh aliases (organization, party, area) for joins that need more than one of each."""
+    return aliased(Organization), aliased(Organization), aliased(Area)

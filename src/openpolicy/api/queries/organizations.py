@@ -1,0 +1,117 @@
+"""Organization detail shared by /v1/organizations and /v1/committees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from openpolicy.api.queries.common import is_current
+from openpolicy.api.queries.people import current_seats
+from openpolicy.api.schemas import (
+    AreaRef,
+    Identifier,
+    Link,
+    OrganizationDetail,
+    OrganizationMember,
+    OrganizationRef,
+    OrganizationSummary,
+    OtherName,
+    PartyRef,
+    PersonRef,
+)
+from openpolicy.db.models import Area, Membership, Organization, Person
+
+
+def summary(org: Organization, parent: Organization | None) -> OrganizationSummary:
+    return OrganizationSummary.model_validate(
+        {**_columns(org), "parent": OrganizationRef.model_validate(parent) if parent else None}
+    )
+
+
+def _columns(org: Organization) -> dict[str, Any]:
+    names = [
+        "id",
+        "name",
+        "classification",
+        "chamber",
+        "abbreviation",
+        "jurisdiction_id",
+        "founding_date",
+        "dissolution_date",
+        "color",
+        "image",
+        "updated_at",
+    ]
+    return {name: getattr(org, name) for name in names}
+
+
+def _role_rank(role: Any) -> Any:
+    low = role.lower() if hasattr(role, "lower") else role
+    return case(
+        (low.like("%vice%"), 1),
+        (low.like("%chair%"), 0),
+        (low.like("%president%"), 0),
+        else_=2,
+    )
+
+
+async def current_members(session: AsyncSession, organization_id: str) -> list[OrganizationMember]:
+    """Current memberships of the organization, chairs first then by name; party from the seat if not given."""
+    from sqlalchemy import func
+
+    party, area = aliased(Organization), aliased(Area)
+    stmt = (
+        select(Membership, Person, party, area)
+        .join(Person, Person.id == Membership.person_id)
+        .outerjoin(party, party.id == Membership.on_behalf_of_id)
+        .outerjoin(area, area.id == Membership.area_id)
+        .where(Membership.organization_id == organization_id, is_current())
+        .order_by(_role_rank(func.lower(func.coalesce(Membership.role, ""))), Person.sort_name, Membership.id)
+    )
+    rows = (await session.execute(stmt)).all()
+    missing_party = [person.id for membership, person, p, _a in rows if p is None]
+    seats = await current_seats(session, missing_party) if missing_party else {}
+    members = []
+    for membership, person, p, a in rows:
+        party_org = p or (seats[person.id].party if person.id in seats else None)
+        members.append(
+            OrganizationMember(
+                membership_id=membership.id,
+                person=PersonRef.model_validate(person),
+                role=membership.role,
+                label=membership.label,
+                party=PartyRef.model_validate(party_org) if party_org else None,
+                area=AreaRef.model_validate(a) if a else None,
+                start_date=membership.start_date,
+                end_date=membership.end_date,
+            )
+        )
+    return members
+
+
+async def detail(session: AsyncSession, org: Organization) -> OrganizationDetail:
+    parent = await session.get(Organization, org.parent_id) if org.parent_id else None
+    children = (
+        await session.scalars(select(Organization).where(Organization.parent_id == org.id).order_by(Organization.name))
+    ).all()
+    members = await current_members(session, org.id)
+    return OrganizationDetail.model_validate(
+        {
+            **summary(org, parent).model_dump(),
+            "created_at": org.created_at,
+            "other_names": [
+                OtherName.model_validate(n) for n in org.other_names if isinstance(n, dict) and "name" in n
+            ],
+            "identifiers": [Identifier.model_validate(i) for i in org.identifiers if _is_identifier(i)],
+            "links": [Link.model_validate(link) for link in org.links if isinstance(link, dict) and "url" in link],
+            "children": [OrganizationRef.model_validate(c) for c in children],
+            "current_members": members,
+        }
+    )
+
+
+def _is_identifier(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("scheme"), str) and isinstance(item.get("identifier"), str)

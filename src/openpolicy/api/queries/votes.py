@@ -1,0 +1,74 @@
+"""Vote summaries (with their published counts, loaded in one batched query)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from openpolicy.api.pagination import AnySelect
+from openpolicy.api.schemas import BillRef, OrganizationRef, SessionRef, VoteCountOut, VoteSummary
+from openpolicy.db.models import BALLOT_OPTIONS, Bill, Organization, Session, VoteCount, VoteEvent
+
+_OPTION_ORDER = {option: i for i, option in enumerate(BALLOT_OPTIONS)}
+
+
+def option_order(option: str) -> tuple[int, str]:
+    """yes, no, abstain, paired, absent, not voting, excused, other — then anything else by name."""
+    return (_OPTION_ORDER.get(option, len(_OPTION_ORDER)), option)
+
+
+def vote_select() -> AnySelect:
+    """Vote events with chamber, session and bill reference: rows ``(VoteEvent, chamber, Session, bill_id,
+    bill_identifier, bill_title)``."""
+    chamber = aliased(Organization)
+    return (
+        select(VoteEvent, chamber, Session, Bill.id, Bill.identifier, Bill.title)
+        .outerjoin(chamber, chamber.id == VoteEvent.organization_id)
+        .outerjoin(Session, Session.id == VoteEvent.session_id)
+        .outerjoin(Bill, Bill.id == VoteEvent.bill_id)
+    )
+
+
+async def published_counts(db: AsyncSession, vote_ids: Sequence[str]) -> dict[str, list[VoteCountOut]]:
+    counts: dict[str, list[VoteCountOut]] = defaultdict(list)
+    if not vote_ids:
+        return counts
+    rows = await db.execute(
+        select(VoteCount.vote_event_id, VoteCount.option, VoteCount.value).where(
+            VoteCount.vote_event_id.in_(list(vote_ids))
+        )
+    )
+    for vote_id, option, value in rows.all():
+        counts[vote_id].append(VoteCountOut(option=option, value=value))
+    for items in counts.values():
+        items.sort(key=lambda c: option_order(c.option))
+    return counts
+
+
+def summary_fields(row: Sequence[Any], counts: list[VoteCountOut]) -> dict[str, Any]:
+    vote, chamber, session, bill_id, bill_identifier, bill_title = row[:6]
+    return {
+        "id": vote.id,
+        "identifier": vote.identifier,
+        "motion": vote.motion_text,
+        "motion_fr": vote.motion_text_fr,
+        "motion_classification": list(vote.motion_classification),
+        "date": vote.start_date,
+        "result": vote.result,
+        "jurisdiction_id": vote.jurisdiction_id,
+        "chamber": OrganizationRef.model_validate(chamber) if chamber else None,
+        "session": SessionRef.model_validate(session) if session else None,
+        "bill": BillRef(id=bill_id, identifier=bill_identifier, title=bill_title) if bill_id else None,
+        "counts": counts,
+        "updated_at": vote.updated_at,
+    }
+
+
+async def summaries(db: AsyncSession, rows: Sequence[Sequence[Any]]) -> list[VoteSummary]:
+    counts = await published_counts(db, [row[0].id for row in rows])
+    return [VoteSummary(**summary_fields(row, counts.get(row[0].id, []))) for row in rows]

@@ -1,0 +1,134 @@
+"""/v1/areas: electoral districts and other divisions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from openpolicy.api import filters as f
+from openpolicy.api.deps import get_session
+from openpolicy.api.errors import NotFound
+from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.queries.common import is_current, jurisdiction_ids, name_contains
+from openpolicy.api.queries.people import current_seats
+from openpolicy.api.schemas import (
+    AreaDetail,
+    AreaPage,
+    AreaRef,
+    AreaSummary,
+    OrganizationMember,
+    OrganizationRef,
+    Pagination,
+    PartyRef,
+    PersonRef,
+    PostSummary,
+)
+from openpolicy.db.models import Area, Membership, Organization, Person, Post
+
+router = APIRouter(prefix="/areas", tags=["areas"])
+
+SORTS = Sorts(
+    {
+        "name": SortKey(Area.name, "str"),
+        "updated_at": SortKey(Area.updated_at, "datetime"),
+    },
+    default="name",
+    tiebreak=Area.id,
+)
+
+
+@router.get("", summary="List areas (electoral districts)")
+async def list_areas(
+    db: Annotated[AsyncSession, Depends(get_session)],
+    page: Annotated[PageRequest, Depends(page_params(SORTS))],
+    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
+    classification: Annotated[f.OptText, f.text(f.CLASSIFICATION, example="district")] = None,
+    parent: Annotated[f.OptText, f.text("Parent area id.")] = None,
+    identifier: Annotated[f.OptText, f.text("Area identifier (e.g. an electoral district number).")] = None,
+    q: Annotated[f.OptText, f.text(f.NAME_Q)] = None,
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+) -> AreaPage:
+    """Areas, filtered and paged (keyset cursor)."""
+    stmt = select(Area)
+    if jurisdiction:
+        stmt = stmt.where(Area.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
+    if classification:
+        stmt = stmt.where(Area.classification == classification)
+    if parent:
+        stmt = stmt.where(Area.parent_id == parent)
+    if identifier:
+        stmt = stmt.where(Area.identifier == identifier)
+    if q:
+        stmt = stmt.where(name_contains(Area.name, q))
+    if updated_since:
+        stmt = stmt.where(Area.updated_at >= updated_since)
+    rows, next_url = await fetch_page(db, stmt, page)
+    return AreaPage(
+        results=[AreaSummary.model_validate(row[0]) for row in rows],
+        pagination=Pagination(limit=page.limit, next=next_url),
+    )
+
+
+@router.get("/{area_id:path}", summary="One area", responses={404: {"description": "Unknown id"}})
+async def get_area(area_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> AreaDetail:
+    """An area with its seats (posts) and the people currently representing it."""
+    area = await db.get(Area, area_id)
+    if area is None:
+        raise NotFound("area", area_id)
+    posts = (
+        await db.execute(
+            select(Post, Organization)
+            .join(Organization, Organization.id == Post.organization_id)
+            .where(Post.area_id == area_id)
+            .order_by(Post.label, Post.id)
+        )
+    ).all()
+    party = aliased(Organization)
+    members = (
+        await db.execute(
+            select(Membership, Person, party)
+            .join(Person, Person.id == Membership.person_id)
+            .outerjoin(party, party.id == Membership.on_behalf_of_id)
+            .where(Membership.area_id == area_id, is_current())
+            .order_by(Membership.start_date.desc().nulls_last(), func.lower(Person.sort_name), Membership.id)
+        )
+    ).all()
+    seats = await current_seats(db, [p.id for _m, p, par in members if par is None])
+    return AreaDetail.model_validate(
+        {
+            **AreaSummary.model_validate(area).model_dump(),
+            "created_at": area.created_at,
+            "posts": [
+                PostSummary(
+                    id=post.id,
+                    label=post.label,
+                    role=post.role,
+                    organization=OrganizationRef.model_validate(org),
+                    start_date=post.start_date,
+                    end_date=post.end_date,
+                )
+                for post, org in posts
+            ],
+            "current_representatives": [
+                OrganizationMember(
+                    membership_id=m.id,
+                    person=PersonRef.model_validate(p),
+                    role=m.role,
+                    label=m.label,
+                    party=_party(par or (seats[p.id].party if p.id in seats else None)),
+                    area=AreaRef.model_validate(area),
+                    start_date=m.start_date,
+                    end_date=m.end_date,
+                )
+                for m, p, par in members
+            ],
+        }
+    )
+
+
+def _party(org: Organization | None) -> PartyRef | None:
+    return PartyRef.model_validate(org) if org is not None else None

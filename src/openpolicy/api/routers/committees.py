@@ -1,0 +1,88 @@
+"""/v1/committees: committees and subcommittees (organizations of those classifications) with members."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from openpolicy.api import filters as f
+from openpolicy.api.deps import get_session
+from openpolicy.api.errors import NotFound
+from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.queries import organizations as orgs
+from openpolicy.api.queries.common import (
+    COMMITTEE_CLASSIFICATIONS,
+    chamber_ids,
+    jurisdiction_ids,
+    name_contains,
+    organization_ids,
+)
+from openpolicy.api.schemas import OrganizationDetail, OrganizationPage, Pagination
+from openpolicy.db.models import Organization
+
+router = APIRouter(prefix="/committees", tags=["committees"])
+
+SORTS = Sorts(
+    {
+        "name": SortKey(Organization.name, "str"),
+        "updated_at": SortKey(Organization.updated_at, "datetime"),
+    },
+    default="name",
+    tiebreak=Organization.id,
+)
+
+
+@router.get("", summary="List committees")
+async def list_committees(
+    db: Annotated[AsyncSession, Depends(get_session)],
+    page: Annotated[PageRequest, Depends(page_params(SORTS))],
+    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
+    chamber: Annotated[
+        f.OptText, f.text("upper, lower, unicameral, or a chamber id/name: its committees and their subcommittees.")
+    ] = None,
+    classification: Annotated[
+        Literal["committee", "subcommittee"] | None, Query(description="committee or subcommittee.")
+    ] = None,
+    parent: Annotated[
+        f.OptText, f.text("Parent organization id or exact name (e.g. the subcommittees of one).")
+    ] = None,
+    q: Annotated[f.OptText, f.text(f.NAME_Q, example="finance")] = None,
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+) -> OrganizationPage:
+    """Committees and subcommittees, filtered and paged (keyset cursor)."""
+    parent_org = aliased(Organization)
+    stmt = (
+        select(Organization, parent_org)
+        .outerjoin(parent_org, parent_org.id == Organization.parent_id)
+        .where(Organization.classification.in_([classification] if classification else COMMITTEE_CLASSIFICATIONS))
+    )
+    if jurisdiction:
+        stmt = stmt.where(Organization.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
+    if chamber:
+        ids = chamber_ids(chamber)
+        committees_of_chamber = select(Organization.id).where(Organization.parent_id.in_(ids))
+        stmt = stmt.where(or_(Organization.parent_id.in_(ids), Organization.parent_id.in_(committees_of_chamber)))
+    if parent:
+        stmt = stmt.where(Organization.parent_id.in_(organization_ids(parent)))
+    if q:
+        stmt = stmt.where(name_contains(Organization.name, q))
+    if updated_since:
+        stmt = stmt.where(Organization.updated_at >= updated_since)
+    rows, next_url = await fetch_page(db, stmt, page)
+    return OrganizationPage(
+        results=[orgs.summary(org, par) for org, par in rows],
+        pagination=Pagination(limit=page.limit, next=next_url),
+    )
+
+
+@router.get("/{committee_id:path}", summary="One committee", responses={404: {"description": "Unknown id"}})
+async def get_committee(committee_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> OrganizationDetail:
+    """A committee with its parent, subcommittees and current members (chairs first)."""
+    org = await db.get(Organization, committee_id)
+    if org is None or org.classification not in COMMITTEE_CLASSIFICATIONS:
+        raise NotFound("committee", committee_id)
+    return await orgs.detail(db, org)

@@ -1,0 +1,201 @@
+"""/v1/search: one ranked full-text search over people, bills and votes.
+
+PostgreSQL full text on the stored ``search_vector`` columns (GIN indexes): the query is read with
+``websearch_to_tsquery`` in the ``english``, ``french`` and ``simple`` configurations (OR-ed), so stemmed English,
+stemmed French and exact tokens all match. Ranking, highest first:
+
+1. a bill whose normalized number equals the query (``C-21``, ``c21``, ``HR 1``, ``H.R. 1``): +100;
+2. an exact (case-insensitive) title, name or motion: +50;
+3. ``ts_rank_cd`` of the match (title/identifier weighted above other text).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, get_args
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import ColumnElement, case, func, literal, literal_column, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openpolicy.api.deps import get_session
+from openpolicy.api.errors import BadParameter
+from openpolicy.api.pagination import request_settings
+from openpolicy.api.schemas import SearchResult, SearchResults, SearchType
+from openpolicy.db.models import Bill, Person, VoteEvent, normalize_bill_identifier
+
+router = APIRouter(tags=["search"])
+
+MAX_QUERY = 200
+ALL_TYPES: tuple[SearchType, ...] = get_args(SearchType)
+BILL_NUMBER_BOOST = 100.0
+EXACT_BOOST = 50.0
+_HEADLINE = "MaxFragments=1, MaxWords=25, MinWords=8, StartSel=<b>, StopSel=</b>"
+
+
+def _config(name: str) -> ColumnElement[Any]:
+    return literal_column(f"'{name}'::regconfig")
+
+
+def _ts(config: str, q: str) -> ColumnElement[Any]:
+    return func.websearch_to_tsquery(_config(config), literal(q))
+
+
+def _any_language(q: str) -> ColumnElement[Any]:
+    return _ts("english", q).op("||")(_ts("french", q)).op("||")(_ts("simple", q))
+
+
+def _headline(english_text: Any, french_text: Any, q: str) -> ColumnElement[Any]:
+    """Highlighted excerpt: of the French text when only it matches the French query, else of the English."""
+    french = func.to_tsvector(_config("french"), func.coalesce(french_text, "")).op("@@")(_ts("french", q))
+    english = func.to_tsvector(_config("english"), english_text).op("@@")(_ts("english", q))
+    return case(
+        (french & ~english, func.ts_headline(_config("french"), french_text, _ts("french", q), _HEADLINE)),
+        else_=func.ts_headline(_config("english"), english_text, _ts("english", q), _HEADLINE),
+    )
+
+
+def _parse_types(value: str | None) -> list[SearchType]:
+    if value is None or not value.strip():
+        return list(ALL_TYPES)
+    chosen: list[SearchType] = []
+    for part in value.split(","):
+        name = part.strip().lower()
+        if name not in ALL_TYPES:
+            raise BadParameter("types", f"unknown type {part.strip()!r}; choose from {', '.join(ALL_TYPES)}")
+        if name not in chosen:
+            chosen.append(name)
+    return chosen
+
+
+def _check_query(q: str | None) -> str:
+    if q is None or not q.strip():
+        raise BadParameter("q", "a search query is required")
+    q = q.strip()
+    if len(q) > MAX_QUERY:
+        raise BadParameter("q", f"at most {MAX_QUERY} characters, got {len(q)}")
+    if "\x00" in q:
+        raise BadParameter("q", "must not contain NUL characters")
+    return q
+
+
+async def _bills(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
+    query = _any_language(q)
+    number = normalize_bill_identifier(q)
+    low = q.lower()
+    rank = (
+        func.ts_rank_cd(Bill.search_vector, query)
+        + case((Bill.normalized_identifier == number, BILL_NUMBER_BOOST), else_=0.0)
+        + case(
+            (or_(func.lower(Bill.title) == low, func.lower(Bill.title_fr) == low), EXACT_BOOST),
+            else_=0.0,
+        )
+    ).label("rank")
+    matches: list[ColumnElement[bool]] = [Bill.search_vector.op("@@")(query)]
+    if number:
+        matches.append(Bill.normalized_identifier == number)
+    top = (
+        select(Bill.id, Bill.identifier, Bill.title, Bill.title_fr, rank)
+        .where(or_(*matches))
+        .order_by(rank.desc(), Bill.id)
+        .limit(limit)
+        .subquery()
+    )
+    snippet = _headline(top.c.title, top.c.title_fr, q)
+    rows = await db.execute(select(top.c.id, top.c.identifier, top.c.title, top.c.rank, snippet))
+    return [
+        SearchResult(
+            type="bill",
+            id=bill_id,
+            title=f"{identifier} — {title}",
+            snippet=snip,
+            rank=float(r),
+            url=f"/v1/bills/{bill_id}",
+        )
+        for bill_id, identifier, title, r, snip in rows.all()
+    ]
+
+
+async def _people(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
+    query = _ts("simple", q)
+    rank = (
+        func.ts_rank_cd(Person.search_vector, query)
+        + case((func.lower(Person.name) == q.lower(), EXACT_BOOST), else_=0.0)
+    ).label("rank")
+    rows = await db.execute(
+        select(Person.id, Person.name, rank)
+        .where(Person.search_vector.op("@@")(query))
+        .order_by(rank.desc(), Person.id)
+        .limit(limit)
+    )
+    return [
+        SearchResult(type="person", id=pid, title=name, snippet=None, rank=float(r), url=f"/v1/people/{pid}")
+        for pid, name, r in rows.all()
+    ]
+
+
+async def _votes(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
+    query = _any_language(q)
+    low = q.lower()
+    rank = (
+        func.ts_rank_cd(VoteEvent.search_vector, query)
+        + case(
+            (or_(func.lower(VoteEvent.motion_text) == low, func.lower(VoteEvent.motion_text_fr) == low), EXACT_BOOST),
+            else_=0.0,
+        )
+    ).label("rank")
+    top = (
+        select(VoteEvent.id, VoteEvent.motion_text, VoteEvent.motion_text_fr, VoteEvent.start_date, rank)
+        .where(VoteEvent.search_vector.op("@@")(query))
+        .order_by(rank.desc(), VoteEvent.id)
+        .limit(limit)
+        .subquery()
+    )
+    snippet = _headline(top.c.motion_text, top.c.motion_text_fr, q)
+    rows = await db.execute(select(top.c.id, top.c.motion_text, top.c.start_date, top.c.rank, snippet))
+    return [
+        SearchResult(
+            type="vote",
+            id=vid,
+            title=f"{day.isoformat()}: {motion}",
+            snippet=snip,
+            rank=float(r),
+            url=f"/v1/votes/{vid}",
+        )
+        for vid, motion, day, r, snip in rows.all()
+    ]
+
+
+_SEARCHERS = {"person": _people, "bill": _bills, "vote": _votes}
+
+
+@router.get("/search", summary="Search people, bills and votes")
+async def search(
+    request: Request,
+    db: Annotated[AsyncSession, Depends(get_session)],
+    q: Annotated[
+        str | None,
+        Query(
+            description='Search words (web-search syntax: "quoted phrase", or, -exclude). A bill number such as '
+            "`C-21` or `HR 1` finds that bill first.",
+            examples=["C-21"],
+        ),
+    ] = None,
+    types: Annotated[
+        str | None, Query(description="Comma-separated subset of person,bill,vote (default: all).")
+    ] = None,
+    limit: Annotated[int | None, Query(description="Number of results (default 20, at most 200).")] = None,
+) -> SearchResults:
+    """One list of results across people, bills and votes, best first."""
+    query = _check_query(q)
+    chosen = _parse_types(types)
+    settings = request_settings(request)
+    if limit is None:
+        limit = settings.page_size_default
+    elif not 1 <= limit <= settings.page_size_max:
+        raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
+    results: list[SearchResult] = []
+    for kind in chosen:
+        results.extend(await _SEARCHERS[kind](db, query, limit))
+    order = {kind: i for i, kind in enumerate(ALL_TYPES)}
+    results.sort(key=lambda r: (-r.rank, order[r.type], r.id))
+    return SearchResults(query=query, types=chosen, results=results[:limit])

@@ -1,0 +1,489 @@
+"""Response models of the /v1 api (Pydantic v2): the public contract, read by /docs and the web client.
+
+Conventions:
+
+* every resource has a stable string ``id`` (Open Civic Data style, e.g. ``ocd-person/…``);
+* references to other resources are small ``*Ref`` objects (id + display name + what a list needs);
+* dates are ISO dates (``2024-05-01``), timestamps ISO 8601 with offset;
+* list endpoints answer a :class:`Page` envelope: ``{"results": [...], "pagination": {"limit", "next"}}``,
+  ``next`` being the URL of the following page (all filters kept) or ``null`` on the last page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+BallotOption = Literal["yes", "no", "abstain", "paired", "absent", "not voting", "excused", "other"]
+SearchType = Literal["person", "bill", "vote"]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+# --- envelope -----------------------------------------------------------------------------------------------
+
+
+class Pagination(Schema):
+    """Where this page sits: its size and the link to the next one."""
+
+    limit: int = Field(description="Page size used for this page.", examples=[20])
+    next: str | None = Field(
+        description="URL (path and query) of the next page with every filter kept, or null on the last page.",
+        examples=["/v1/people?party=Liberal&limit=20&cursor=q1xP…"],
+    )
+
+
+class Page(Schema, Generic[T]):
+    """One page of a list endpoint."""
+
+    results: list[T] = Field(description="The records of this page, in the requested sort order.")
+    pagination: Pagination
+
+
+# --- references -----------------------------------------------------------------------------------------------
+
+
+class JurisdictionRef(Schema):
+    id: str = Field(examples=["ocd-jurisdiction/country:ca/legislature"])
+    name: str = Field(examples=["Parliament of Canada"])
+
+
+class OrganizationRef(Schema):
+    """A chamber, party, committee or other organization, as referenced from another record."""
+
+    id: str = Field(examples=["ocd-organization/5d4b…"])
+    name: str = Field(examples=["House of Commons"])
+    classification: str = Field(examples=["chamber"])
+    chamber: str | None = Field(default=None, description="upper | lower | unicameral (chambers only).")
+    abbreviation: str | None = Field(default=None, examples=["LPC"])
+    color: str | None = Field(default=None, description="Display colour `#rrggbb` (parties).")
+
+
+class PartyRef(Schema):
+    id: str
+    name: str = Field(examples=["Liberal Party of Canada"])
+    abbreviation: str | None = Field(default=None, examples=["LPC"])
+    color: str | None = Field(default=None, description="Display colour `#rrggbb`.")
+
+
+class AreaRef(Schema):
+    id: str = Field(examples=["ocd-division/country:ca/ed:35001"])
+    name: str = Field(examples=["Ajax"])
+    classification: str = Field(examples=["district"])
+    identifier: str | None = Field(default=None, examples=["35001"])
+
+
+class PersonRef(Schema):
+    id: str
+    name: str = Field(examples=["Jane Doe"])
+    image: str | None = None
+
+
+class SessionRef(Schema):
+    id: str
+    identifier: str = Field(examples=["44-1"])
+    name: str = Field(examples=["44th Parliament, 1st Session"])
+
+
+class BillRef(Schema):
+    id: str
+    identifier: str = Field(examples=["C-21"])
+    title: str
+
+
+class LegislativePeriodRef(Schema):
+    id: str
+    identifier: str = Field(examples=["44"])
+    name: str
+
+
+# --- small value objects --------------------------------------------------------------------------------------
+
+
+class Identifier(Schema):
+    scheme: str = Field(examples=["wikidata"])
+    identifier: str = Field(examples=["Q3099714"])
+
+
+class OtherName(Schema):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    name: str
+    note: str | None = None
+    start_date: str | None = None
+    end_date: str | None = None
+
+
+class ContactDetail(Schema):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: str = Field(examples=["email"])
+    value: str
+    label: str | None = None
+    note: str | None = None
+
+
+class Link(Schema):
+    model_config = ConfigDict(extra="allow", frozen=True)
+    url: str
+    note: str | None = None
+
+
+# --- jurisdictions ------------------------------------------------------------------------------------------
+
+
+class JurisdictionSummary(Schema):
+    """A government with a legislature."""
+
+    id: str = Field(examples=["ocd-jurisdiction/country:ca/legislature"])
+    name: str = Field(examples=["Parliament of Canada"])
+    classification: str = Field(examples=["legislature"])
+    country: str = Field(description="ISO 3166-1 alpha-2, lower case.", examples=["ca"])
+    division_id: str | None = None
+    url: str | None = None
+    updated_at: dt.datetime
+
+
+class SessionSummary(Schema):
+    id: str
+    identifier: str = Field(examples=["44-1"])
+    name: str
+    classification: str = Field(examples=["primary"])
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    legislative_period_id: str | None = None
+
+
+class LegislativePeriodSummary(Schema):
+    id: str
+    identifier: str = Field(examples=["44"])
+    name: str
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class JurisdictionDetail(JurisdictionSummary):
+    """A jurisdiction with its chambers, legislative periods and sessions (newest first)."""
+
+    created_at: dt.datetime
+    chambers: list[OrganizationRef] = Field(description="Its legislature and chambers.")
+    legislative_periods: list[LegislativePeriodSummary]
+    sessions: list[SessionSummary]
+
+
+# --- organizations, committees --------------------------------------------------------------------------------
+
+
+class OrganizationSummary(Schema):
+    """A legislature, chamber, party, committee ... (Popolo Organization)."""
+
+    id: str
+    name: str = Field(examples=["Standing Committee on Finance"])
+    classification: str = Field(examples=["committee"])
+    chamber: str | None = Field(default=None, description="upper | lower | unicameral (chambers only).")
+    abbreviation: str | None = None
+    jurisdiction_id: str | None = None
+    parent: OrganizationRef | None = None
+    founding_date: dt.date | None = None
+    dissolution_date: dt.date | None = None
+    color: str | None = None
+    image: str | None = None
+    updated_at: dt.datetime
+
+
+class OrganizationMember(Schema):
+    """A person's membership of the organization."""
+
+    membership_id: str
+    person: PersonRef
+    role: str | None = Field(default=None, examples=["member", "chair"])
+    label: str | None = None
+    party: PartyRef | None = Field(default=None, description="The party the member sits for, when recorded.")
+    area: AreaRef | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class OrganizationDetail(OrganizationSummary):
+    """An organization with its sub-organizations and its current members (chairs first)."""
+
+    created_at: dt.datetime
+    other_names: list[OtherName]
+    identifiers: list[Identifier]
+    links: list[Link]
+    children: list[OrganizationRef] = Field(description="Organizations whose parent this is (e.g. subcommittees).")
+    current_members: list[OrganizationMember] = Field(
+        description="Memberships without an end date or ending today or later."
+    )
+
+
+# --- areas ------------------------------------------------------------------------------------------------------
+
+
+class AreaSummary(Schema):
+    """An electoral district or other division."""
+
+    id: str
+    name: str
+    classification: str = Field(examples=["district"])
+    identifier: str | None = None
+    jurisdiction_id: str | None = None
+    parent_id: str | None = None
+    updated_at: dt.datetime
+
+
+class PostSummary(Schema):
+    id: str
+    label: str
+    role: str | None = None
+    organization: OrganizationRef
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+
+
+class AreaDetail(AreaSummary):
+    """An area with its seats (posts) and current representatives."""
+
+    created_at: dt.datetime
+    posts: list[PostSummary]
+    current_representatives: list[OrganizationMember] = Field(
+        description="Current memberships for this area (the people holding its seats)."
+    )
+
+
+# --- people ------------------------------------------------------------------------------------------------------
+
+
+class PersonSummary(Schema):
+    """A legislator (or other public person) with their current seat."""
+
+    id: str = Field(examples=["ocd-person/0b7f…"])
+    name: str = Field(examples=["Jane Doe"])
+    sort_name: str = Field(examples=["Doe, Jane"])
+    given_name: str | None = None
+    family_name: str | None = None
+    image: str | None = None
+    current_party: PartyRef | None = Field(default=None, description="Party of the current seat, if any.")
+    current_district: AreaRef | None = Field(default=None, description="District of the current seat, if any.")
+    current_chamber: OrganizationRef | None = Field(default=None, description="Chamber of the current seat, if any.")
+    updated_at: dt.datetime
+
+
+class MembershipOut(Schema):
+    """A membership of the person: seat, party, committee role, with dates."""
+
+    id: str
+    organization: OrganizationRef
+    party: PartyRef | None = Field(default=None, description="The party the person sits for (on behalf of).")
+    area: AreaRef | None = None
+    post: str | None = Field(default=None, description="Label of the seat (post), when recorded.")
+    role: str | None = None
+    label: str | None = None
+    legislative_period: LegislativePeriodRef | None = None
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    current: bool = Field(description="True when the membership has not ended (no end date, or one not yet past).")
+
+
+class PersonDetail(PersonSummary):
+    """A person with every membership (current first, then past, newest first) and committees."""
+
+    created_at: dt.datetime
+    other_names: list[OtherName]
+    identifiers: list[Identifier]
+    contact_details: list[ContactDetail]
+    links: list[Link]
+    gender: str | None = None
+    birth_date: str | None = Field(default=None, description="Partial ISO date (1961, 1961-04 or 1961-04-27).")
+    death_date: str | None = None
+    email: str | None = None
+    current_memberships: list[MembershipOut]
+    past_memberships: list[MembershipOut]
+    committees: list[MembershipOut] = Field(description="Current committee memberships (subset of current).")
+
+
+class VotingRecordEntry(Schema):
+    """One ballot of a person, with its vote event."""
+
+    vote_id: str
+    date: dt.date
+    motion: str
+    result: str = Field(examples=["pass"])
+    chamber: OrganizationRef | None = None
+    bill: BillRef | None = None
+    option: BallotOption = Field(
+        description="How the person voted, stated explicitly: yes, no, abstain, paired, absent, not voting, "
+        "excused or other."
+    )
+
+
+# --- bills ------------------------------------------------------------------------------------------------------
+
+
+class BillSummary(Schema):
+    """A bill in a session."""
+
+    id: str
+    identifier: str = Field(examples=["C-21"])
+    title: str
+    title_fr: str | None = None
+    classification: list[str] = Field(examples=[["bill"]])
+    subjects: list[str]
+    status: str | None = None
+    jurisdiction_id: str
+    session: SessionRef
+    chamber: OrganizationRef | None = Field(default=None, description="The organization the bill originated in.")
+    introduced_date: dt.date | None = None
+    latest_action_date: dt.date | None = None
+    latest_action_description: str | None = None
+    updated_at: dt.datetime
+
+
+class Sponsor(Schema):
+    name: str
+    primary: bool
+    classification: str = Field(examples=["sponsor", "cosponsor"])
+    person: PersonRef | None = None
+    organization: OrganizationRef | None = None
+
+
+class BillActionOut(Schema):
+    order: int
+    date: dt.date
+    description: str
+    classification: list[str]
+    organization: OrganizationRef | None = None
+
+
+class BillDocumentOut(Schema):
+    kind: Literal["version", "document"]
+    note: str
+    date: dt.date | None = None
+    url: str
+    media_type: str | None = None
+
+
+class VoteCountOut(Schema):
+    option: str = Field(examples=["yes"])
+    value: int = Field(examples=[172])
+
+
+class VoteSummary(Schema):
+    """A recorded vote with its published counts."""
+
+    id: str
+    identifier: str | None = Field(default=None, description="Division / roll-call number.")
+    motion: str
+    motion_fr: str | None = None
+    motion_classification: list[str]
+    date: dt.date
+    result: str = Field(examples=["pass"])
+    jurisdiction_id: str
+    chamber: OrganizationRef | None = None
+    session: SessionRef | None = None
+    bill: BillRef | None = None
+    counts: list[VoteCountOut] = Field(description="Counts per option as published by the source.")
+    updated_at: dt.datetime
+
+
+class BillDetail(BillSummary):
+    """A bill with sponsors (primary first), its actions timeline, documents and versions, and its votes."""
+
+    created_at: dt.datetime
+    abstract: str | None = None
+    other_titles: list[dict[str, Any]]
+    sponsors: list[Sponsor]
+    actions: list[BillActionOut] = Field(description="In order.")
+    versions: list[BillDocumentOut]
+    documents: list[BillDocumentOut]
+    votes: list[VoteSummary] = Field(description="Vote events on this bill, oldest first.")
+
+
+# --- vote detail -------------------------------------------------------------------------------------------------
+
+
+class BallotOut(Schema):
+    voter_name: str = Field(description="Name as published by the source.")
+    person: PersonRef | None = Field(default=None, description="Null when the voter was not matched to a person.")
+    option: BallotOption
+
+
+class PartyBallots(Schema):
+    """The ballots of one party (the voter's party on the vote date, from memberships)."""
+
+    party: PartyRef | None = Field(description="Null for voters with no known party on that date.")
+    counts: dict[str, int] = Field(description="Ballots per option within the party.", examples=[{"yes": 150}])
+    ballots: list[BallotOut]
+
+
+class CountDifference(Schema):
+    option: str
+    published: int
+    computed: int
+    difference: int = Field(description="computed − published.")
+
+
+class VoteDetail(VoteSummary):
+    """A vote with its ballots grouped by party and a check of the ballots against the published counts."""
+
+    created_at: dt.datetime
+    computed_counts: list[VoteCountOut] = Field(description="Counts per option tallied from the ballots.")
+    counts_match: bool | None = Field(
+        description="False when ballots disagree with the published counts; null when either is missing."
+    )
+    count_differences: list[CountDifference] = Field(description="Options where the two counts differ.")
+    ballot_total: int
+    by_party: list[PartyBallots] = Field(description="Largest party first; voters without a party last.")
+
+
+# --- search ----------------------------------------------------------------------------------------------------
+
+
+class SearchResult(Schema):
+    """One hit of the cross-resource search."""
+
+    type: SearchType
+    id: str
+    title: str = Field(description="Person name, bill identifier and title, or vote motion.")
+    snippet: str | None = Field(default=None, description="Matching excerpt with <b>highlights</b>.")
+    rank: float = Field(description="Relevance; higher first (exact bill number and exact title rank highest).")
+    url: str = Field(description="API path of the record.", examples=["/v1/bills/ocd-bill/…"])
+
+
+class SearchResults(Schema):
+    query: str
+    types: list[SearchType]
+    results: list[SearchResult]
+
+
+# Concrete page types give the OpenAPI document readable names.
+class JurisdictionPage(Page[JurisdictionSummary]):
+    """A page of jurisdictions."""
+
+
+class OrganizationPage(Page[OrganizationSummary]):
+    """A page of organizations."""
+
+
+class AreaPage(Page[AreaSummary]):
+    """A page of areas."""
+
+
+class PersonPage(Page[PersonSummary]):
+    """A page of people."""
+
+
+class VotingRecordPage(Page[VotingRecordEntry]):
+    """A page of a person's voting record, newest first."""
+
+
+class BillPage(Page[BillSummary]):
+    """A page of bills."""
+
+
+class VotePage(Page[VoteSummary]):
+    """A page of vote events."""
