@@ -77,6 +77,25 @@ class Settings(BaseSettings):
     environment: str = Field(default="development", description="development, staging, production ...")
     build_commit: str = Field(default="unknown", description="VCS revision the image was built from.")
 
+    # --- import jobs (openpolicy import; area: ingest) -----------------------------------------
+    import_http_timeout_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="Connect/read timeout of an import's URL download."
+    )
+    import_http_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries of a failed download (timeouts, connection errors, 429, 5xx)."
+    )
+    import_http_backoff_seconds: float = Field(
+        default=1.0, ge=0, le=60, description="First retry delay of a download; doubles on every retry."
+    )
+    import_max_download_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1, description="Largest file an import downloads (bytes)."
+    )
+    import_expected_intervals: dict[str, int] = Field(
+        default={"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400},
+        description="Per import source: seconds between successful runs before its data counts as stale "
+        "(/v1/status, the StaleData alert). JSON, e.g. {\"popolo\": 604800, \"us-congress\": 86400}.",
+    )
+
     # --- embedded default ---------------------------------------------------------------------
     openpolicy_data_dir: Path = Field(
         default=DEFAULT_DATA_DIR, description="Folder of the embedded PostgreSQL and local state."
