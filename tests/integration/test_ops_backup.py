@@ -1,0 +1,226 @@
+"""The backup/restore drill of docs/disaster-recovery.md, against the machine's real PostgreSQL.
+
+Load data, `openpolicy backup`, drop the database, `openpolicy restore`, then compare every table's row count
+and a content checksum (md5 of its rows in a fixed order) with what was there before: identical. Corrupted or
+truncated backups are refused before any database is touched; a non-empty database is not overwritten
+without --force.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support import OPENPOLICY, PG_ADMIN_URL, create_database, drop_database, with_database
+
+pytestmark = pytest.mark.slow
+
+FIXTURE_SQL = """
+CREATE SCHEMA drill;
+CREATE TABLE drill."Odd ""name"" x" (
+    id bigint PRIMARY KEY, label text, doc jsonb, blob bytea, at timestamptz, amount numeric(12, 3), tags text[]
+);
+INSERT INTO drill."Odd ""name"" x"
+SELECT g, CASE WHEN g % 7 = 0 THEN NULL ELSE 'Député n°' || g || E' \\t «quoted» ' END,
+       jsonb_build_object('g', g, 'even', g % 2 = 0), decode(md5(g::text), 'hex'),
+       timestamptz '2024-01-01 00:00:00+00' + g * interval '1 hour', g * 1.125, ARRAY['a' || g, 'b']
+FROM generate_series(1, 2500) g;
+CREATE TABLE drill.empty_table (id int);
+"""
+
+
+async def _sql(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def _fingerprint(url: str) -> dict[str, tuple[int, str]]:
+    """{schema.table: (row count, md5 of all rows ordered by their text form)} of every user table."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        tables = await conn.fetch(
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2"
+        )
+        result = {}
+        for row in tables:
+            ident = '"{}"."{}"'.format(row["table_schema"].replace('"', '""'), row["table_name"].replace('"', '""'))
+            count, digest = await conn.fetchrow(
+                f"SELECT count(*), md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {ident} t"
+            )
+            result[f"{row['table_schema']}.{row['table_name']}"] = (int(count), str(digest))
+        return result
+    finally:
+        await conn.close()
+
+
+def fingerprint(url: str) -> dict[str, tuple[int, str]]:
+    return asyncio.run(_fingerprint(url))
+
+
+def cli(database_url: str, *args: str) -> tuple[int, dict[str, Any], str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DATABASE_URL"] = database_url
+    proc = subprocess.run([OPENPOLICY, *args, "--json"], env=env, capture_output=True, text=True, timeout=300)
+    try:
+        body = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        body = {}
+    return proc.returncode, body, proc.stderr
+
+
+def database_exists(name: str) -> bool:
+    async def check() -> bool:
+        import asyncpg
+
+        conn = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            return bool(await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+        finally:
+            await conn.close()
+
+    return asyncio.run(check())
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Iterator[str]:
+    """A migrated database with the demo data and a schema of awkward types and names."""
+    from openpolicy.db.migrations import upgrade
+
+    url = create_database("openpolicy_ops_drill")
+    try:
+        upgrade(url)
+        env = {**os.environ, "DATABASE_URL": url}
+        demo = subprocess.run([OPENPOLICY, "demo-data", "--scale", "1"], env=env, capture_output=True, text=True)
+        if "No such command 'demo-data'" not in demo.stderr:  # H-db's generator; until it lands: the fixture only
+            assert demo.returncode == 0, demo.stdout + demo.stderr
+        asyncio.run(_sql(url, FIXTURE_SQL))
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def backup_dir(loaded: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    code, body, err = cli(loaded, "backup", str(tmp_path_factory.mktemp("backups")))
+    assert code == 0, err
+    return Path(body["location"]), body["manifest"]
+
+
+def test_manifest_describes_the_database(loaded: str, backup_dir: tuple[Path, dict[str, Any]]) -> None:
+    folder, manifest = backup_dir
+    assert json.loads((folder / "manifest.json").read_text()) == manifest
+    from openpolicy.db.migrations import head_revision
+
+    assert manifest["schema_revision"] == head_revision()
+    assert manifest["tables"] == {table: count for table, (count, _) in fingerprint(loaded).items()}
+    assert manifest["tables"]['drill.Odd "name" x'] == 2500 and manifest["tables"]["drill.empty_table"] == 0
+    assert manifest["dump"]["bytes"] == (folder / "openpolicy.dump").stat().st_size
+    assert manifest["tool"]["pg_dump"].startswith("pg_dump (PostgreSQL)")
+
+
+def test_drill_backup_drop_restore_is_identical(loaded: str, backup_dir: tuple[Path, dict[str, Any]]) -> None:
+    folder, _ = backup_dir
+    before = fingerprint(loaded)
+    name = f"openpolicy_ops_drill_{uuid.uuid4().hex[:8]}"
+    url = with_database(PG_ADMIN_URL, name)
+    try:
+        # the drill: a copy of the database is restored, dropped, and restored again from the same backup
+        code, body, err = cli(url, "restore", str(folder), "--database", name)
+        assert code == 0, err
+        drop_database(url)
+        assert not database_exists(name)
+        code, body, err = cli(url, "restore", str(folder), "--database", name)
+        assert code == 0, err
+        assert body["total_rows"] == sum(c for c, _ in before.values()) and body["overwrote"] is False
+        assert fingerprint(url) == before  # every table: same row count, same content checksum
+
+        # restoring over it again is refused without --force, and changes nothing
+        asyncio.run(_sql(url, "INSERT INTO drill.empty_table VALUES (1)"))
+        code, body, _ = cli(url, "restore", str(folder / "manifest.json"))
+        assert code == 5 and "not empty" in body["error"] and "--force" in body["error"]
+        assert fingerprint(url)["drill.empty_table"][0] == 1
+        # --force overwrites and the result is identical to the backup again
+        code, body, err = cli(url, "restore", str(folder), "--force")
+        assert code == 0, err
+        assert body["overwrote"] is True
+        assert fingerprint(url) == before
+    finally:
+        drop_database(url)
+
+
+def corrupt(folder: Path, dest: Path, how: str) -> Path:
+    copy = dest / f"{how}-{folder.name}"
+    shutil.copytree(folder, copy)
+    dump = copy / "openpolicy.dump"
+    data = bytearray(dump.read_bytes())
+    if how == "flip":
+        data[len(data) // 2] ^= 0xFF
+        dump.write_bytes(bytes(data))
+    elif how == "truncate":
+        dump.write_bytes(bytes(data[: len(data) - 100]))
+    elif how == "counts":
+        manifest = json.loads((copy / "manifest.json").read_text())
+        manifest["tables"]["drill.empty_table"] = 3
+        (copy / "manifest.json").write_text(json.dumps(manifest))
+    elif how == "garbage-manifest":
+        (copy / "manifest.json").write_text("{not json")
+    return copy
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("flip", "does not match the manifest"),
+        ("truncate", "refusing a corrupted or truncated backup"),
+        ("garbage-manifest", "is not valid JSON"),
+    ],
+)
+def test_corrupted_backup_is_refused_before_touching_a_database(
+    backup_dir: tuple[Path, dict[str, Any]], tmp_path: Path, how: str, message: str
+) -> None:
+    broken = corrupt(backup_dir[0], tmp_path, how)
+    name = f"openpolicy_ops_never_{uuid.uuid4().hex[:8]}"
+    code, body, _ = cli(with_database(PG_ADMIN_URL, name), "restore", str(broken), "--database", name)
+    assert code == 4, body
+    assert message in body["error"]
+    assert not database_exists(name)
+
+
+def test_row_count_mismatch_is_reported(backup_dir: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    broken = corrupt(backup_dir[0], tmp_path, "counts")
+    name = f"openpolicy_ops_mismatch_{uuid.uuid4().hex[:8]}"
+    url = with_database(PG_ADMIN_URL, name)
+    try:
+        code, body, _ = cli(url, "restore", str(broken), "--database", name)
+        assert code == 4
+        assert "row counts of drill.empty_table" in body["error"]
+        assert body["mismatches"] == {"drill.empty_table": {"manifest": 3, "restored": 0}}
+    finally:
+        drop_database(url)
+
+
+def test_bad_destinations_and_sources(loaded: str, tmp_path: Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    code, body, _ = cli(loaded, "backup", str(a_file))
+    assert code == 2 and "is not a folder" in body["error"]
+    code, body, _ = cli(loaded, "restore", str(tmp_path / "missing"))
+    assert code == 2 and "not found" in body["error"]
+    code, body, _ = cli(loaded, "backup", "s3://bucket/prefix")  # no AWS_* credentials in this environment
+    assert code == 2 and "AWS_ACCESS_KEY_ID" in body["error"]
