@@ -203,7 +203,7 @@ def _le(value: float) -> str:
     """The ``le`` label value prometheus_client writes for a bucket bound (0.5 → "0.5", 1 → "1.0")."""
     from prometheus_client.utils import floatToGoString
 
-    return str(floatToGoString(value))
+    return str(floatToGoString(value))  # type: ignore[no-untyped-call]
 
 
 def _matchers(*parts: str) -> str:
@@ -252,7 +252,9 @@ def build_rules(spec: SLOSpec) -> dict[str, Any]:
                 "labels": dict(labels),
             },
         ]
-        what = "failed with a 5xx" if slo.sli_type == "availability" else f"took longer than {slo.threshold_seconds:g} s"
+        what = (
+            "failed with a 5xx" if slo.sli_type == "availability" else f"took longer than {slo.threshold_seconds:g} s"
+        )
         for cls in spec.alert_classes:
             for w in cls.windows:
                 threshold = f"({_fmt(w.burn_rate)} * {_fmt(1 - slo.objective)})"
