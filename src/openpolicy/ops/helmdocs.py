@@ -175,7 +175,7 @@ def _object_schema(values: dict[str, Any], chart: Chart, prefix: str) -> dict[st
     properties: dict[str, Any] = {}
     for name, value in values.items():
         key = f"{prefix}{name.replace('.', chr(92) + '.')}"
-        param = chart.params[key] if key in chart.params else None
+        param = chart.params.get(key)
         if isinstance(value, dict) and value and not (param and param.free_form):
             sub = _object_schema(value, chart, key + ".")
             if param is not None:
