@@ -1,9 +1,166 @@
-"""Commands of this area, registered on the `openpolicy` CLI by :mod:`openpolicy.cli`."""
+"""Commands of this area, registered on the `openpolicy` CLI by :mod:`openpolicy.cli`.
+
+``openpolicy import SOURCE LOCATION`` and ``openpolicy import-runs``. Heavy imports stay inside the commands.
+"""
 
 from __future__ import annotations
 
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
 import typer
+
+if TYPE_CHECKING:
+    from openpolicy.ingest.runs import ImportReport, Reporter
+
+SOURCE_HELP = "popolo | us-congress | ourcommons"
+
+
+def _reporter(plain: bool) -> Reporter:
+    from openpolicy.ingest.runs import Reporter
+
+    class PlainReporter(Reporter):
+        """One log line per phase and per loaded entity type (for logs, CI and Kubernetes jobs)."""
+
+        def __init__(self) -> None:
+            self.started = time.monotonic()
+            self.last_fetch = 0.0
+
+        def _line(self, text: str) -> None:
+            print(f"[import {time.monotonic() - self.started:7.2f}s] {text}", file=sys.stderr, flush=True)
+
+        def stage(self, name: str, total: int | None = None) -> None:
+            self._line(f"{name} started" + (f" ({total} items)" if total is not None else ""))
+
+        def advance(self, name: str, amount: int) -> None:
+            if name == "fetch":
+                now = time.monotonic()
+                if now - self.last_fetch >= 2.0:
+                    self.last_fetch = now
+                    self._line(f"downloaded {amount} bytes")
+                return
+            if name == "ballot-staged":
+                self._line(f"staged {amount} ballots")
+            elif name == "change-log":
+                self._line("writing the change log")
+            else:
+                self._line(f"loaded {name}: {amount} records")
+
+    class RichReporter(Reporter):
+        """Rich progress bars on a terminal."""
+
+        def __init__(self) -> None:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                transient=False,
+            )
+            self.progress.start()
+            self.tasks: dict[str, Any] = {}
+            self.current: str | None = None
+
+        def stage(self, name: str, total: int | None = None) -> None:
+            if self.current is not None:
+                task = self.tasks[self.current]
+                self.progress.update(task, total=self.progress.tasks[task].completed or 1, completed=None)
+            self.tasks[name] = self.progress.add_task(name, total=total)
+            self.current = name
+
+        def advance(self, name: str, amount: int) -> None:
+            task = self.tasks.get(self.current or "")
+            if task is None:
+                return
+            if name == "fetch":
+                self.progress.update(task, completed=amount)
+            elif name not in {"ballot-staged", "change-log"}:
+                self.progress.advance(task, amount)
+                self.progress.update(task, description=f"load: {name}")
+
+        def finish(self) -> None:
+            if self.current is not None:
+                task = self.tasks[self.current]
+                done = self.progress.tasks[task].completed
+                self.progress.update(task, total=done or 1, completed=done or 1)
+            self.progress.stop()
+
+    return PlainReporter() if plain or not sys.stderr.isatty() else RichReporter()
+
+
+def _summary(report: ImportReport) -> str:
+    lines = [f"import run {report.run_id}: {report.source} {report.location} ({report.duration_seconds:.1f}s)"]
+    for entity, c in report.counts.items():
+        if any(c.values()):
+            lines.append(
+                f"  {entity:<20} inserted {c['inserted']:>8}  updated {c['updated']:>8}  "
+                f"unchanged {c['unchanged']:>8}  deleted {c['deleted']:>6}"
+            )
+    findings = ", ".join(f"{name}={n}" for name, n in report.checks.items())
+    lines.append(f"  data checks: {findings}")
+    return "\n".join(lines)
 
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
+
+    @app.command("import")
+    def import_(
+        source: str = typer.Argument(..., help=SOURCE_HELP, metavar="SOURCE"),
+        location: str = typer.Argument(..., help="A file, a folder or an http(s) URL."),
+        jurisdiction: str | None = typer.Option(
+            None, "--jurisdiction", "-j", help="Country code (ca, gb, us) or OCD jurisdiction id (Popolo files)."
+        ),
+        plain: bool = typer.Option(False, "--plain", help="Plain log lines even on a terminal."),
+    ) -> None:
+        """Import SOURCE data from LOCATION in one transaction; record the run; exit 1 on bad input."""
+        from openpolicy.config import SettingsError, load_settings
+        from openpolicy.ingest.runs import SOURCES, ImportFailed, run_import
+
+        if source not in SOURCES:
+            typer.echo(f"error: unknown source {source!r}; choose one of {', '.join(SOURCES)}", err=True)
+            raise typer.Exit(2)
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            report = run_import(settings, source, location, jurisdiction=jurisdiction, reporter=_reporter(plain))
+        except ImportFailed as exc:
+            run = f" (import run {exc.run_id})" if exc.run_id is not None else ""
+            typer.echo(f"error: import failed{run}: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(_summary(report))
+
+    @app.command("import-runs")
+    def import_runs(
+        limit: int = typer.Option(20, min=1, max=1000, help="How many runs, newest first."),
+        source: str | None = typer.Option(None, help="Only this source."),
+    ) -> None:
+        """List recent import runs (status, counts, error) and each source's freshness."""
+        import asyncio
+
+        from openpolicy.config import load_settings
+        from openpolicy.ingest.status import fetch_runs_and_freshness
+
+        settings = load_settings()
+        runs, freshness = asyncio.run(fetch_runs_and_freshness(settings, limit=limit, source=source))
+        for row in runs:
+            finished = row["finished_at"].isoformat(timespec="seconds") if row["finished_at"] else "-"
+            changes = sum(
+                c.get("inserted", 0) + c.get("updated", 0) + c.get("deleted", 0) for c in row["counts"].values()
+            )
+            typer.echo(
+                f"{row['id']:>6}  {row['source']:<12} {row['status']:<10} {finished:<26} changes={changes:<8} "
+                f"{row['location'] or ''}" + (f"\n        error: {row['error']}" if row["error"] else "")
+            )
+        for item in freshness:
+            typer.echo(
+                f"freshness {item['source']}: last success {item['last_success'] or 'never'}, "
+                f"age {'-' if item['age_seconds'] is None else str(item['age_seconds']) + 's'}, expected every {item['expected_interval_seconds']}s, "
+                f"{'STALE' if item['stale'] else 'fresh'}"
+            )

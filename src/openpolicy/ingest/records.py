@@ -221,7 +221,12 @@ class Bundle:
 
 # --- helpers shared by the parsers -----------------------------------------------------------------
 
-COUNTRY_NAMES = {"ca": "Canada", "us": "United States", "gb": "United Kingdom"}
+# The legislature of each jurisdiction, named the same by every source (so merging never flips the name).
+LEGISLATURE_NAMES = {
+    "ca": "Parliament of Canada",
+    "us": "United States Congress",
+    "gb": "Parliament of the United Kingdom",
+}
 
 
 def jurisdiction_id(country: str) -> str:
@@ -239,8 +244,8 @@ def jurisdiction_for(value: str) -> JurisdictionRec:
     country = match.group(1).lower()
     if country == "uk":
         country = "gb"
-    name = COUNTRY_NAMES.get(country, country.upper())
-    return JurisdictionRec(id=jurisdiction_id(country), name=f"{name} legislature", country=country)
+    name = LEGISLATURE_NAMES.get(country, f"{country.upper()} legislature")
+    return JurisdictionRec(id=jurisdiction_id(country), name=name, country=country)
 
 
 def party_id(jurisdiction: str, name: str) -> str:

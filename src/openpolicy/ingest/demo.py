@@ -1,0 +1,1038 @@
+"""A realistic synthetic parliament for demos and benchmarks (``openpolicy demo-data``).
+
+Everything is labelled synthetic: the jurisdiction is "Demo Parliament (synthetic)" in the user-assigned
+country code ``zz``, every row carries ``extras.synthetic = true``, URLs use the reserved ``.example``
+domain and phone numbers the fictional 555-01xx range.
+
+Shape at scale N (deterministic for a given seed: ids are uuid5 of natural keys, one seeded RNG):
+
+* one unicameral House of 410 seats (districts in 8 regions, one post each), 6 parties with colours;
+* N legislative periods (terms) of 2 sessions each, plus the term before them (memberships only);
+* people: the members of every term — elections keep ~70 % of incumbents, by-elections and floor crossings
+  happen between votes — so each person has current and/or past chamber memberships (≈ 420 at scale 1);
+* a cabinet (executive) and 12 standing committees with 4 subcommittees, re-formed every session;
+* 1,000 × N bills with sponsors, dated actions, subjects, statuses and versions;
+* 500 × N recorded votes (70 % on bills, at their second or third reading) with one ballot per seat:
+  410 ballots each, so ≥ 1,000,000 ballots at scale 5. Published counts equal the ballots' tally.
+
+Rows are written with PostgreSQL COPY (asyncpg ``copy_records_to_table``) in one transaction; ballots are
+streamed from a generator so memory stays flat at any scale. Loading replaces an earlier demo parliament.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from array import array
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Final
+
+from openpolicy.db.models import ocd_id
+
+JURISDICTION_ID: Final = "ocd-jurisdiction/country:zz/legislature"
+JURISDICTION_NAME: Final = "Demo Parliament (synthetic)"
+DATASET: Final = "openpolicy-demo"
+SOURCE: Final = "demo"
+SEATS: Final = 410
+BILLS_PER_SCALE: Final = 1000
+VOTES_PER_SCALE: Final = 500
+SESSIONS_PER_TERM: Final = 2
+CURRENT_TERM_NUMBER: Final = 45
+CURRENT_TERM_START: Final = date(2023, 10, 2)
+AS_OF: Final = date(2026, 6, 30)  # the synthetic record ends here (fixed: output never depends on today)
+TERM_YEARS: Final = 4
+MAX_SCALE: Final = 50
+
+SYNTHETIC: Final = {"synthetic": True, "dataset": DATASET}
+SYNTHETIC_JSON: Final = json.dumps(SYNTHETIC)
+DIVISION_PREFIX: Final = "ocd-division/country:zz"
+SITE: Final = "https://demo-parliament.example"
+
+OPTIONS: Final = ("yes", "no", "abstain", "paired", "absent")
+YES, NO, ABSTAIN, PAIRED, ABSENT = range(5)
+
+
+def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
+    return tuple(text.split(sep))
+
+
+PARTIES: Final = (
+    # name, abbreviation, colour, baseline seat share
+    ("Progressive Alliance", "PA", "#d62728", 0.34),
+    ("Conservative Union", "CU", "#1f77b4", 0.31),
+    ("Liberty Party", "LP", "#ff7f0e", 0.13),
+    ("Green Future", "GF", "#2ca02c", 0.09),
+    ("Northern Bloc", "NB", "#17becf", 0.08),
+    ("Social Democrats", "SD", "#9467bd", 0.05),
+)
+INDEPENDENT_SHARE: Final = 0.01
+
+REGIONS: Final = (
+    "Northland",
+    "Eastmarch",
+    "Southvale",
+    "Westreach",
+    "Central Plains",
+    "Lakeshore",
+    "Highlands",
+    "Coastal Isles",
+)
+PLACE_STEMS: Final = _words(
+    "Ash Bramble Cedar Dun Elm Fair Glen Hazel Iron Juniper Kings Lark Maple North Oak Pine Queens River "
+    "Stone Thorn Upper Vale Willow York Amber Birch Clear Deer Eagle Fox Green Harbour Silver Red White "
+    "Black"
+)
+PLACE_SUFFIXES: Final = _words(
+    "field ford brook ton wood dale mont haven bury ridge port view stead wick holm gate water moor"
+)
+DISTRICT_QUALIFIERS: Final = ("North", "South", "East", "West", "Centre")
+
+_GIVEN = _words(
+    "Amara:f Benjamin:m Chloé:f Daniel:m Elena:f François:m Grace:f Hamza:m Isabelle:f Jamal:m Keiko:f "
+    "Liam:m Mei:f Noah:m Olivia:f Pierre:m Quinn:n Rosa:f Samuel:m Talia:f Umar:m Valérie:f William:m "
+    "Ximena:f Yusuf:m Zoe:f Aisha:f Bruno:m Camille:f Dmitri:m Emma:f Felix:m Gabrielle:f Hugo:m Ingrid:f "
+    "Jonas:m Kira:f Lucas:m Maya:f Nikhil:m Océane:f Pablo:m Ravi:m Sofia:f Tomás:m Uma:f Victor:m Wen:f "
+    "Xavier:m Yara:f Zachary:m Alexis:n Béatrice:f Carlos:m Deepa:f Étienne:m Fatima:f George:m Hana:f "
+    "Ibrahim:m Julia:f Kwame:m Léa:f Mateo:m Nadia:f Omar:m Priya:f Rafael:m Sarah:f Thomas:m Ananya:f "
+    "Charles:m Diane:f Ethan:m Hélène:f Jean:m Louise:f Marc:m Nora:f Oscar:m Robin:n Simone:f Tariq:m "
+    "Yvonne:f"
+)
+_GENDERS: Final = {"f": "female", "m": "male", "n": "nonbinary"}
+GIVEN_NAMES: Final = tuple((n, _GENDERS[g]) for n, g in (item.split(":") for item in _GIVEN))
+FAMILY_NAMES: Final = _words(
+    "Abbott|Achterberg|Adeyemi|Alvarez|Anderson|Arsenault|Bakker|Banerjee|Beaulieu|Bergström|Bianchi|"
+    "Bouchard|Brennan|Campbell|Chen|Côté|Da Silva|Dubois|Duncan|Eriksen|Fernandes|Fitzgerald|Fontaine|"
+    "Fraser|Gagnon|García|Gill|Goldberg|Gordon|Haddad|Hansen|Hernández|Hughes|Ibrahim|Ivanova|Jackson|"
+    "Jensen|Johal|Kaur|Keller|Khan|Kim|Kowalski|Lachance|Lam|Landry|Larsen|Leblanc|Lee|Lévesque|Lindqvist|"
+    "Macdonald|Mahmoud|Martin|Mbeki|McKenzie|Mendes|Mercier|Moreau|Morrison|Mukherjee|Murphy|Nakamura|"
+    "Nguyen|Novak|Nowak|O'Brien|Okafor|Olsen|Osei|Ouellet|Park|Patel|Pelletier|Petrov|Poirier|Popescu|"
+    "Quinn|Rahman|Ramírez|Reid|Richard|Robertson|Rossi|Roy|Saint-Pierre|Santos|Schmidt|Scott|Sharma|Singh|"
+    "Sokolov|Stewart|Suzuki|Tanaka|Taylor|Thibault|Thompson|Tremblay|Van der Berg|Vasquez|Walker|Wang|"
+    "Weber|Williams|Wilson|Wong|Yamamoto|Yilmaz|Zhang|Zielinski|Beaumont|Carrington|Delacroix|Easton|"
+    "Falconer|Greaves|Holloway|Inglis|Jardine|Kettering|Lockhart|Mansfield|Northcott|Pemberton|Radcliffe|"
+    "Sinclair|Talbot|Underwood|Vance|Whitfield",
+    "|",
+)
+
+SUBJECTS: Final = _words(
+    "Agriculture|Arts and Culture|Budget|Criminal Justice|Defence|Digital Economy|Education|Elections|"
+    "Employment|Energy|Environment|Finance|Firearms|Fisheries|Foreign Affairs|Health|Housing|Immigration|"
+    "Indigenous Affairs|Infrastructure|Labour|Official Languages|Pensions|Privacy|Public Safety|Science|"
+    "Taxation|Telecommunications|Trade|Transportation|Veterans|Water",
+    "|",
+)
+SUBJECTS_FR: Final = {
+    "Agriculture": "l'agriculture", "Arts and Culture": "les arts et la culture", "Budget": "le budget",
+    "Criminal Justice": "la justice pénale", "Defence": "la défense", "Digital Economy": "l'économie numérique",
+    "Education": "l'éducation", "Elections": "les élections", "Employment": "l'emploi", "Energy": "l'énergie",
+    "Environment": "l'environnement", "Finance": "les finances", "Firearms": "les armes à feu",
+    "Fisheries": "les pêches", "Foreign Affairs": "les affaires étrangères", "Health": "la santé",
+    "Housing": "le logement", "Immigration": "l'immigration", "Indigenous Affairs": "les affaires autochtones",
+    "Infrastructure": "les infrastructures", "Labour": "le travail", "Official Languages": "les langues officielles",
+    "Pensions": "les pensions", "Privacy": "la protection de la vie privée", "Public Safety": "la sécurité publique",
+    "Science": "la science", "Taxation": "la fiscalité", "Telecommunications": "les télécommunications",
+    "Trade": "le commerce", "Transportation": "les transports", "Veterans": "les anciens combattants",
+    "Water": "l'eau",
+}  # fmt: skip
+COMMITTEES: Final = (
+    # name, subject focus, subcommittee name or ""
+    ("Standing Committee on Finance", "Finance", "Subcommittee on Tax Fairness"),
+    ("Standing Committee on Health", "Health", "Subcommittee on Mental Health"),
+    ("Standing Committee on Justice and Human Rights", "Criminal Justice", "Subcommittee on Human Rights"),
+    ("Standing Committee on Environment and Sustainable Development", "Environment", ""),
+    ("Standing Committee on Industry and Technology", "Digital Economy", "Subcommittee on Artificial Intelligence"),
+    ("Standing Committee on Agriculture and Food", "Agriculture", ""),
+    ("Standing Committee on Public Safety and National Security", "Public Safety", ""),
+    ("Standing Committee on Transport and Infrastructure", "Transportation", ""),
+    ("Standing Committee on Citizenship and Immigration", "Immigration", ""),
+    ("Standing Committee on National Defence", "Defence", ""),
+    ("Standing Committee on Official Languages", "Official Languages", ""),
+    ("Standing Committee on Procedure and House Affairs", "Elections", ""),
+)
+MINISTRIES: Final = (
+    "Prime Minister", "Minister of Finance", "Minister of Health", "Minister of Justice", "Minister of Defence",
+    "Minister of Foreign Affairs", "Minister of the Environment", "Minister of Industry", "Minister of Labour",
+    "Minister of Transport", "Minister of Agriculture", "Minister of Immigration", "Minister of Public Safety",
+    "Minister of Housing", "Minister of Education", "Minister of Energy", "Minister of Digital Affairs",
+    "Minister of Veterans Affairs", "Minister of Official Languages", "President of the Treasury Board",
+)  # fmt: skip
+STATUS_STAGES: Final = (
+    # action description, classification, status after it
+    ("Introduction and first reading", "introduction", "first reading"),
+    ("Second reading", "reading-2", "second reading"),
+    ("Referred to committee", "referral-committee", "in committee"),
+    ("Committee report presented", "committee-passage", "reported by committee"),
+    ("Report stage concluded", "amendment-passage", "report stage"),
+    ("Third reading and passage", "reading-3", "passed"),
+    ("Royal assent", "became-law", "enacted"),
+)
+DOCUMENT_AFTER: Final = {0: "First reading", 3: "As amended by committee", 5: "As passed by the House"}
+
+
+class DemoDataError(RuntimeError):
+    """Demo data cannot be loaded into this database (the message says why; nothing was changed)."""
+
+
+def _id(kind: str, seed: int, *key: object) -> str:
+    return ocd_id(kind, DATASET, seed, *key)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- the generated dataset ---------------------------------------------------------------------------
+
+# Column lists double as the COPY column order of each table's rows.
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "jurisdictions": ("id", "name", "classification", "url", "country", "division_id", "extras"),
+    "organizations": (
+        "id", "name", "classification", "parent_id", "jurisdiction_id", "chamber", "abbreviation",
+        "founding_date", "color", "links", "extras",
+    ),
+    "areas": ("id", "name", "classification", "identifier", "jurisdiction_id", "parent_id", "extras"),
+    "posts": ("id", "organization_id", "area_id", "label", "role", "extras"),
+    "legislative_periods": (
+        "id", "jurisdiction_id", "organization_id", "identifier", "name", "start_date", "end_date", "extras",
+    ),
+    "sessions": (
+        "id", "jurisdiction_id", "legislative_period_id", "identifier", "name", "classification",
+        "start_date", "end_date", "extras",
+    ),
+    "people": (
+        "id", "name", "given_name", "family_name", "sort_name", "contact_details", "links", "gender",
+        "birth_date", "email", "extras",
+    ),
+    "person_identifiers": ("person_id", "scheme", "identifier"),
+    "memberships": (
+        "id", "person_id", "organization_id", "on_behalf_of_id", "area_id", "post_id", "legislative_period_id",
+        "role", "label", "start_date", "end_date", "extras",
+    ),
+    "bills": (
+        "id", "jurisdiction_id", "session_id", "from_organization_id", "identifier", "title", "title_fr",
+        "classification", "subjects", "status", "introduced_date", "latest_action_date",
+        "latest_action_description", "abstract", "sources", "extras",
+    ),
+    "bill_sponsorships": ("bill_id", "person_id", "name", "primary", "classification"),
+    "bill_actions": ("bill_id", "organization_id", "date", "description", "classification", "order"),
+    "bill_documents": ("bill_id", "kind", "note", "date", "url", "media_type"),
+    "vote_events": (
+        "id", "jurisdiction_id", "session_id", "organization_id", "bill_id", "identifier", "motion_text",
+        "motion_text_fr", "motion_classification", "start_date", "result", "sources", "extras",
+    ),
+    "ballots": ("vote_event_id", "ordinal", "person_id", "voter_name", "option"),
+    "vote_counts": ("vote_event_id", "option", "value"),
+}  # fmt: skip
+LOAD_ORDER: Final = tuple(COLUMNS)
+
+
+@dataclass
+class Segment:
+    """A stretch of a seat held by one person for one party (one chamber membership row)."""
+
+    person: int
+    party: int | None  # index into PARTIES, None = independent
+    start: date
+    end: date | None
+    term: int  # index into terms (0 = the term before the covered ones)
+
+
+@dataclass
+class SessionInfo:
+    id: str
+    term: int
+    identifier: str
+    start: date
+    end: date | None
+    days: list[date]
+
+
+@dataclass
+class Vote:
+    when: date
+    bill_id: str | None
+    motion: str
+    motion_fr: str
+    classification: list[str]
+    number: int
+    options: array[int] = field(default_factory=lambda: array("b"))
+    occupants: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DemoData:
+    """Rows per table (COPY order) plus the votes whose ballots are streamed at load time."""
+
+    seed: int
+    scale: int
+    rows: dict[str, list[tuple[Any, ...]]]
+    votes: list[tuple[str, Vote]]
+    person_names: list[str]
+    person_ids: list[str]
+
+    @property
+    def ballot_count(self) -> int:
+        return sum(len(v.options) for _, v in self.votes)
+
+    def counts(self) -> dict[str, int]:
+        counts = {table: len(rows) for table, rows in self.rows.items()}
+        counts["ballots"] = self.ballot_count
+        return counts
+
+    def ballots(self) -> Iterator[tuple[str, int, str, str, str]]:
+        names, ids = self.person_names, self.person_ids
+        for vote_id, vote in self.votes:
+            for ordinal, (person, option) in enumerate(zip(vote.occupants, vote.options, strict=True)):
+                yield (vote_id, ordinal, ids[person], names[person], OPTIONS[option])
+
+
+class _Generator:
+    def __init__(self, scale: int, seed: int) -> None:
+        if not 1 <= scale <= MAX_SCALE:
+            raise DemoDataError(f"--scale must be between 1 and {MAX_SCALE}, got {scale}")
+        self.scale = scale
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in COLUMNS}
+        self.person_names: list[str] = []
+        self.person_ids: list[str] = []
+        self._used_names: set[str] = set()
+        self.party_ids = [_id("organization", seed, "party", abbr) for _, abbr, _, _ in PARTIES]
+        self.legislature_id = _id("organization", seed, "legislature")
+        self.chamber_id = _id("organization", seed, "chamber")
+        self.cabinet_id = _id("organization", seed, "executive")
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def add(self, table: str, *row: Any) -> None:
+        self.rows[table].append(row)
+
+    def sitting_days(self, start: date, end: date) -> list[date]:
+        """Weekdays (Mon-Thu) outside the summer and winter recesses."""
+        days = []
+        day = start
+        while day <= end:
+            recess = day.month in (7, 8) or (day.month == 12 and day.day > 15) or (day.month == 1 and day.day < 25)
+            if day.weekday() < 4 and not recess:
+                days.append(day)
+            day += timedelta(days=1)
+        return days
+
+    def new_person(self) -> int:
+        rng = self.rng
+        while True:
+            given, gender = rng.choice(GIVEN_NAMES)
+            family = rng.choice(FAMILY_NAMES)
+            name = f"{given} {family}"
+            if name not in self._used_names:
+                break
+            # Common names repeat in real parliaments too, but distinct names make the demo easier to read.
+            given = f"{given} {rng.choice('ABCDEFGHJKLMNPRSTW')}."
+            name = f"{given} {family}"
+            if name not in self._used_names:
+                break
+        self._used_names.add(name)
+        index = len(self.person_ids)
+        person_id = _id("person", self.seed, index)
+        slug = f"{index:05d}-{family.lower().replace(' ', '-').replace(chr(39), '')}"
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
+        local = f"{given.split()[0]}.{family}".lower().replace(" ", "").replace("'", "")
+        self.add(
+            "people",
+            person_id,
+            name,
+            given,
+            family,
+            f"{family}, {given}",
+            _json(
+                [
+                    {"type": "voice", "value": f"+1-555-01{rng.randrange(100):02d}", "note": "Parliament office"},
+                    {"type": "address", "value": "Room 100, Demo Parliament Buildings", "note": "Parliament office"},
+                ]
+            ),
+            _json([{"url": f"{SITE}/members/{slug}", "note": "Member page (synthetic)"}]),
+            gender,
+            born.isoformat(),
+            f"{local}@demo-parliament.example",
+            SYNTHETIC_JSON,
+        )
+        self.add("person_identifiers", person_id, "demo-parliament", f"M{index:05d}")
+        self.person_names.append(name)
+        self.person_ids.append(person_id)
+        return index
+
+    def pick_party(self, weights: Sequence[float]) -> int | None:
+        if self.rng.random() < INDEPENDENT_SHARE:
+            return None
+        return self.rng.choices(range(len(PARTIES)), weights=weights)[0]
+
+    # -- structure ------------------------------------------------------------------------------
+
+    def build(self) -> DemoData:
+        self.jurisdiction_and_organizations()
+        self.districts()
+        self.terms_and_sessions()
+        self.seats()
+        self.chamber_memberships()
+        self.cabinet_and_committees()
+        self.bills_and_votes()
+        return DemoData(
+            seed=self.seed,
+            scale=self.scale,
+            rows=self.rows,
+            votes=self.votes,
+            person_names=self.person_names,
+            person_ids=self.person_ids,
+        )
+
+    def jurisdiction_and_organizations(self) -> None:
+        extras = _json({**SYNTHETIC, "seed": self.seed, "scale": self.scale, "generator": "openpolicy demo-data"})
+        self.add(
+            "jurisdictions",
+            JURISDICTION_ID,
+            JURISDICTION_NAME,
+            "legislature",
+            f"{SITE}/",
+            "zz",
+            "ocd-division/country:zz",
+            extras,
+        )
+        founded = CURRENT_TERM_START - timedelta(days=365 * TERM_YEARS * (self.scale + 1))
+        links = _json([{"url": f"{SITE}/", "note": "synthetic"}])
+        self.add(
+            "organizations", self.legislature_id, JURISDICTION_NAME, "legislature", None, JURISDICTION_ID,
+            None, "DP", founded, None, links, SYNTHETIC_JSON,
+        )  # fmt: skip
+        self.add(
+            "organizations", self.chamber_id, "House of Assembly (synthetic)", "chamber", self.legislature_id,
+            JURISDICTION_ID, "unicameral", "HoA", founded, None, links, SYNTHETIC_JSON,
+        )  # fmt: skip
+        self.add(
+            "organizations", self.cabinet_id, "Cabinet (synthetic)", "executive", None, JURISDICTION_ID,
+            None, "Cabinet", founded, None, links, SYNTHETIC_JSON,
+        )  # fmt: skip
+        for party_id, (name, abbr, color, _) in zip(self.party_ids, PARTIES, strict=True):
+            self.add(
+                "organizations", party_id, f"{name} (synthetic)", "party", None, JURISDICTION_ID, None, abbr,
+                founded, color, _json([{"url": f"{SITE}/parties/{abbr.lower()}", "note": "synthetic"}]),
+                SYNTHETIC_JSON,
+            )  # fmt: skip
+
+    def districts(self) -> None:
+        rng = self.rng
+        self.area_ids: list[str] = []
+        self.area_names: list[str] = []
+        self.post_ids: list[str] = []
+        region_ids = []
+        for r, region in enumerate(REGIONS):
+            region_id = f"{DIVISION_PREFIX}/region:{region.lower().replace(' ', '_')}"
+            region_ids.append(region_id)
+            self.add("areas", region_id, region, "region", f"R{r + 1}", JURISDICTION_ID, None, SYNTHETIC_JSON)
+        used: set[str] = set()
+        for seat in range(SEATS):
+            while True:
+                base = rng.choice(PLACE_STEMS) + rng.choice(PLACE_SUFFIXES)
+                roll = rng.random()
+                if roll < 0.25:
+                    base = f"{base} {rng.choice(DISTRICT_QUALIFIERS)}"
+                elif roll < 0.4:
+                    base = f"{base}—{rng.choice(PLACE_STEMS)}{rng.choice(PLACE_SUFFIXES)}"
+                if base not in used:
+                    break
+            used.add(base)
+            number = f"{seat + 1:03d}"
+            area_id = f"{DIVISION_PREFIX}/ed:{number}"
+            self.add(
+                "areas", area_id, base, "district", number, JURISDICTION_ID, region_ids[seat % len(REGIONS)],
+                SYNTHETIC_JSON,
+            )  # fmt: skip
+            post_id = _id("post", self.seed, number)
+            self.add("posts", post_id, self.chamber_id, area_id, f"Member for {base}", "member", SYNTHETIC_JSON)
+            self.area_ids.append(area_id)
+            self.area_names.append(base)
+            self.post_ids.append(post_id)
+
+    def terms_and_sessions(self) -> None:
+        """Terms 0..N (0 = the term before the covered ones), each with two sessions (none for term 0)."""
+        self.term_starts: list[date] = []
+        self.term_ends: list[date | None] = []
+        self.term_ids: list[str] = []
+        self.sessions: list[SessionInfo] = []
+        self._members_cache: dict[date, list[Segment]] = {}
+        for t in range(self.scale + 1):
+            start = CURRENT_TERM_START.replace(year=CURRENT_TERM_START.year - TERM_YEARS * (self.scale - t))
+            self.term_starts.append(start)
+        for t in range(self.scale + 1):
+            end = self.term_starts[t + 1] - timedelta(days=1) if t < self.scale else None
+            self.term_ends.append(end)
+            number = CURRENT_TERM_NUMBER - self.scale + t
+            term_id = _id("legislative-period", self.seed, number)
+            self.term_ids.append(term_id)
+            self.add(
+                "legislative_periods", term_id, JURISDICTION_ID, self.legislature_id, str(number),
+                f"{number}th Parliament (synthetic)", self.term_starts[t], end, SYNTHETIC_JSON,
+            )  # fmt: skip
+            if t == 0:
+                continue
+            start = self.term_starts[t]
+            last_day = end or AS_OF
+            middle = start + (last_day - start) // SESSIONS_PER_TERM
+            bounds = [(start, middle), (middle + timedelta(days=1), end)]
+            for s, (s_start, s_end) in enumerate(bounds, start=1):
+                identifier = f"{number}-{s}"
+                session_id = _id("session", self.seed, identifier)
+                self.add(
+                    "sessions", session_id, JURISDICTION_ID, term_id, identifier,
+                    f"{number}th Parliament, {'1st' if s == 1 else '2nd'} session (synthetic)", "primary",
+                    s_start, s_end, SYNTHETIC_JSON,
+                )  # fmt: skip
+                days = self.sitting_days(s_start, min(s_end or AS_OF, AS_OF))
+                self.sessions.append(SessionInfo(session_id, t, identifier, s_start, s_end, days))
+
+    def seats(self) -> None:
+        """Who holds each seat when: elections, by-elections, floor crossings."""
+        rng = self.rng
+        self.segments: list[list[Segment]] = [[] for _ in range(SEATS)]
+        base = [share for *_, share in PARTIES]
+        self.governing: list[int] = []
+        for t in range(self.scale + 1):
+            # Each election swings the parties a little.
+            weights = [max(0.01, w * rng.uniform(0.75, 1.3)) for w in base]
+            start, end = self.term_starts[t], self.term_ends[t]
+            for seat in range(SEATS):
+                previous = self.segments[seat][-1] if self.segments[seat] else None
+                if t == 0 and rng.random() >= 0.7:
+                    continue  # term 0 only holds the earlier seats of the first covered term's incumbents
+                if previous is not None and (t == 1 or rng.random() < 0.7):
+                    person, party = previous.person, previous.party
+                else:
+                    person, party = self.new_person(), self.pick_party(weights)
+                self.segments[seat].append(Segment(person, party, start, end, t))
+            # Between elections: by-elections (2 % of seats) and floor crossings (1 %), covered terms only.
+            if t == 0:
+                self.governing.append(self._largest(t))
+                continue
+            last_day = end or AS_OF
+            span = (last_day - start).days
+            for seat in range(SEATS):
+                roll = rng.random()
+                if roll >= 0.03 or span < 60:
+                    continue
+                current = self.segments[seat][-1]
+                change = start + timedelta(days=rng.randrange(30, span - 20))
+                current.end = change
+                if roll < 0.02:
+                    person, party = self.new_person(), self.pick_party(weights)
+                else:
+                    others = [p for p in range(len(PARTIES)) if p != current.party]
+                    person, party = current.person, rng.choice(others)
+                self.segments[seat].append(Segment(person, party, change + timedelta(days=1), end, t))
+            self.governing.append(self._largest(t))
+
+    def _largest(self, term: int) -> int:
+        seats = [0] * len(PARTIES)
+        for segments in self.segments:
+            for seg in segments:
+                if seg.term == term and seg.party is not None and seg.start == self.term_starts[term]:
+                    seats[seg.party] += 1
+        return max(range(len(PARTIES)), key=lambda p: seats[p])
+
+    def chamber_memberships(self) -> None:
+        for seat, segments in enumerate(self.segments):
+            for n, seg in enumerate(segments):
+                self.add(
+                    "memberships",
+                    _id("membership", self.seed, "chamber", seat, n),
+                    self.person_ids[seg.person],
+                    self.chamber_id,
+                    self.party_ids[seg.party] if seg.party is not None else None,
+                    self.area_ids[seat],
+                    self.post_ids[seat],
+                    self.term_ids[seg.term],
+                    "member",
+                    f"Member for {self.area_names[seat]}",
+                    seg.start,
+                    seg.end,
+                    SYNTHETIC_JSON,
+                )
+
+    def members_on(self, day: date) -> list[Segment]:
+        """The seat holders on ``day``, in seat order (call only after :meth:`seats`)."""
+        cached = self._members_cache.get(day)
+        if cached is not None:
+            return cached
+        out = []
+        for segments in self.segments:
+            for seg in segments:
+                if seg.start <= day and (seg.end is None or day <= seg.end):
+                    out.append(seg)
+                    break
+        self._members_cache[day] = out
+        return out
+
+    def cabinet_and_committees(self) -> None:
+        rng = self.rng
+        self.ministers: dict[int, list[tuple[int, str]]] = {}  # term → [(person, role)]
+        for t in range(1, self.scale + 1):
+            start = self.term_starts[t]
+            party = self.governing[t]
+            pool = [seg for seg in self.members_on(start) if seg.party == party]
+            chosen = rng.sample(pool, min(len(MINISTRIES), len(pool)))
+            self.ministers[t] = []
+            for role, seg in zip(MINISTRIES, chosen, strict=False):
+                stop = seg.end  # the seat's end (by-election, floor crossing, term end) ends the portfolio
+                self.add(
+                    "memberships", _id("membership", self.seed, "cabinet", t, role), self.person_ids[seg.person],
+                    self.cabinet_id, self.party_ids[party], None, None, self.term_ids[t], role, role, start, stop,
+                    SYNTHETIC_JSON,
+                )  # fmt: skip
+                self.ministers[t].append((seg.person, role))
+
+        self.committee_ids: list[str] = []
+        founded = self.term_starts[1]
+        for c, (name, subject, _) in enumerate(COMMITTEES):
+            committee_id = _id("organization", self.seed, "committee", c)
+            self.committee_ids.append(committee_id)
+            self.add(
+                "organizations", committee_id, f"{name} (synthetic)", "committee", self.chamber_id,
+                JURISDICTION_ID, None, None, founded, None, _json([{"url": f"{SITE}/committees/{c}"}]),
+                _json({**SYNTHETIC, "subject": subject}),
+            )  # fmt: skip
+        subcommittees = []
+        for c, (_, subject, sub) in enumerate(COMMITTEES):
+            if sub:
+                sub_id = _id("organization", self.seed, "subcommittee", c)
+                subcommittees.append((sub_id, c))
+                self.add(
+                    "organizations", sub_id, f"{sub} (synthetic)", "subcommittee", self.committee_ids[c],
+                    JURISDICTION_ID, None, None, founded, None, _json([{"url": f"{SITE}/committees/{c}/sub"}]),
+                    _json({**SYNTHETIC, "subject": subject}),
+                )  # fmt: skip
+        for info in self.sessions:
+            session_id, t, s_start, s_end = info.id, info.term, info.start, info.end
+            members = self.members_on(s_start)
+            governing = self.governing[t]
+            for c, committee_id in enumerate(self.committee_ids):
+                chosen = rng.sample(members, 10)
+                chosen.sort(key=lambda seg: (seg.party != governing, rng.random()))
+                roster = []
+                for n, seg in enumerate(chosen):
+                    role = "chair" if n == 0 else "vice-chair" if n == len(chosen) - 1 else "member"
+                    roster.append(seg)
+                    self._committee_membership(session_id, committee_id, seg, role, s_start, s_end, t)
+                for sub_id, parent in subcommittees:
+                    if parent == c:
+                        for n, seg in enumerate(rng.sample(roster, 5)):
+                            role = "chair" if n == 0 else "member"
+                            self._committee_membership(session_id, sub_id, seg, role, s_start, s_end, t)
+
+    def _committee_membership(
+        self, session_id: str, org_id: str, seg: Segment, role: str, start: date, end: date | None, term: int
+    ) -> None:
+        stop = end
+        if seg.end is not None and (stop is None or seg.end < stop):
+            stop = seg.end  # leaving the House ends committee work
+        self.add(
+            "memberships", _id("membership", self.seed, "committee", session_id, org_id, seg.person),
+            self.person_ids[seg.person], org_id, self.party_ids[seg.party] if seg.party is not None else None,
+            None, None, self.term_ids[term], role, role.capitalize(), start, stop, SYNTHETIC_JSON,
+        )  # fmt: skip
+
+    # -- bills and votes ------------------------------------------------------------------------
+
+    def bills_and_votes(self) -> None:
+        n_sessions = len(self.sessions)
+        bills_total = BILLS_PER_SCALE * self.scale
+        votes_total = VOTES_PER_SCALE * self.scale
+        self.votes: list[tuple[str, Vote]] = []
+        for s, info in enumerate(self.sessions):
+            n_bills = bills_total // n_sessions + (1 if s < bills_total % n_sessions else 0)
+            n_votes = votes_total // n_sessions + (1 if s < votes_total % n_sessions else 0)
+            readings = self.session_bills(info, n_bills)
+            self.session_votes(info, n_votes, readings)
+
+    def session_bills(self, info: SessionInfo, count: int) -> list[tuple[str, str, date, bool, int]]:
+        """Bills of a session; returns their readings: (bill id, motion stem, date, passed, reading 2|3)."""
+        rng = self.rng
+        session_id, term, days = info.id, info.term, info.days
+        readings: list[tuple[str, str, date, bool, int]] = []
+        government = max(1, count // 4)
+        ministers = self.ministers[term]
+        governing = self.governing[term]
+        last_index = len(days) - 1
+        for b in range(count):
+            is_government = b < government
+            number = 2 + b if is_government else 201 + (b - government)
+            identifier = f"C-{number}"
+            bill_id = _id("bill", self.seed, info.identifier, identifier)
+            subjects = sorted(rng.sample(SUBJECTS, rng.choice((1, 1, 2, 2, 3))))
+            topic = subjects[0]
+            title, title_fr = self.bill_title(topic, number)
+            start_index = rng.randrange(0, max(1, int(last_index * 0.9)))
+            when = days[start_index]
+            # How far the bill gets: government bills go further; a share is defeated at second reading.
+            target = rng.choices(range(len(STATUS_STAGES)), weights=(30, 20, 15, 10, 8, 7, 10) if is_government
+                                 else (60, 15, 8, 6, 4, 4, 3))[0]  # fmt: skip
+            defeated = not is_government and target >= 1 and rng.random() < 0.25
+            if defeated:
+                target = 1
+            actions = []
+            index = start_index
+            for stage in range(target + 1):
+                if stage:
+                    index += rng.randint(2, 25)
+                    if index > last_index:
+                        break
+                description, classification, status = STATUS_STAGES[stage]
+                if stage == 2:
+                    committee = self.committee_for(topic)
+                    description = f"Referred to the {COMMITTEES[committee][0]}"
+                if defeated and stage == 1:
+                    description, classification, status = "Second reading negatived", "reading-2", "defeated"
+                actions.append((days[index], description, classification, status))
+                if stage in (1, 5):
+                    passed = not (defeated and stage == 1)
+                    readings.append((bill_id, f"{identifier}, {title}", days[index], passed, 2 if stage == 1 else 3))
+            status = actions[-1][3]
+            if info.end is not None and info.end < AS_OF and status not in ("enacted", "defeated"):
+                status = "died on the order paper"
+            for order, (day, description, classification, _) in enumerate(actions):
+                self.add(
+                    "bill_actions", bill_id, self.chamber_id, day, description, [classification], order,
+                )  # fmt: skip
+                if order in DOCUMENT_AFTER:
+                    note = DOCUMENT_AFTER[order]
+                    slug = note.lower().replace(" ", "-")
+                    url = f"{SITE}/bills/{info.identifier}/{identifier.lower()}/{slug}.html"
+                    self.add("bill_documents", bill_id, "version", note, day, url, "text/html")
+            if is_government and ministers:
+                sponsor, role = ministers[b % len(ministers)]
+                sponsor_label = role
+            else:
+                members = self.members_on(when)
+                seg = rng.choice(members)
+                sponsor, sponsor_label = seg.person, "Private member"
+            self.add(
+                "bill_sponsorships", bill_id, self.person_ids[sponsor], self.person_names[sponsor], True, "sponsor"
+            )
+            if not is_government:
+                for seg in rng.sample(self.members_on(when), rng.choice((0, 0, 1, 2, 3))):
+                    if seg.person != sponsor:
+                        self.add(
+                            "bill_sponsorships", bill_id, self.person_ids[seg.person], self.person_names[seg.person],
+                            False, "cosponsor",
+                        )  # fmt: skip
+            last = actions[-1]
+            self.add(
+                "bills", bill_id, JURISDICTION_ID, session_id, self.chamber_id, identifier, title, title_fr,
+                ["bill"], subjects, status, actions[0][0], last[0], last[1],
+                f"Synthetic {('government' if is_government else 'private member')} bill on {topic.lower()} "
+                f"sponsored by {sponsor_label}. Governing party: {PARTIES[governing][0]}.",
+                _json([{"url": f"{SITE}/bills/{identifier.lower()}", "note": "synthetic"}]),
+                _json({**SYNTHETIC, "government_bill": is_government}),
+            )  # fmt: skip
+        return readings
+
+    def committee_for(self, topic: str) -> int:
+        for c, (_, subject, _) in enumerate(COMMITTEES):
+            if subject == topic:
+                return c
+        return self.rng.randrange(len(COMMITTEES))
+
+    def bill_title(self, topic: str, number: int) -> tuple[str, str]:
+        rng = self.rng
+        fr = SUBJECTS_FR[topic]
+        kind = rng.randrange(4)
+        if kind == 0:
+            return (f"An Act to amend the {topic} Act", f"Loi modifiant la Loi sur {fr}")
+        if kind == 1:
+            return (f"{topic} Modernization Act", f"Loi sur la modernisation concernant {fr}")
+        if kind == 2:
+            year = 2000 + number % 25
+            return (f"An Act respecting {topic.lower()} ({year})", f"Loi concernant {fr} ({year})")
+        return (
+            f"{topic} Accountability and Transparency Act",
+            f"Loi sur la responsabilité et la transparence en matière de {fr.split(' ', 1)[-1]}",
+        )
+
+    def session_votes(self, info: SessionInfo, count: int, readings: list[tuple[str, str, date, bool, int]]) -> None:
+        rng = self.rng
+        session_id, term, days = info.id, info.term, info.days
+        on_bills = min(len(readings), int(count * 0.7))
+        chosen = rng.sample(readings, on_bills)
+        plans: list[tuple[date, str | None, str, str, list[str], bool | None]] = []
+        for reading_bill, stem, day, reading_passed, reading in chosen:
+            if reading == 2:
+                motion = f"That Bill {stem}, be now read a second time and referred to a committee."
+                motion_fr = (
+                    f"Que le projet de loi {stem.split(',')[0]} soit maintenant lu une deuxième fois "
+                    "et renvoyé à un comité."
+                )
+                classification = ["passage", "reading:second"]
+            else:
+                motion = f"That Bill {stem}, be now read a third time and do pass."
+                motion_fr = (
+                    f"Que le projet de loi {stem.split(',')[0]} soit maintenant lu une troisième fois et adopté."
+                )
+                classification = ["passage", "reading:third"]
+            plans.append((day, reading_bill, motion, motion_fr, classification, reading_passed))
+        motions = (
+            ("That the House do now adjourn.", "Que la Chambre s'ajourne maintenant.", ["procedural"]),
+            (
+                "That, in the opinion of the House, the government should table a national {t} strategy.",
+                "Que, de l'avis de la Chambre, le gouvernement devrait déposer une stratégie nationale sur {f}.",
+                ["opposition-motion"],
+            ),
+            (
+                "That the Main Estimates for {t} be concurred in.",
+                "Que le Budget principal des dépenses pour {f} soit adopté.",
+                ["budget"],
+            ),
+            (
+                "That the question be now put on the {t} amendment.",
+                "Que la question soit maintenant mise aux voix sur l'amendement concernant {f}.",
+                ["amendment"],
+            ),
+        )
+        for _ in range(count - on_bills):
+            text, text_fr, classification = rng.choice(motions)
+            topic = rng.choice(SUBJECTS)
+            plans.append(
+                (rng.choice(days), None, text.format(t=topic.lower()), text_fr.format(f=SUBJECTS_FR[topic]),
+                 classification, None)
+            )  # fmt: skip
+        plans.sort(key=lambda plan: plan[0])
+        governing = self.governing[term]
+        for number, (day, bill_id, motion, motion_fr, classification, passed) in enumerate(plans, start=1):
+            want_pass = passed if passed is not None else rng.random() < 0.6
+            vote = Vote(day, bill_id, motion, motion_fr, classification, number)
+            self.cast(vote, governing, want_pass)
+            vote_id = _id("vote", self.seed, session_id, number)
+            tally = [0] * len(OPTIONS)
+            for option in vote.options:
+                tally[option] += 1
+            result = "pass" if tally[YES] > tally[NO] else "fail" if tally[NO] > tally[YES] else "tie"
+            self.add(
+                "vote_events", vote_id, JURISDICTION_ID, session_id, self.chamber_id, bill_id, str(number), motion,
+                motion_fr, classification, day, result,
+                _json([{"url": f"{SITE}/votes/{session_id[-12:]}/{number}", "note": "synthetic"}]), SYNTHETIC_JSON,
+            )  # fmt: skip
+            for option, value in enumerate(tally):
+                if value:
+                    self.add("vote_counts", vote_id, OPTIONS[option], value)
+            self.votes.append((vote_id, vote))
+
+    def cast(self, vote: Vote, governing: int, want_pass: bool) -> None:
+        """Ballots of every seat holder on the vote's day: party lines, dissent, absences, pairs."""
+        rng = self.rng
+        members = self.members_on(vote.when)
+        for _attempt in range(50):
+            order = [p for p in range(len(PARTIES)) if p != governing]
+            rng.shuffle(order)
+            position = {governing: want_pass}
+            seats = [0] * len(PARTIES)
+            for seg in members:
+                if seg.party is not None:
+                    seats[seg.party] += 1
+            yes_share = seats[governing] if want_pass else 0
+            for p in order:
+                if want_pass:
+                    joins = yes_share / len(members) < 0.56
+                else:
+                    joins = rng.random() < 0.3 and (yes_share + seats[p]) / len(members) < 0.42
+                position[p] = joins
+                if joins:
+                    yes_share += seats[p]
+            options = array("b")
+            yes = no = 0
+            for seg in members:
+                roll = rng.random()
+                if roll < 0.06:
+                    option = ABSENT
+                elif roll < 0.07:
+                    option = PAIRED
+                elif roll < 0.075:
+                    option = ABSTAIN
+                else:
+                    side = position[seg.party] if seg.party is not None else rng.random() < 0.5
+                    if roll > 0.98:
+                        side = not side  # dissent
+                    option = YES if side else NO
+                yes += option == YES
+                no += option == NO
+                options.append(option)
+            if (yes > no) == want_pass and yes != no:
+                break
+        vote.options = options
+        vote.occupants = [seg.person for seg in members]
+
+
+def generate(scale: int = 1, seed: int = 1) -> DemoData:
+    """Build the demo parliament in memory (deterministic for ``scale`` and ``seed``)."""
+    return _Generator(scale, seed).build()
+
+
+# --- loading ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, int]
+    seconds: dict[str, float]
+    generate_seconds: float
+    total_seconds: float
+    replaced: bool
+    skipped: bool = False
+    import_run_id: int | None = None
+
+    @property
+    def ballots_per_second(self) -> float:
+        seconds = self.seconds.get("ballots", 0.0)
+        return self.counts.get("ballots", 0) / seconds if seconds else 0.0
+
+
+Progress = Callable[[str, int, int], None]  # (table, rows done, rows total)
+
+
+async def _stream(
+    rows: Iterator[tuple[Any, ...]], table: str, total: int, progress: Progress | None
+) -> AsyncIterator[tuple[Any, ...]]:
+    step = 20_000
+    for n, row in enumerate(rows, start=1):
+        yield row
+        if progress is not None and n % step == 0:
+            progress(table, n, total)
+            await asyncio.sleep(0)
+
+
+async def has_data(conn: Any) -> bool:
+    """True when the database holds any jurisdiction (the demo or imported data)."""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM jurisdictions)"))
+
+
+async def _delete_existing(conn: Any) -> bool:
+    exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM jurisdictions WHERE id = $1)", JURISDICTION_ID)
+    if not exists:
+        return False
+    # Ballots first (the bulk), then everything hanging off the jurisdiction, then the synthetic people.
+    await conn.execute(
+        "DELETE FROM ballots b USING vote_events v WHERE b.vote_event_id = v.id AND v.jurisdiction_id = $1",
+        JURISDICTION_ID,
+    )
+    await conn.execute("DELETE FROM jurisdictions WHERE id = $1", JURISDICTION_ID)
+    await conn.execute("DELETE FROM people WHERE extras @> $1::jsonb", _json({"dataset": DATASET}))
+    return True
+
+
+async def load(
+    database_url: str,
+    data: DemoData,
+    *,
+    if_empty: bool = False,
+    progress: Progress | None = None,
+    triggered_by: str = "openpolicy demo-data",
+    generate_seconds: float = 0.0,
+) -> LoadReport:
+    """Write ``data`` with COPY in one transaction (replacing an earlier demo parliament).
+
+    With ``if_empty`` nothing is written when the database already holds a jurisdiction.
+    """
+    import asyncpg
+
+    from openpolicy.db.engine import to_asyncpg_dsn
+
+    started = time.perf_counter()
+    conn = await asyncpg.connect(to_asyncpg_dsn(database_url), timeout=30)
+    try:
+        missing = await conn.fetchval("SELECT to_regclass('public.ballots') IS NULL")
+        if missing:
+            raise DemoDataError("the database has no schema yet: run `openpolicy migrate` first")
+        if if_empty and await has_data(conn):
+            return LoadReport({}, {}, generate_seconds, time.perf_counter() - started, replaced=False, skipped=True)
+        counts = data.counts()
+        seconds: dict[str, float] = {}
+        run_id = await conn.fetchval(
+            "INSERT INTO import_runs (source, location, status, triggered_by) VALUES ($1, $2, 'running', $3) "
+            "RETURNING id",
+            SOURCE,
+            f"generated: scale={data.scale} seed={data.seed}",
+            triggered_by,
+        )
+        try:
+            async with conn.transaction():
+                await conn.execute("SET LOCAL statement_timeout = 0")
+                t0 = time.perf_counter()
+                replaced = await _delete_existing(conn)
+                seconds["delete"] = time.perf_counter() - t0
+                for table in LOAD_ORDER:
+                    t0 = time.perf_counter()
+                    total = counts[table]
+                    if table == "ballots":
+                        records: Any = _stream(data.ballots(), table, total, progress)
+                    else:
+                        records = data.rows[table]
+                    await conn.copy_records_to_table(table, records=records, columns=list(COLUMNS[table]))
+                    seconds[table] = time.perf_counter() - t0
+                    if progress is not None:
+                        progress(table, total, total)
+                t0 = time.perf_counter()
+                await conn.execute("ANALYZE")
+                seconds["analyze"] = time.perf_counter() - t0
+        except BaseException as exc:
+            await conn.execute(
+                "UPDATE import_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
+                run_id,
+                f"{type(exc).__name__}: {exc}"[:2000],
+            )
+            raise
+        run_counts = {table: {"inserted": n, "updated": 0, "unchanged": 0, "deleted": 0} for table, n in counts.items()}
+        await conn.execute(
+            "UPDATE import_runs SET status = 'succeeded', finished_at = now(), counts = $2::jsonb WHERE id = $1",
+            run_id,
+            _json(run_counts),
+        )
+    finally:
+        await conn.close()
+    return LoadReport(
+        counts=counts,
+        seconds=seconds,
+        generate_seconds=generate_seconds,
+        total_seconds=time.perf_counter() - started + generate_seconds,
+        replaced=replaced,
+        import_run_id=int(run_id),
+    )
+
+
+def generate_and_load(
+    database_url: str,
+    *,
+    scale: int = 1,
+    seed: int = 1,
+    if_empty: bool = False,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Generate and load in one call (sync; the CLI and tests use this)."""
+    if if_empty:
+        import asyncpg
+
+        from openpolicy.db.engine import to_asyncpg_dsn
+
+        async def check() -> bool:
+            conn = await asyncpg.connect(to_asyncpg_dsn(database_url), timeout=30)
+            try:
+                if await conn.fetchval("SELECT to_regclass('public.jurisdictions') IS NULL"):
+                    raise DemoDataError("the database has no schema yet: run `openpolicy migrate` first")
+                return await has_data(conn)
+            finally:
+                await conn.close()
+
+        if asyncio.run(check()):
+            return LoadReport({}, {}, 0.0, 0.0, replaced=False, skipped=True)
+    t0 = time.perf_counter()
+    data = generate(scale, seed)
+    generated = time.perf_counter() - t0
+    return asyncio.run(load(database_url, data, if_empty=if_empty, progress=progress, generate_seconds=generated))

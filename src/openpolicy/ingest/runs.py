@@ -1,0 +1,278 @@
+"""One import run: fetch → parse → load + checks in one transaction → record the run, audit, invalidate caches.
+
+The ``import_runs`` row is written (status ``running``) and committed before any work, so it exists even
+when the run fails. Success is recorded inside the load transaction (atomic with the data); a failure is
+recorded after the rollback on the same connection, outside the rolled-back transaction. Runs are serialised
+by a transaction-level advisory lock (people are matched across sources, which must not race).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from openpolicy.ingest.fetch import FetchError, FetchPolicy, resolve
+from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec, jurisdiction_for
+
+if TYPE_CHECKING:
+    from openpolicy.config import Settings
+
+SOURCES = ("popolo", "us-congress", "ourcommons")
+IMPORT_LOCK_KEY = 0x6F70_6900  # pg_advisory_xact_lock key shared by every import
+# Defaults of the expected interval per source (seconds), used when IMPORT_EXPECTED_INTERVALS omits one.
+DEFAULT_EXPECTED_INTERVALS = {"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400}
+
+
+class ImportFailed(Exception):
+    """The run failed; ``run_id`` is its import_runs row and the message says why (file, record, field)."""
+
+    def __init__(self, message: str, run_id: int | None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class Reporter:
+    """Progress of a run. The CLI passes a Rich (terminal) or plain-log (otherwise) implementation."""
+
+    def stage(self, name: str, total: int | None = None) -> None:  # a new phase begins
+        pass
+
+    def advance(self, name: str, amount: int) -> None:  # progress within the phase
+        pass
+
+    def finish(self) -> None:
+        pass
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    source: str
+    location: str
+    counts: dict[str, dict[str, int]]
+    checks: dict[str, int]
+    duration_seconds: float
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return sum(c["inserted"] + c["updated"] + c["deleted"] for c in self.counts.values())
+
+
+def expected_interval(settings: Settings, source: str) -> int:
+    return int(settings.import_expected_intervals.get(source, DEFAULT_EXPECTED_INTERVALS.get(source, 86400)))
+
+
+def _discover(source: str) -> Callable[[Path], list[Path]]:
+    from openpolicy.ingest.sources import ourcommons, popolo, us_congress
+
+    return {"popolo": popolo.discover, "us-congress": us_congress.discover, "ourcommons": ourcommons.discover}[source]
+
+
+def parse_files(source: str, files: list[Path], names: dict[Path, str], jurisdiction: str | None) -> Bundle:
+    """Parse ``files`` with the ``source``'s parser (pure: no database)."""
+    from openpolicy.ingest.sources import ourcommons, popolo, us_congress
+
+    if source == "popolo":
+        code = jurisdiction or popolo.guess_country(files)
+        if code is None:
+            raise InputError(
+                names.get(files[0], str(files[0])),
+                None,
+                None,
+                "cannot tell the jurisdiction of this Popolo file (no meta.json with iso_code): pass --jurisdiction "
+                "with a country code such as ca or gb",
+            )
+        return popolo.parse(files, jurisdiction_for(code), names)
+    expected: JurisdictionRec = us_congress.JURISDICTION if source == "us-congress" else ourcommons.JURISDICTION
+    if jurisdiction is not None and jurisdiction_for(jurisdiction).id != expected.id:
+        raise InputError(source, None, "--jurisdiction", f"{source} data is always {expected.id}")
+    if source == "us-congress":
+        return us_congress.parse(files, names)
+    return ourcommons.parse(files, names)
+
+
+def _policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(
+        timeout_seconds=settings.import_http_timeout_seconds,
+        retries=settings.import_http_retries,
+        backoff_seconds=settings.import_http_backoff_seconds,
+        max_bytes=settings.import_max_download_bytes,
+    )
+
+
+def _shown(location: str) -> str:
+    """The location as recorded: URLs as given, paths absolute."""
+    return location if "://" in location else os.path.abspath(os.path.expanduser(location))
+
+
+def _actor() -> str:
+    user = os.environ.get("USER") or os.environ.get("LOGNAME") or str(os.getuid())
+    return f"cli:{user}"
+
+
+async def _audit(
+    settings: Settings, url: str, outcome: str, source: str, location: str, details: dict[str, Any]
+) -> None:
+    from openpolicy.observability.audit import record_standalone
+    from openpolicy.observability.logging import get_logger
+
+    try:
+        await record_standalone(
+            settings.model_copy(update={"database_url": url}),
+            actor=_actor(),
+            action="import",
+            target=f"{source}:{location}",
+            outcome=outcome,
+            details=details,
+        )
+    except Exception as exc:  # the audit trail must not turn a finished import into a failure
+        get_logger("openpolicy.ingest").warning("could not record the audit event", error=str(exc))
+
+
+def _bump_cache(settings: Settings, resources: set[str]) -> None:
+    if not settings.redis_url or not resources:
+        return
+    from openpolicy.api.cache import bump_generations
+
+    bump_generations(settings.redis_url, sorted(resources))
+
+
+async def run_import_async(
+    settings: Settings,
+    source: str,
+    location: str,
+    *,
+    jurisdiction: str | None = None,
+    database_url: str | None = None,
+    reporter: Reporter | None = None,
+) -> ImportReport:
+    import asyncpg
+
+    from openpolicy.db.embedded import resolve_database_url
+    from openpolicy.db.engine import to_asyncpg_dsn
+    from openpolicy.ingest.checks import run_checks
+    from openpolicy.ingest.loader import Loader, resources_for
+
+    if source not in SOURCES:
+        raise ImportFailed(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}", None)
+    reporter = reporter or Reporter()
+    url = database_url or resolve_database_url(settings)
+    shown_location = _shown(location)
+    started = time.monotonic()
+    conn = await asyncpg.connect(
+        to_asyncpg_dsn(url),
+        timeout=settings.db_connect_timeout_seconds,
+        server_settings={"application_name": f"openpolicy-import-{source}"},
+    )
+    try:
+        run_id = int(
+            await conn.fetchval(
+                "INSERT INTO import_runs (source, location, status, triggered_by) VALUES ($1, $2, 'running', $3) "
+                "RETURNING id",
+                source,
+                shown_location,
+                _actor(),
+            )
+        )
+        try:
+            with tempfile.TemporaryDirectory(prefix="openpolicy-import-") as workdir:
+                reporter.stage("fetch")
+
+                def on_bytes(done: int, total: int | None) -> None:
+                    reporter.advance("fetch", done)
+
+                fetched = await asyncio.to_thread(
+                    resolve, location, _discover(source), Path(workdir), _policy(settings), on_bytes
+                )
+                reporter.stage("parse", len(fetched.files))
+                bundle = await asyncio.to_thread(parse_files, source, fetched.files, fetched.names, jurisdiction)
+            total = sum(bundle.counts().values())
+            reporter.stage("load", total)
+            async with conn.transaction():
+                await conn.execute("SET LOCAL statement_timeout = 0")
+                await conn.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_KEY)
+                loader = Loader(conn, run_id, lambda name, n: reporter.advance(name, n))
+                result = await loader.load(bundle)
+                reporter.stage("checks")
+                checks = await run_checks(conn, run_id, [j.id for j in bundle.jurisdictions])
+                counts = result.as_dict()
+                await conn.execute(
+                    "UPDATE import_runs SET status = 'succeeded', finished_at = clock_timestamp(), counts = $2::jsonb, "
+                    "error = NULL WHERE id = $1",
+                    run_id,
+                    orjson.dumps(counts).decode(),
+                )
+        except Exception as exc:
+            message = _describe(exc)
+            await conn.execute(
+                "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE id = $1",
+                run_id,
+                message,
+            )
+            reporter.finish()
+            await _audit(settings, url, "failure", source, shown_location, {"run_id": run_id, "error": message})
+            raise ImportFailed(message, run_id) from exc
+    finally:
+        await conn.close()
+    reporter.finish()
+    report = ImportReport(
+        run_id=run_id,
+        source=source,
+        location=shown_location,
+        counts=counts,
+        checks=checks,
+        duration_seconds=time.monotonic() - started,
+        files=bundle.files,
+    )
+    await _audit(
+        settings,
+        url,
+        "success",
+        source,
+        shown_location,
+        {"run_id": run_id, "changes": report.changes, "checks": checks},
+    )
+    await asyncio.to_thread(_bump_cache, settings, resources_for(result.changed_entities) | {"status"})
+    return report
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, InputError | FetchError):
+        return str(exc)
+    import asyncpg
+
+    if isinstance(exc, asyncpg.PostgresError):
+        detail = getattr(exc, "detail", None)
+        table = getattr(exc, "table_name", None)
+        column = getattr(exc, "column_name", None)
+        where = ", ".join(p for p in (f"table {table}" if table else "", f"column {column}" if column else "") if p)
+        return f"database rejected the data ({type(exc).__name__}{': ' + where if where else ''}): {exc}" + (
+            f" — {detail}" if detail else ""
+        )
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_import(
+    settings: Settings,
+    source: str,
+    location: str,
+    *,
+    jurisdiction: str | None = None,
+    database_url: str | None = None,
+    reporter: Reporter | None = None,
+) -> ImportReport:
+    """Synchronous wrapper of :func:`run_import_async` (the CLI's entry)."""
+    return asyncio.run(
+        run_import_async(
+            settings, source, location, jurisdiction=jurisdiction, database_url=database_url, reporter=reporter
+        )
+    )
