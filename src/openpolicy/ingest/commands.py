@@ -159,8 +159,8 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
                 f"{row['location'] or ''}" + (f"\n        error: {row['error']}" if row["error"] else "")
             )
         for item in freshness:
+            age = "-" if item["age_seconds"] is None else f"{item['age_seconds']}s"
             typer.echo(
-                f"freshness {item['source']}: last success {item['last_success'] or 'never'}, "
-                f"age {'-' if item['age_seconds'] is None else str(item['age_seconds']) + 's'}, expected every {item['expected_interval_seconds']}s, "
-                f"{'STALE' if item['stale'] else 'fresh'}"
+                f"freshness {item['source']}: last success {item['last_success'] or 'never'}, age {age}, "
+                f"expected every {item['expected_interval_seconds']}s, {'STALE' if item['stale'] else 'fresh'}"
             )
