@@ -188,3 +188,26 @@ def test_emitted_flags_exist_in_the_real_helm_4() -> None:
     for flag in rollback_wait_flags(4):
         assert f"{flag.split('=')[0]} " in rollback_help
     assert "--atomic " not in upgrade_help  # Helm 4 really renamed it: the Helm 3 spelling must not be used there
+
+
+def test_defaults_are_the_repositorys_umbrella_chart_and_values(tmp_path: Path) -> None:
+    fake = FakeKube(tmp_path, helm_version=HELM4, history=deployed_history(1))
+    code, _body, err = run_cli(fake, ROOT, "deploy", "production", "--no-smoke")
+    assert code == 0, err
+    cmd = upgrade_command(fake)
+    chart, values = ROOT / cmd[4], ROOT / cmd[cmd.index("--values") + 1]
+    assert (chart / "Chart.yaml").is_file() and "name: openpolicy-platform" in (chart / "Chart.yaml").read_text()
+    assert values == ROOT / "infrastructure" / "helm" / "values" / "production.yaml" and values.is_file()
+
+
+def test_render_command_prints_the_charts_manifests() -> None:
+    proc = subprocess.run(
+        [OPENPOLICY, "render", "production", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    files = json.loads(proc.stdout)["files"]
+    assert "kustomization.yaml" in files and any(p.startswith("deployments/") for p in files)
+    # the same code renders the committed infrastructure/k8s/ (H-helm's drift test compares them)
+    from openpolicy.ops.render import render
+
+    assert files == render("production")

@@ -1,4 +1,4 @@
-"""Operations commands: deploy, rollback, status, smoke, backup, restore (render comes from ops.render).
+"""Operations commands: deploy, rollback, status, smoke, backup, restore, render (code in ops.render).
 
 Exit codes (see :class:`openpolicy.ops.output.ExitCode`): 0 ok, 1 failed, 2 bad input, 3 deploy rolled back,
 4 verification failed (checksum, manifest, row counts), 5 refused (non-empty database without --force).
@@ -181,5 +181,39 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
                 f"restored {src} into {result['database']}: {result['tables']} tables, {result['total_rows']} rows "
                 "verified"
             )
+
+        run_command(json_output, action)
+
+    @app.command()
+    def render(
+        environment: EnvArg,
+        out: Annotated[
+            Path | None, typer.Option("--out", help="Write the files into this folder (default: print them).")
+        ] = None,
+        json_output: JsonOpt = False,
+    ) -> None:
+        """Plain Kubernetes manifests of ENV rendered from the Helm charts (what infrastructure/k8s/ holds)."""
+        from openpolicy.ops.output import ExitCode, OpsError, run_command
+
+        def action(reporter: Any) -> tuple[dict[str, Any], str]:
+            from openpolicy.ops.render import ENVIRONMENTS, RenderError, write
+            from openpolicy.ops.render import render as do_render
+
+            if environment not in ENVIRONMENTS:
+                raise OpsError(
+                    f"unknown environment {environment!r}: expected one of {', '.join(ENVIRONMENTS)}", ExitCode.USAGE
+                )
+            try:
+                with reporter.status(f"helm template ({environment})"):
+                    if out is not None:
+                        paths = write(environment, out)
+                        return {"environment": environment, "written": [str(p) for p in paths]}, (
+                            f"wrote {len(paths)} files into {out}"
+                        )
+                    files = do_render(environment)
+            except RenderError as exc:
+                raise OpsError(f"render failed: {exc}") from None
+            text = "".join(f"---\n# Source: {path}\n{body}" for path, body in files.items())
+            return {"environment": environment, "files": files}, text.rstrip("\n")
 
         run_command(json_output, action)

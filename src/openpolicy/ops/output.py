@@ -84,7 +84,7 @@ class Reporter:
             if code == ExitCode.OK:
                 self.out.print(text)
             else:
-                self.err.print(text, style="bold red")
+                self.err.print(text, style="bold red", soft_wrap=True)
         raise typer.Exit(int(code))
 
     def fail(self, error: OpsError, result: dict[str, Any] | None = None) -> None:

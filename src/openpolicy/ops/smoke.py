@@ -82,26 +82,18 @@ def metric_names(text: str) -> set[str]:
 
 
 def _problem_detail(response: httpx.Response) -> str:
+    """A short reason from a problem+json (or other) error body, naming failed dependencies when listed."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:200]
-    if isinstance(body, dict):
-        for key in ("detail", "title", "status"):
-            if body.get(key):
-                parts = [str(body[key])]
-                if isinstance(body.get("checks"), dict):
-                    bad = [k for k, v in body["checks"].items() if not _is_up(v)]
-                    if bad:
-                        parts.append(f"failed: {', '.join(bad)}")
-                return " ".join(parts)
-    return str(body)[:200]
-
-
-def _is_up(value: object) -> bool:
-    if isinstance(value, dict):
-        value = value.get("status", value.get("ok"))
-    return value in (True, "ok", "up", "pass", "ready")
+        return response.text[:200].strip()
+    if not isinstance(body, dict):
+        return str(body)[:200]
+    parts = [str(body.get("detail") or body.get("title") or "")]
+    failed = body.get("failed")
+    if isinstance(failed, list) and failed:
+        parts.append(f"(failed: {', '.join(map(str, failed))})")
+    return " ".join(p for p in parts if p) or str(body)[:200]
 
 
 class _Links(HTMLParser):
@@ -126,19 +118,19 @@ class _Runner:
         try:
             response = self.client.get(url)
         except httpx.HTTPError as exc:
-            self._add(Check(name, url, False, None, f"request failed: {type(exc).__name__}: {exc}", started))
+            self._add(Check(name, url, False, None, f"request failed: {type(exc).__name__}: {exc}"), started)
             return None
-        check = Check(name, url, response.status_code == 200, response.status_code, "", started)
+        check = Check(name, url, response.status_code == 200, response.status_code)
         ctype = response.headers.get("content-type", "")
         if not check.ok:
             check.detail = f"HTTP {response.status_code}: {_problem_detail(response)}"
         elif expect_type and expect_type not in ctype:
             check.ok, check.detail = False, f"content-type {ctype!r}, expected {expect_type}"
-        self._add(check)
+        self._add(check, started)
         return response if check.ok else None
 
-    def _add(self, check: Check) -> None:
-        check.elapsed_ms = round((time.monotonic() - check.elapsed_ms) * 1000, 1)
+    def _add(self, check: Check, started: float) -> None:
+        check.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         self.report.checks.append(check)
 
     def metrics(self, name: str, base: str) -> None:
