@@ -1,0 +1,13 @@
+# api benchmark (H-apiplat): wrk against one api worker beside a raw-ASGI baseline; prints a table.
+APT_PACKAGES += wrk redis-server
+BENCH_TARGETS += bench-api
+
+.PHONY: bench-deps bench-api
+
+bench-deps: ## install wrk and redis-server for the benchmarks (Debian packages; no-op when present)
+	@command -v wrk >/dev/null && command -v redis-server >/dev/null || { \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	  apt-get install -y -qq --no-install-recommends wrk redis-server >/dev/null; }
+
+bench-api: install bench-deps ## api req/s, p50, p99 (uncached and Redis-cached) and peak RSS vs a raw-ASGI baseline
+	$(BIN)/python bench/api_bench.py
