@@ -1,0 +1,220 @@
+"""``openpolicy up``: the newcomer's path, every part of the platform on one machine.
+
+1. the database: ``DATABASE_URL`` when set, else the embedded PostgreSQL in ``OPENPOLICY_DATA_DIR``
+   (started, or joined when another command already runs it);
+2. migrations to head;
+3. demo data (scale 1) when the database holds no jurisdiction yet — so only on the first start;
+4. ``openpolicy serve api`` and, when the web-interface is installed (``openpolicy.web.app``),
+   ``openpolicy serve web`` with ``API_URL`` pointing at the api, as child processes;
+5. Ctrl-C or SIGTERM stops the children (SIGTERM, then SIGKILL after the grace period) and then releases the
+   database, which stops when no other process uses it. A child that dies ends ``up`` with exit code 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from openpolicy.config import Settings
+
+START_TIMEOUT_SECONDS = 60.0
+_PR_SET_PDEATHSIG = 1
+
+
+class UpError(RuntimeError):
+    """``up`` cannot start (port in use, database unusable ...); the message says what to do."""
+
+
+@dataclass
+class Child:
+    name: str
+    url: str
+    proc: subprocess.Popen[bytes]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Children get SIGTERM when `up` itself dies (even by SIGKILL), so no server is left orphaned."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def web_available() -> bool:
+    """True when the web-interface is part of this installation."""
+    try:
+        return importlib.util.find_spec("openpolicy.web.app") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"openpolicy up: {message}\n")
+    sys.stderr.flush()
+
+
+def _wait_healthy(child: Child, stop: threading.Event) -> bool:
+    import httpx
+
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and not stop.is_set():
+        if child.proc.poll() is not None:
+            return False
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{child.url}/health", timeout=2.0).status_code == 200:
+                return True
+        stop.wait(0.2)
+    return False
+
+
+def _stop_children(children: list[Child], grace: float) -> None:
+    for child in children:
+        if child.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                child.proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for child in children:
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            child.proc.wait(remaining)
+        except subprocess.TimeoutExpired:
+            _say(f"{child.name} did not stop within {grace:.0f} s: killing it")
+            child.proc.kill()
+            child.proc.wait(10)
+
+
+def _prepare_database(settings: Settings) -> str:
+    from openpolicy.db import migrations
+    from openpolicy.db.embedded import EmbeddedPostgresError, pgdata_dir, resolve_database_url
+    from openpolicy.db.engine import redact_url
+    from openpolicy.ingest import demo
+
+    try:
+        url = resolve_database_url(settings)
+    except EmbeddedPostgresError as exc:
+        raise UpError(str(exc)) from None
+    where = redact_url(url) if settings.database_url else f"embedded PostgreSQL in {pgdata_dir(settings)}"
+    _say(f"database: {where}")
+    try:
+        before = migrations.current_revision(url)
+        migrations.upgrade(url)
+    except Exception as exc:
+        raise UpError(f"cannot migrate the database ({where}): {exc}") from None
+    head = migrations.head_revision()
+    _say(f"schema at revision {head}" + ("" if before == head else f" (migrated from {before or 'empty'})"))
+    started = time.perf_counter()
+    report = demo.generate_and_load(url, scale=1, seed=1, if_empty=True)
+    if report.skipped:
+        _say("data: reusing the data already in the database")
+    else:
+        _say(
+            f"data: loaded the demo parliament (scale 1: {report.counts['people']} people, "
+            f"{report.counts['bills']} bills, {report.counts['vote_events']} votes, "
+            f"{report.counts['ballots']:,} ballots) in {time.perf_counter() - started:.1f} s"
+        )
+    return url
+
+
+def run_up(settings: Settings, *, api_port: int, web_port: int, host: str = "127.0.0.1") -> int:
+    """Start everything and block until Ctrl-C / SIGTERM or a child's death; return the exit code."""
+    from openpolicy.db import embedded
+
+    with_web = web_available()
+    for name, port, wanted in (("api", api_port, True), ("web", web_port, with_web)):
+        if wanted and not _port_free(host, port):
+            flag = "--api-port" if name == "api" else "--web-port"
+            raise UpError(f"port {port} on {host} is in use (another `openpolicy up`?): choose one with {flag}")
+    if with_web and api_port == web_port:
+        raise UpError("--api-port and --web-port must differ")
+
+    stop = threading.Event()
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    children: list[Child] = []
+    code = 0
+    try:
+        url = _prepare_database(settings)
+        if stop.is_set():
+            return 130
+        env = {k: v for k, v in os.environ.items() if k not in {"API_URL"}}
+        env.update(
+            {
+                "DATABASE_URL": url,
+                "HOST": host,
+                "API_PORT": str(api_port),
+                "WEB_PORT": str(web_port),
+                "OPENPOLICY_DATA_DIR": str(embedded.data_dir(settings)),
+                "SHUTDOWN_DRAIN_SECONDS": "0",  # nobody routes traffic here: stop at once on Ctrl-C
+            }
+        )
+        if "LOG_FORMAT" not in os.environ and sys.stderr.isatty():
+            env["LOG_FORMAT"] = "console"
+        display_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
+        api_url = f"http://{display_host}:{api_port}"
+        # Host and ports travel as settings (HOST, API_PORT, WEB_PORT) like in every other deployment.
+        plan: list[tuple[str, str, list[str], dict[str, str]]] = [("api", api_url, ["serve", "api"], {})]
+        if with_web:
+            web_url = f"http://{display_host}:{web_port}"
+            plan.append(("web", web_url, ["serve", "web"], {"API_URL": api_url}))
+        for name, child_url, args, extra in plan:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "openpolicy.cli", *args],
+                env={**env, **extra},
+                start_new_session=True,  # Ctrl-C reaches `up` only; `up` stops the children in order
+                preexec_fn=_die_with_parent,
+            )
+            children.append(Child(name, child_url, proc))
+        for child in children:
+            if not _wait_healthy(child, stop):
+                if stop.is_set():
+                    return 130
+                _say(f"{child.name} did not become healthy (exit code {child.proc.poll()}); stopping")
+                return 1
+        lines = [f"api  {api_url}  (docs {api_url}/docs, e.g. {api_url}/v1/people)"]
+        if with_web:
+            lines.append(f"web  {children[1].url}")
+        else:
+            lines.append("web  not installed in this build (openpolicy.web.app missing)")
+        _say("ready:\n  " + "\n  ".join(lines) + "\n  press Ctrl-C to stop")
+        while not stop.wait(0.5):
+            for child in children:
+                if child.proc.poll() is not None:
+                    _say(f"{child.name} exited unexpectedly with code {child.proc.returncode}; stopping")
+                    return 1
+        _say(f"received {signal.Signals(received[0]).name}: stopping")
+        return code
+    finally:
+        _stop_children(children, settings.shutdown_grace_seconds + 5)
+        if children:
+            _say("api and web stopped" if with_web else "api stopped")
+        if embedded.stop(settings):
+            _say("embedded PostgreSQL stopped")
+        elif settings.database_url is None and embedded.is_running(settings):
+            _say("embedded PostgreSQL left running: another openpolicy process still uses it")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
