@@ -12,7 +12,10 @@ are masked wherever they appear in a string.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import logging
+import os
 import re
 import sys
 import threading
@@ -154,7 +157,49 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # SQLAlchemy echoes statements (with parameters) at INFO: keep it at WARNING whatever LOG_LEVEL says.
     logging.getLogger("sqlalchemy").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    _access.configure(fmt, enabled=logging.getLevelName(level) <= logging.INFO)
     _configured = (level, fmt)
+
+
+class AccessLog:
+    """The one-line-per-request log, on a fast path: with ``LOG_FORMAT=json`` the line is built with orjson
+    and written with one ``write(2)`` to stdout (a few µs instead of the ~100 µs of the logging module),
+    with the same fields and shape as every other line (timestamp, level, logger, event, contextvars such as
+    request_id, trace_id/span_id). Callers pass only safe fields (no headers, no query string)."""
+
+    def __init__(self) -> None:
+        self.fast = False
+        self.enabled = True
+        self._fallback: Any = None
+
+    def configure(self, fmt: str, *, enabled: bool) -> None:
+        self.fast = fmt == "json"
+        self.enabled = enabled
+        self._fallback = structlog.stdlib.get_logger("openpolicy.http")
+
+    def request(self, **fields: Any) -> None:
+        if not self.enabled:
+            return
+        if not self.fast:
+            (self._fallback or structlog.stdlib.get_logger("openpolicy.http")).info("request", **fields)
+            return
+        line: dict[str, Any] = structlog.contextvars.get_contextvars()
+        line.update(fields)
+        line["event"] = "request"
+        line["level"] = "info"
+        line["logger"] = "openpolicy.http"
+        line["timestamp"] = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+        _trace_processor(None, "info", line)
+        # stdout closed or full: never fail a request because of its log line
+        with contextlib.suppress(OSError):
+            os.write(1, orjson.dumps(line, default=str) + b"\n")
+
+
+_access = AccessLog()
+
+
+def access_log() -> AccessLog:
+    return _access
 
 
 def _identity(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

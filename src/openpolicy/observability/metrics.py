@@ -44,7 +44,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Gauge, His
 
 from openpolicy import __version__
 from openpolicy.observability import names
-from openpolicy.observability.logging import RateLimitedLog, configure_logging, get_logger
+from openpolicy.observability.logging import RateLimitedLog, access_log, configure_logging, get_logger
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -93,6 +93,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 _REQUEST_ID_OK = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 
 _log = get_logger("openpolicy.http")
+_access = access_log()
 _hook_log = RateLimitedLog(get_logger("openpolicy.metrics"), interval=60.0)
 
 
@@ -203,8 +204,7 @@ class ObservabilityMiddleware:
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_DURATION.labels(method, route).observe(duration)
             client = scope.get("client")
-            _log.info(
-                "request",
+            _access.request(
                 method=method,
                 route=route,
                 path=scope["path"],
