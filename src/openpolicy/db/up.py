@@ -61,11 +61,16 @@ def _port_free(host: str, port: int) -> bool:
 
 
 def web_available() -> bool:
-    """True when the web-interface is part of this installation."""
+    """True when the web-interface is part of this installation (its app and `serve web` command)."""
     try:
-        return importlib.util.find_spec("openpolicy.web.app") is not None
+        if importlib.util.find_spec("openpolicy.web.app") is None:
+            return False
     except ModuleNotFoundError:
         return False
+    from openpolicy.cli import serve
+
+    names = {info.name or (info.callback.__name__ if info.callback else "") for info in serve.registered_commands}
+    return bool(names & {"web", "serve_web"})
 
 
 def _say(message: str) -> None:
@@ -199,7 +204,7 @@ def run_up(settings: Settings, *, api_port: int, web_port: int, host: str = "127
         if with_web:
             lines.append(f"web  {children[1].url}")
         else:
-            lines.append("web  not installed in this build (openpolicy.web.app missing)")
+            lines.append("web  not part of this build (no openpolicy.web.app / `serve web`)")
         _say("ready:\n  " + "\n  ".join(lines) + "\n  press Ctrl-C to stop")
         while not stop.wait(0.5):
             for child in children:
