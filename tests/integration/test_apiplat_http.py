@@ -239,3 +239,19 @@ async def test_dead_redis_costs_a_flag_check_and_is_counted(database_url: str) -
         assert ready.json()["status"] == "degraded"
         assert ready.json()["checks"]["redis"]["status"] == "down"
         assert sample("openpolicy_dependency_up", dependency="redis") == 0.0
+
+
+async def test_openapi_documents_problem_json_and_responses_match_it(client: httpx.AsyncClient) -> None:
+    import jsonschema
+
+    schema = (await client.get("/openapi.json")).json()
+    problem_schema = schema["components"]["schemas"]["Problem"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+    documented = schema["paths"]["/v1/people"]["get"]["responses"]["422"]["content"]
+    assert list(documented) == ["application/problem+json"]
+    for response in (
+        await client.get("/v1/people", params={"limit": "lots"}),
+        await client.get("/v1/people/apiplat-nobody"),
+        await client.get("/nowhere"),
+    ):
+        jsonschema.validate(response.json(), problem_schema)

@@ -26,7 +26,7 @@ from fastapi import FastAPI
 
 from openpolicy import __version__
 from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connect_async
-from openpolicy.api.errors import install_error_handlers
+from openpolicy.api.errors import document_problems, install_error_handlers
 from openpolicy.config import Settings, get_settings
 from openpolicy.observability.logging import get_logger, mask_url_passwords
 from openpolicy.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, install_observability
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.response_cache = None
     app.state.scrape_callbacks = [_pool_gauges(app.state), _dependency_gauges(app.state)]
     install_error_handlers(app)
+    document_problems(app)
     app.include_router(health.router)
     for router in ROUTERS:
         app.include_router(router, prefix="/v1")
