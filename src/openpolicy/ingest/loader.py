@@ -196,7 +196,9 @@ class Loader:
         )
         columns = list(spec.columns)
         if spec.entity == "person":
-            await self.conn.execute("ALTER TABLE s_people ADD COLUMN _fallback_name text")
+            await self.conn.execute(
+                "ALTER TABLE s_people ADD COLUMN _fallback_name text, ADD COLUMN _own boolean NOT NULL DEFAULT true"
+            )
             columns.append("_fallback_name")
         if rows:
             await self.conn.copy_records_to_table(f"s_{spec.table}", records=rows, columns=columns)
@@ -208,10 +210,17 @@ class Loader:
             return s
         kind = spec.json.get(column)
         if kind == L:
-            return f"CASE WHEN {s} IS NULL OR {s} = '[]'::jsonb THEN {t} ELSE {s} END"
-        if kind == OBJ:
-            return f"({t} || {s})"
-        return f"coalesce({s}, {t})"
+            ours = f"CASE WHEN {s} IS NULL OR {s} = '[]'::jsonb THEN {t} ELSE {s} END"
+            theirs = f"CASE WHEN {t} = '[]'::jsonb THEN {s} ELSE {t} END"
+        elif kind == OBJ:
+            ours, theirs = f"({t} || {s})", f"({s} || {t})"
+        else:
+            ours, theirs = f"coalesce({s}, {t})", f"coalesce({t}, {s})"
+        if spec.entity != "person":
+            return ours
+        # A person first created by another source (matched through a shared identifier): this source only
+        # fills what is missing, so importing sources in any order, any number of times, converges.
+        return f"CASE WHEN s._own THEN {ours} ELSE {theirs} END"
 
     async def _upsert(self, spec: Spec, staged: int) -> None:
         cols = [c for c in spec.columns]
@@ -300,7 +309,7 @@ class Loader:
         remap = {row["candidate"]: row["person_id"] for row in mapping}
         if remap:
             pairs = list(remap.items())
-            await self.conn.executemany("UPDATE s_people SET id = $2 WHERE id = $1", pairs)
+            await self.conn.executemany("UPDATE s_people SET id = $2, _own = false WHERE id = $1", pairs)
             await self.conn.executemany("UPDATE s_person_identifiers SET person_id = $2 WHERE person_id = $1", pairs)
             await self.conn.execute("DELETE FROM s_people a USING s_people b WHERE a.id = b.id AND a.ctid > b.ctid")
         staged = await self.conn.fetchval("SELECT count(*) FROM s_people")

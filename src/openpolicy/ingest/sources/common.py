@@ -28,7 +28,8 @@ def read_json(path: Path, shown: str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        problem = "truncated JSON" if exc.pos >= len(data.rstrip()) - 1 else "malformed JSON"
+        truncated = "end of data" in exc.msg or exc.pos >= len(data.rstrip()) - 1
+        problem = "truncated JSON" if truncated else "malformed JSON"
         raise InputError(shown, f"at line {exc.lineno} column {exc.colno}", None, f"{problem}: {exc.msg}") from None
 
 

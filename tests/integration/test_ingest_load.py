@@ -1,0 +1,270 @@
+"""Imports of the real files into real PostgreSQL: counts, cross-source identity, idempotence, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.support import OPENPOLICY, temporary_database
+from tests.support.ingest import (
+    EP_CANADA,
+    HOC,
+    US_CONGRESS,
+    assert_fails,
+    needs_data,
+    query,
+    run,
+    scalar,
+    snapshot,
+)
+
+pytestmark = needs_data
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Iterator[str]:
+    """One database with EveryPolitician Canada, the House of Commons bundle and US Congress imported."""
+    with temporary_database("openpolicy_test_ingest") as url:
+        run(url, "popolo", str(EP_CANADA), "ca")
+        run(url, "ourcommons", str(HOC))
+        run(url, "us-congress", str(US_CONGRESS))
+        yield url
+
+
+def test_counts_equal_the_sources(loaded: str) -> None:
+    us = "ocd-jurisdiction/country:us/legislature"
+    ca = "ocd-jurisdiction/country:ca/legislature"
+    assert scalar(loaded, "SELECT count(*) FROM vote_events WHERE jurisdiction_id = $1", us) == 250
+    assert (
+        scalar(
+            loaded,
+            "SELECT count(*) FROM ballots b JOIN vote_events v ON v.id = b.vote_event_id WHERE jurisdiction_id = $1",
+            us,
+        )
+        == 58264
+    )
+    # 537 legislators (bioguide ids) + 16 voters missing from legislators-current.yaml (13 House, 3 Senate)
+    assert scalar(loaded, "SELECT count(*) FROM person_identifiers WHERE scheme = 'bioguide'") == 537 + 13
+    assert scalar(loaded, "SELECT count(*) FROM people WHERE extras ? 'from_votes'") == 16
+    assert (
+        scalar(
+            loaded,
+            "SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id "
+            "WHERE o.jurisdiction_id = $1 AND o.classification = 'chamber'",
+            us,
+        )
+        == 2792
+    )
+    assert (
+        scalar(
+            loaded,
+            "SELECT count(*) FROM organizations WHERE jurisdiction_id = $1 AND classification = 'subcommittee'",
+            us,
+        )
+        == 181
+    )
+    # EveryPolitician Canada: 541 people, 661 memberships, 458 areas (its own ids: popolo/ca)
+    assert scalar(loaded, "SELECT count(*) FROM person_identifiers WHERE scheme = 'popolo/ca'") == 541
+    assert (
+        scalar(
+            loaded,
+            "SELECT count(*) FROM memberships WHERE legislative_period_id IN "
+            "(SELECT id FROM legislative_periods WHERE jurisdiction_id = $1 AND identifier IN ('41', '42'))",
+            ca,
+        )
+        == 661
+    )
+    # House of Commons: 408 divisions with their published counts, 89 bills, 339 PersonIds
+    assert scalar(loaded, "SELECT count(*) FROM vote_events WHERE jurisdiction_id = $1", ca) == 408
+    assert scalar(loaded, "SELECT count(*) FROM bills WHERE jurisdiction_id = $1", ca) == 89
+    assert scalar(loaded, "SELECT count(*) FROM person_identifiers WHERE scheme = 'ourcommons'") == 339
+    c21 = query(
+        loaded,
+        "SELECT c.option, c.value FROM vote_counts c JOIN vote_events v ON v.id = c.vote_event_id "
+        "WHERE v.jurisdiction_id = $1 AND v.identifier = '408' ORDER BY c.option",
+        ca,
+    )
+    assert [tuple(r) for r in c21] == [("no", 113), ("paired", 2), ("yes", 208)]
+
+
+def test_cross_source_join_is_one_person(loaded: str) -> None:
+    # 190 House PersonIds equal an EveryPolitician `represent` id: those are the same person rows.
+    joined = scalar(
+        loaded,
+        "SELECT count(DISTINCT a.person_id) FROM person_identifiers a JOIN person_identifiers b "
+        "ON a.person_id = b.person_id WHERE a.scheme = 'ourcommons' AND b.scheme = 'popolo/ca'",
+    )
+    assert joined == 190
+    # 541 EveryPolitician people + 344 House people − 190 shared = 695 Canadian people
+    assert (
+        scalar(
+            loaded,
+            "SELECT count(DISTINCT person_id) FROM person_identifiers WHERE scheme IN ('popolo/ca', 'ourcommons', "
+            "'ourcommons-seat')",
+        )
+        == 541 + 344 - 190
+    )
+    trudeau = query(
+        loaded,
+        "SELECT p.name, p.email, array_agg(DISTINCT lp.identifier ORDER BY lp.identifier) AS terms FROM people p "
+        "JOIN person_identifiers i ON i.person_id = p.id AND i.scheme = 'ourcommons' AND i.identifier = '58733' "
+        "JOIN memberships m ON m.person_id = p.id JOIN legislative_periods lp ON lp.id = m.legislative_period_id "
+        "GROUP BY p.id",
+    )
+    assert len(trudeau) == 1
+    assert trudeau[0]["name"] == "Justin Trudeau"
+    assert trudeau[0]["email"] == "justin.trudeau@parl.gc.ca"  # from EveryPolitician, kept when the House data came
+    assert trudeau[0]["terms"] == ["42", "44"]  # term 42 from EveryPolitician, the 44th Parliament from the House
+
+
+def test_reimport_changes_nothing(loaded: str) -> None:
+    before = snapshot(loaded)
+    changes_before = scalar(loaded, "SELECT count(*) FROM change_log")
+    for source, location, jurisdiction in (
+        ("popolo", str(EP_CANADA), "ca"),
+        ("ourcommons", str(HOC), None),
+        ("us-congress", str(US_CONGRESS), None),
+    ):
+        report = run(loaded, source, location, jurisdiction)
+        assert report.changes == 0, (source, report.counts)
+        assert report.counts["person"]["unchanged"] > 0
+    assert snapshot(loaded) == before
+    assert scalar(loaded, "SELECT count(*) FROM change_log") == changes_before
+    runs = query(loaded, "SELECT source, status, counts FROM import_runs ORDER BY id DESC LIMIT 3")
+    assert all(r["status"] == "succeeded" for r in runs)
+    counts = json.loads(runs[0]["counts"])
+    assert counts["ballot"] == {"inserted": 0, "updated": 0, "unchanged": 58264, "deleted": 0}
+
+
+def test_change_in_source_updates_only_that_row(loaded: str, tmp_path: Path) -> None:
+    doc = json.loads(EP_CANADA.read_text())
+    doc["persons"][0]["email"] = "changed@example.org"
+    changed = tmp_path / "ep-popolo-v1.0.json"
+    changed.write_text(json.dumps(doc))
+    before = scalar(loaded, "SELECT max(id) FROM change_log")
+    report = run(loaded, "popolo", str(changed), "ca")
+    assert report.counts["person"]["updated"] == 1 and report.changes == 1
+    entries = query(loaded, "SELECT entity_type, operation, data FROM change_log WHERE id > $1", before)
+    assert [(e["entity_type"], e["operation"]) for e in entries] == [("person", "update")]
+    assert json.loads(entries[0]["data"])["email"] == "changed@example.org"
+    run(loaded, "popolo", str(EP_CANADA), "ca")  # back to the original for the other tests
+
+
+def _copy_tree(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    for path in [dest, *dest.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return dest
+
+
+def _failed_run(url: str) -> dict[str, object]:
+    row = query(url, "SELECT status, error, finished_at FROM import_runs ORDER BY id DESC LIMIT 1")[0]
+    return dict(row)
+
+
+def test_bad_inputs_fail_clearly_and_change_nothing(loaded: str, tmp_path: Path) -> None:
+    before = snapshot(loaded)
+    findings = scalar(loaded, "SELECT count(*) FROM data_check_results")
+    # 1. truncated JSON
+    truncated = tmp_path / "ep-popolo-v1.0.json"
+    data = EP_CANADA.read_bytes()
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    message = assert_fails(
+        lambda: run(loaded, "popolo", str(truncated), "ca"), str(truncated), "truncated JSON", "line"
+    )
+    assert _failed_run(loaded)["error"] == message
+    # 2. CSV with a missing column
+    folder = _copy_tree(HOC, tmp_path / "hoc")
+    csv_path = folder / "ourcommons-divisions-44-1" / "MetaDataVotes.csv"
+    csv_path.write_text(csv_path.read_text(encoding="utf-8").replace('"DecisionDivisionNumberOfNays"', '"Nays"', 1))
+    assert_fails(
+        lambda: run(loaded, "ourcommons", str(folder)), str(csv_path), "record header", "DecisionDivisionNumberOfNays"
+    )
+    # 3. a vote pointing at an unknown person
+    doc = json.loads(EP_CANADA.read_text())
+    doc["vote_events"] = [{"id": "division-1", "start_date": "2015-12-10", "result": "pass"}]
+    doc["votes"] = [
+        {"vote_event_id": "division-1", "voter_id": doc["persons"][0]["id"], "option": "yes"},
+        {"vote_event_id": "division-1", "voter_id": "no-such-person", "option": "no"},
+    ]
+    dangling = tmp_path / "votes.json"
+    dangling.write_text(json.dumps(doc))
+    assert_fails(lambda: run(loaded, "popolo", str(dangling), "ca"), str(dangling), "votes[1]", "voter_id", "no-such")
+    # 4. a database-level failure inside the transaction (after rows were written) rolls everything back
+    doc = json.loads(EP_CANADA.read_text())
+    doc["persons"][1]["identifiers"].append(doc["persons"][0]["identifiers"][1])  # two people, one id
+    clash = tmp_path / "clash.json"
+    clash.write_text(json.dumps(doc))
+    assert_fails(lambda: run(loaded, "popolo", str(clash), "ca"), "shared by different people")
+    assert snapshot(loaded) == before
+    assert scalar(loaded, "SELECT count(*) FROM data_check_results") == findings
+    statuses = query(loaded, "SELECT status, finished_at IS NOT NULL AS done FROM import_runs ORDER BY id DESC LIMIT 4")
+    assert [(r["status"], r["done"]) for r in statuses] == [("failed", True)] * 4
+
+
+def test_cli_exit_codes_and_messages(loaded: str, tmp_path: Path) -> None:
+    env = {**os.environ, "DATABASE_URL": loaded}
+    env.pop("REDIS_URL", None)
+    bad = tmp_path / "ep-popolo-v1.0.json"
+    bad.write_text(
+        '{"persons": [{"id": "x", "name": "Ann"}], "memberships": [{"person_id": "y", "organization_id": "z"}]}'
+    )
+    done = subprocess.run(
+        [OPENPOLICY, "import", "popolo", str(bad), "--jurisdiction", "ca"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"{bad}: record memberships[0]: field 'person_id': unknown person 'y'" in done.stderr
+    done = subprocess.run(
+        [OPENPOLICY, "import", "ourcommons", str(HOC / "ourcommons-members")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "import run" in done.stdout and "data checks:" in done.stdout
+    assert "[import" in done.stderr  # plain progress lines when not on a terminal
+    done = subprocess.run([OPENPOLICY, "import", "nosuch", str(bad)], env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "unknown source" in done.stderr
+    done = subprocess.run([OPENPOLICY, "import-runs", "--limit", "3"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0 and "freshness ourcommons" in done.stdout
+
+
+def test_data_checks_are_stored(loaded: str) -> None:
+    rows = query(
+        loaded,
+        "SELECT d.check_name, count(*) AS n FROM data_check_results d JOIN import_runs r ON r.id = d.import_run_id "
+        "WHERE r.id = (SELECT max(id) FROM import_runs WHERE source = 'ourcommons' AND status = 'succeeded') "
+        "GROUP BY d.check_name",
+    )
+    found = {r["check_name"]: r["n"] for r in rows}
+    # EveryPolitician's 2015 snapshot leaves term 42 open, so MPs re-elected in 2021 hold two seats at once.
+    assert found.get("overlapping_seats", 0) > 0
+    assert "ballots_vs_counts" not in found
+
+
+def test_ballot_count_mismatch_is_found(tmp_path: Path) -> None:
+    doc = json.loads(EP_CANADA.read_text())
+    people = [p["id"] for p in doc["persons"][:3]]
+    doc["vote_events"] = [
+        {"id": "d1", "start_date": "2015-12-10", "result": "passed",
+         "counts": [{"option": "yes", "value": 3}, {"option": "no", "value": 0}],
+         "votes": [{"voter_id": people[0], "option": "yes"}, {"voter_id": people[1], "option": "yes"},
+                   {"voter_id": people[2], "option": "no"}]},
+    ]  # fmt: skip
+    path = tmp_path / "votes.json"
+    path.write_text(json.dumps(doc))
+    with temporary_database("openpolicy_test_ingest_chk") as url:
+        report = run(url, "popolo", str(path), "ca")
+        assert report.checks["ballots_vs_counts"] == 1
+        message = scalar(url, "SELECT message FROM data_check_results WHERE check_name = 'ballots_vs_counts'")
+        assert "no 1 ballots vs 0 counted" in message and "yes 2 ballots vs 3 counted" in message
