@@ -495,3 +495,31 @@ def api_client(database_url: str, **settings: Any) -> Iterator[ApiClient]:
         yield client
     finally:
         client.close()
+
+
+@contextmanager
+def dataset_api(prefix: str = "openpolicy_test_routers") -> Iterator[ApiClient]:
+    """A fresh migrated database holding the dataset, and the api in front of it (both gone afterwards)."""
+    from tests.support import temporary_database
+
+    with temporary_database(prefix) as url:
+        load_dataset(url)
+        with api_client(url) as client:
+            yield client
+
+
+def ids(response: httpx.Response) -> list[str]:
+    """The ids of a list response (asserting it is a 200 page)."""
+    assert response.status_code == 200, response.text
+    return [item["id"] for item in response.json()["results"]]
+
+
+def assert_problem(response: httpx.Response, status: int, parameter: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with ``status`` naming ``parameter`` (when given)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    if parameter is not None:
+        assert body.get("parameter") == parameter, body
+    return body

@@ -28,7 +28,13 @@ def _blank_to_none(value: object) -> object:
 def _clean_text(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"must be at most {MAX_TEXT} characters, got {len(value)}")
     return value.strip()
+
+
+def _clean_optional_text(value: str | None) -> str | None:
+    return (_clean_text(value) or None) if value is not None else None
 
 
 def _assume_utc(value: datetime) -> datetime:
@@ -41,15 +47,15 @@ CleanText = Annotated[str, AfterValidator(_clean_text)]
 UtcDateTime = Annotated[datetime, AfterValidator(_assume_utc)]
 """A timezone-aware datetime (no offset given means UTC); a bare date means its midnight UTC."""
 
-OptText = Annotated[CleanText | None, BeforeValidator(_blank_to_none)]
+OptText = Annotated[str | None, AfterValidator(_clean_optional_text)]
 OptDate = Annotated[date | None, BeforeValidator(_blank_to_none)]
 OptDateTime = Annotated[UtcDateTime | None, BeforeValidator(_blank_to_none)]
 OptBool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
 
 
-def text(description: str, *, max_length: int = MAX_TEXT, example: str | None = None) -> Any:
-    """``Query`` metadata of a text filter."""
-    return Query(description=description, max_length=max_length, examples=[example] if example else None)
+def text(description: str, *, example: str | None = None) -> Any:
+    """``Query`` metadata of a text filter (at most :data:`MAX_TEXT` characters)."""
+    return Query(description=description, examples=[example] if example else None)
 
 
 def when(description: str, *, example: str | None = None) -> Any:

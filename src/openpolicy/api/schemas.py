@@ -23,6 +23,8 @@ SearchType = Literal["person", "bill", "vote"]
 
 
 class Schema(BaseModel):
+    """Base of every response model: built from ORM rows or dicts, immutable."""
+
     model_config = ConfigDict(from_attributes=True, frozen=True)
 
 
@@ -50,6 +52,8 @@ class Page(Schema, Generic[T]):
 
 
 class JurisdictionRef(Schema):
+    """A jurisdiction, as referenced from another record."""
+
     id: str = Field(examples=["ocd-jurisdiction/country:ca/legislature"])
     name: str = Field(examples=["Parliament of Canada"])
 
@@ -66,6 +70,8 @@ class OrganizationRef(Schema):
 
 
 class PartyRef(Schema):
+    """A political party, as referenced from a person, membership or ballot group."""
+
     id: str
     name: str = Field(examples=["Liberal Party of Canada"])
     abbreviation: str | None = Field(default=None, examples=["LPC"])
@@ -73,6 +79,8 @@ class PartyRef(Schema):
 
 
 class AreaRef(Schema):
+    """An electoral district (or other area), as referenced from another record."""
+
     id: str = Field(examples=["ocd-division/country:ca/ed:35001"])
     name: str = Field(examples=["Ajax"])
     classification: str = Field(examples=["district"])
@@ -80,24 +88,32 @@ class AreaRef(Schema):
 
 
 class PersonRef(Schema):
+    """A person, as referenced from another record."""
+
     id: str
     name: str = Field(examples=["Jane Doe"])
     image: str | None = None
 
 
 class SessionRef(Schema):
+    """A legislative session, as referenced from a bill or vote."""
+
     id: str
     identifier: str = Field(examples=["44-1"])
     name: str = Field(examples=["44th Parliament, 1st Session"])
 
 
 class BillRef(Schema):
+    """A bill, as referenced from a vote."""
+
     id: str
     identifier: str = Field(examples=["C-21"])
     title: str
 
 
 class LegislativePeriodRef(Schema):
+    """A legislative period (term), as referenced from a membership."""
+
     id: str
     identifier: str = Field(examples=["44"])
     name: str
@@ -107,11 +123,15 @@ class LegislativePeriodRef(Schema):
 
 
 class Identifier(Schema):
+    """An identifier of the record in another scheme (wikidata, parl.gc.ca, bioguide ...)."""
+
     scheme: str = Field(examples=["wikidata"])
     identifier: str = Field(examples=["Q3099714"])
 
 
 class OtherName(Schema):
+    """An alternative or former name, with its validity when known."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
     name: str
     note: str | None = None
@@ -120,6 +140,8 @@ class OtherName(Schema):
 
 
 class ContactDetail(Schema):
+    """A way to contact the person (email, voice, fax, address ...)."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
     type: str = Field(examples=["email"])
     value: str
@@ -128,6 +150,8 @@ class ContactDetail(Schema):
 
 
 class Link(Schema):
+    """A web page about the record."""
+
     model_config = ConfigDict(extra="allow", frozen=True)
     url: str
     note: str | None = None
@@ -149,6 +173,8 @@ class JurisdictionSummary(Schema):
 
 
 class SessionSummary(Schema):
+    """A legislative session of a jurisdiction."""
+
     id: str
     identifier: str = Field(examples=["44-1"])
     name: str
@@ -159,6 +185,8 @@ class SessionSummary(Schema):
 
 
 class LegislativePeriodSummary(Schema):
+    """A legislative period (term) of a jurisdiction."""
+
     id: str
     identifier: str = Field(examples=["44"])
     name: str
@@ -237,6 +265,8 @@ class AreaSummary(Schema):
 
 
 class PostSummary(Schema):
+    """A seat (post) in an organization for an area."""
+
     id: str
     label: str
     role: str | None = None
@@ -344,6 +374,8 @@ class BillSummary(Schema):
 
 
 class Sponsor(Schema):
+    """A sponsor of a bill: a matched person or organization, or only the published name."""
+
     name: str
     primary: bool
     classification: str = Field(examples=["sponsor", "cosponsor"])
@@ -352,6 +384,8 @@ class Sponsor(Schema):
 
 
 class BillActionOut(Schema):
+    """One dated step in a bill's life."""
+
     order: int
     date: dt.date
     description: str
@@ -360,6 +394,8 @@ class BillActionOut(Schema):
 
 
 class BillDocumentOut(Schema):
+    """A version of a bill's text or a related document."""
+
     kind: Literal["version", "document"]
     note: str
     date: dt.date | None = None
@@ -368,6 +404,8 @@ class BillDocumentOut(Schema):
 
 
 class VoteCountOut(Schema):
+    """The number of votes for one option."""
+
     option: str = Field(examples=["yes"])
     value: int = Field(examples=[172])
 
@@ -407,6 +445,8 @@ class BillDetail(BillSummary):
 
 
 class BallotOut(Schema):
+    """One voter's ballot."""
+
     voter_name: str = Field(description="Name as published by the source.")
     person: PersonRef | None = Field(default=None, description="Null when the voter was not matched to a person.")
     option: BallotOption
@@ -421,6 +461,8 @@ class PartyBallots(Schema):
 
 
 class CountDifference(Schema):
+    """An option whose tally from the ballots differs from the published count."""
+
     option: str
     published: int
     computed: int
@@ -455,6 +497,8 @@ class SearchResult(Schema):
 
 
 class SearchResults(Schema):
+    """Results of /v1/search, best first."""
+
     query: str
     types: list[SearchType]
     results: list[SearchResult]

@@ -41,7 +41,7 @@ async def list_jurisdictions(
     db: Annotated[AsyncSession, Depends(get_session)],
     page: Annotated[PageRequest, Depends(page_params(SORTS))],
     classification: Annotated[f.OptText, f.text(f.CLASSIFICATION, example="legislature")] = None,
-    country: Annotated[f.OptText, f.text("ISO 3166-1 alpha-2 country code.", max_length=2, example="ca")] = None,
+    country: Annotated[f.OptText, f.text("ISO 3166-1 alpha-2 country code.", example="ca")] = None,
     q: Annotated[f.OptText, f.text(f.NAME_Q, example="canada")] = None,
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
 ) -> JurisdictionPage:
