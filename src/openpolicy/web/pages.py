@@ -1,0 +1,409 @@
+"""The site's pages: each reads the api through the typed client and renders one template.
+
+Every filter lives in the URL (GET forms), so every state of a list is a shareable link; pagination follows the
+api's keyset cursors ("Next page" carries ``cursor``, "First page" drops it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from openpolicy.api import schemas as s
+from openpolicy.api.routers.stats import Stats
+from openpolicy.api.routers.status import Status
+from openpolicy.web.charts import PartyRow, vote_by_party_svg
+from openpolicy.web.client import ApiClient
+from openpolicy.web.views import cursor_of, query_with
+
+router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str | None, Query(max_length=200)]
+SEARCH_TYPES = {"person": "People", "bill": "Bills", "vote": "Votes"}
+
+
+def _api(request: Request) -> ApiClient:
+    client: ApiClient = request.app.state.api
+    return client
+
+
+def _render(request: Request, template: str, **context: Any) -> Response:
+    renderer = request.app.state.renderer
+    response: Response = renderer.page(template, **context)
+    return response
+
+
+def web_path(kind: str, ident: str) -> str:
+    """The site's page of an api record."""
+    prefix = {
+        "person": "/people/",
+        "bill": "/bills/",
+        "vote": "/votes/",
+        "area": "/districts/",
+        "committee": "/committees/",
+    }[kind]
+    return prefix + ident
+
+
+def _pager(request: Request, next_url: str | None, param: str = "cursor") -> dict[str, str | None]:
+    params = dict(request.query_params)
+    cursor = cursor_of(next_url)
+    return {
+        "next": f"?{query_with(params, **{param: cursor})}" if cursor else None,
+        "first": f"?{query_with(params, **{param: None})}" if params.get(param) else None,
+    }
+
+
+async def _parties(api: ApiClient, jurisdiction: str | None = None) -> list[s.OrganizationSummary]:
+    page = await api.get_model(
+        s.OrganizationPage,
+        "/v1/organizations",
+        {"classification": "party", "jurisdiction": jurisdiction, "limit": 200, "sort": "name"},
+    )
+    return list(page.results)
+
+
+async def _jurisdictions(api: ApiClient) -> list[s.JurisdictionSummary]:
+    page = await api.get_model(s.JurisdictionPage, "/v1/jurisdictions", {"limit": 200})
+    return list(page.results)
+
+
+# --- home, search, status ------------------------------------------------------------------------------------
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    api = _api(request)
+    stats, status, votes, bills = await asyncio.gather(
+        api.get_model(Stats, "/v1/stats"),
+        api.get_model(Status, "/v1/status"),
+        api.get_model(s.VotePage, "/v1/votes", {"limit": 5}),
+        api.get_model(s.BillPage, "/v1/bills", {"limit": 5}),
+    )
+    return _render(
+        request,
+        "home.html",
+        title="Parliamentary data, open to all",
+        description="Search legislators, bills and recorded votes; see how each party voted.",
+        stats=stats,
+        data_status=status,
+        votes=votes.results,
+        bills=bills.results,
+        web_path=web_path,
+    )
+
+
+@router.get("/search")
+async def search(request: Request, q: Text = None, type: Annotated[str | None, Query()] = None) -> Response:
+    query = (q or "").strip()
+    kind = type if type in SEARCH_TYPES else None
+    results: list[s.SearchResult] = []
+    if query:
+        found = await _api(request).get_model(s.SearchResults, "/v1/search", {"q": query, "types": kind, "limit": 50})
+        results = list(found.results)
+    title = f"Search results for “{query}”" if query else "Search"
+    return _render(
+        request,
+        "search.html",
+        title=title,
+        description="Search people, bills and votes.",
+        query=query,
+        kind=kind,
+        kinds=SEARCH_TYPES,
+        results=results,
+        web_path=web_path,
+    )
+
+
+@router.get("/status")
+async def status_page(request: Request) -> Response:
+    status = await _api(request).get_model(Status, "/v1/status")
+    return _render(
+        request,
+        "status.html",
+        title="Data status",
+        active_nav="/status",
+        description="Where the data comes from, how fresh it is, and what the data checks found.",
+        data_status=status,
+    )
+
+
+@router.get("/docs")
+async def api_docs(request: Request) -> Response:
+    """The API documentation lives on the api-service (behind the ingress, /docs routes there directly)."""
+    return RedirectResponse(f"{request.app.state.settings.api_url}/docs", status_code=307)
+
+
+# --- people ----------------------------------------------------------------------------------------------------
+
+
+@router.get("/people")
+async def people(
+    request: Request,
+    q: Text = None,
+    jurisdiction: Text = None,
+    party: Text = None,
+    district: Text = None,
+    current: Text = None,
+    cursor: Text = None,
+) -> Response:
+    api = _api(request)
+    params = {
+        "q": q,
+        "jurisdiction": jurisdiction,
+        "party": party,
+        "district": district,
+        "current": "true" if current == "true" else None,
+        "cursor": cursor,
+        "limit": 25,
+    }
+    page, parties, jurisdictions = await asyncio.gather(
+        api.get_model(s.PersonPage, "/v1/people", params), _parties(api, jurisdiction), _jurisdictions(api)
+    )
+    return _render(
+        request,
+        "people.html",
+        title="People",
+        active_nav="/people",
+        description="Legislators past and present, with their party and district.",
+        people=page.results,
+        parties=parties,
+        jurisdictions=jurisdictions,
+        filters={
+            "q": q or "",
+            "jurisdiction": jurisdiction or "",
+            "party": party or "",
+            "district": district or "",
+            "current": current == "true",
+        },
+        pager=_pager(request, page.pagination.next),
+        web_path=web_path,
+    )
+
+
+@router.get("/people/{person_id:path}")
+async def person(request: Request, person_id: str, votes_cursor: Text = None) -> Response:
+    api = _api(request)
+    detail, record = await asyncio.gather(
+        api.get_model(s.PersonDetail, f"/v1/people/{person_id}"),
+        api.get_model(s.VotingRecordPage, f"/v1/people/{person_id}/votes", {"cursor": votes_cursor, "limit": 20}),
+    )
+    party = detail.current_party.name if detail.current_party else None
+    district = detail.current_district.name if detail.current_district else None
+    summary = ", ".join(x for x in (party, district) if x) or "no current seat"
+    return _render(
+        request,
+        "person.html",
+        title=detail.name,
+        active_nav="/people",
+        description=f"{detail.name} ({summary}): memberships, committees and voting record.",
+        person=detail,
+        record=record.results,
+        record_pager=_pager(request, record.pagination.next, "votes_cursor"),
+        web_path=web_path,
+    )
+
+
+# --- bills -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/bills")
+async def bills(
+    request: Request,
+    q: Text = None,
+    jurisdiction: Text = None,
+    session: Text = None,
+    status: Text = None,
+    subject: Text = None,
+    sponsor: Text = None,
+    cursor: Text = None,
+) -> Response:
+    api = _api(request)
+    params = {
+        "q": q,
+        "jurisdiction": jurisdiction,
+        "session": session,
+        "status": status,
+        "subject": subject,
+        "sponsor": sponsor,
+        "cursor": cursor,
+        "limit": 25,
+    }
+    page, jurisdictions = await asyncio.gather(api.get_model(s.BillPage, "/v1/bills", params), _jurisdictions(api))
+    return _render(
+        request,
+        "bills.html",
+        title="Bills",
+        active_nav="/bills",
+        description="Bills before the legislatures, with their status and latest action.",
+        bills=page.results,
+        jurisdictions=jurisdictions,
+        filters={
+            "q": q or "",
+            "jurisdiction": jurisdiction or "",
+            "session": session or "",
+            "status": status or "",
+            "subject": subject or "",
+            "sponsor": sponsor or "",
+        },
+        pager=_pager(request, page.pagination.next),
+        web_path=web_path,
+    )
+
+
+@router.get("/bills/{bill_id:path}")
+async def bill(request: Request, bill_id: str) -> Response:
+    detail = await _api(request).get_model(s.BillDetail, f"/v1/bills/{bill_id}")
+    return _render(
+        request,
+        "bill.html",
+        title=f"{detail.identifier}: {detail.title}"[:120],
+        active_nav="/bills",
+        description=f"Bill {detail.identifier} — {detail.title}"[:300] + ": status, sponsors, actions, votes.",
+        bill=detail,
+        web_path=web_path,
+    )
+
+
+# --- votes -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/votes")
+async def votes(
+    request: Request,
+    q: Text = None,
+    jurisdiction: Text = None,
+    session: Text = None,
+    result: Text = None,
+    date_after: Text = None,
+    date_before: Text = None,
+    cursor: Text = None,
+) -> Response:
+    api = _api(request)
+    params = {
+        "q": q,
+        "jurisdiction": jurisdiction,
+        "session": session,
+        "result": result,
+        "date_after": date_after,
+        "date_before": date_before,
+        "cursor": cursor,
+        "limit": 25,
+    }
+    page, jurisdictions = await asyncio.gather(api.get_model(s.VotePage, "/v1/votes", params), _jurisdictions(api))
+    return _render(
+        request,
+        "votes.html",
+        title="Votes",
+        active_nav="/votes",
+        description="Recorded votes (divisions, roll calls) with their results.",
+        votes=page.results,
+        jurisdictions=jurisdictions,
+        filters={
+            "q": q or "",
+            "jurisdiction": jurisdiction or "",
+            "session": session or "",
+            "result": result or "",
+            "date_after": date_after or "",
+            "date_before": date_before or "",
+        },
+        pager=_pager(request, page.pagination.next),
+        web_path=web_path,
+    )
+
+
+@router.get("/votes/{vote_id:path}")
+async def vote(request: Request, vote_id: str) -> Response:
+    detail = await _api(request).get_model(s.VoteDetail, f"/v1/votes/{vote_id}")
+    rows = [
+        PartyRow(group.party.name if group.party else "No party recorded", group.counts) for group in detail.by_party
+    ]
+    chart = vote_by_party_svg(rows, title=f"How each party voted: {detail.motion[:80]}")
+    return _render(
+        request,
+        "vote.html",
+        title=f"Vote: {detail.motion}"[:120],
+        active_nav="/votes",
+        description=f"{detail.motion}"[:200] + f" — {detail.result}, {detail.date}: counts and ballots by party.",
+        vote=detail,
+        chart=chart,
+        web_path=web_path,
+    )
+
+
+# --- districts, committees -------------------------------------------------------------------------------------
+
+
+@router.get("/districts")
+async def districts(request: Request, q: Text = None, jurisdiction: Text = None, cursor: Text = None) -> Response:
+    api = _api(request)
+    page, jurisdictions = await asyncio.gather(
+        api.get_model(s.AreaPage, "/v1/areas", {"q": q, "jurisdiction": jurisdiction, "cursor": cursor, "limit": 50}),
+        _jurisdictions(api),
+    )
+    return _render(
+        request,
+        "districts.html",
+        title="Districts",
+        active_nav="/districts",
+        description="Electoral districts and who represents them.",
+        areas=page.results,
+        jurisdictions=jurisdictions,
+        filters={"q": q or "", "jurisdiction": jurisdiction or ""},
+        pager=_pager(request, page.pagination.next),
+        web_path=web_path,
+    )
+
+
+@router.get("/districts/{area_id:path}")
+async def district(request: Request, area_id: str) -> Response:
+    detail = await _api(request).get_model(s.AreaDetail, f"/v1/areas/{area_id}")
+    return _render(
+        request,
+        "district.html",
+        title=detail.name,
+        active_nav="/districts",
+        description=f"{detail.name}: its seats and current representatives.",
+        area=detail,
+        web_path=web_path,
+    )
+
+
+@router.get("/committees")
+async def committees(request: Request, q: Text = None, jurisdiction: Text = None, cursor: Text = None) -> Response:
+    api = _api(request)
+    page, jurisdictions = await asyncio.gather(
+        api.get_model(
+            s.OrganizationPage, "/v1/committees", {"q": q, "jurisdiction": jurisdiction, "cursor": cursor, "limit": 50}
+        ),
+        _jurisdictions(api),
+    )
+    return _render(
+        request,
+        "committees.html",
+        title="Committees",
+        active_nav="/committees",
+        description="Committees and subcommittees and their members.",
+        committees=page.results,
+        jurisdictions=jurisdictions,
+        filters={"q": q or "", "jurisdiction": jurisdiction or ""},
+        pager=_pager(request, page.pagination.next),
+        web_path=web_path,
+    )
+
+
+@router.get("/committees/{committee_id:path}")
+async def committee(request: Request, committee_id: str) -> Response:
+    detail = await _api(request).get_model(s.OrganizationDetail, f"/v1/committees/{committee_id}")
+    return _render(
+        request,
+        "committee.html",
+        title=detail.name,
+        active_nav="/committees",
+        description=f"{detail.name}: current members and subcommittees.",
+        committee=detail,
+        web_path=web_path,
+    )
