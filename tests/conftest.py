@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
-from tests.support import REDIS_BASE_URL, temporary_database
+from tests.support import REDIS_BASE_URL, load_demo_data, start_api, start_web, temporary_database
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +36,36 @@ def redis_url() -> Iterator[str]:
     yield url
     client.flushdb()
     client.close()
+
+
+@pytest.fixture(scope="session")
+def demo_database_url() -> Iterator[str]:
+    """A migrated database holding the demo parliament (scale 1), shared by the session: read-only for tests."""
+    with temporary_database("openpolicy_test_demo") as url:
+        load_demo_data(url, scale=1)
+        yield url
+
+
+@dataclass(frozen=True)
+class LiveStack:
+    """A real api-service and web-interface (separate processes) over the demo database."""
+
+    api: str
+    web: str
+    database_url: str
+    logs: Path
+
+
+@pytest.fixture(scope="session")
+def live_stack(demo_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """api + web processes on free ports over the demo data; shared by the session, never stopped by tests."""
+    logs = tmp_path_factory.mktemp("live-stack")
+    api, api_base = start_api(demo_database_url, logs)
+    try:
+        web, web_base = start_web(api_base, logs)
+        try:
+            yield LiveStack(api=api_base, web=web_base, database_url=demo_database_url, logs=logs)
+        finally:
+            web.stop()
+    finally:
+        api.stop()

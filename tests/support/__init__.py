@@ -152,3 +152,29 @@ def start_api(
         service.stop()
         raise AssertionError(f"api did not start:\n{service.logs()}") from None
     return service, base
+
+
+def load_demo_data(database_url: str, scale: int = 1) -> None:
+    """Fill ``database_url`` with the synthetic demo parliament through the real CLI."""
+    env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "API_URL"}}
+    env["DATABASE_URL"] = database_url
+    result = subprocess.run(
+        [OPENPOLICY, "demo-data", "--scale", str(scale)], env=env, capture_output=True, text=True, timeout=300
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"demo-data failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+def start_web(api_url: str, tmp_path: Path, *, extra_env: Mapping[str, str] | None = None) -> tuple[Service, str]:
+    """Start `openpolicy serve web` on a free port against ``api_url``; return it once /health answers."""
+    port = free_port()
+    env = {"API_URL": api_url, "WEB_PORT": str(port), "HOST": "127.0.0.1", "LOG_FORMAT": "json"}
+    env.update(extra_env or {})
+    service = Service(["serve", "web"], env, tmp_path / f"web-{port}.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/health", proc=service.proc)
+    except Exception:
+        service.stop()
+        raise AssertionError(f"web did not start:\n{service.logs()}") from None
+    return service, base
