@@ -95,7 +95,7 @@ def test_deployment_contract(env: str, service: str, port: int) -> None:
     )
     # drain: SIGTERM comes after the preStop pause; the app then drains SHUTDOWN_GRACE_SECONDS
     grace = float(config["data"]["SHUTDOWN_GRACE_SECONDS"])
-    pre_stop = int(container["lifecycle"]["preStop"]["exec"]["command"][1])
+    pre_stop = int(container["lifecycle"]["preStop"]["sleep"]["seconds"])
     assert spec["terminationGracePeriodSeconds"] > grace + pre_stop
     if service == "web-interface":
         assert config["data"]["API_URL"] == "http://openpolicy-api-service:8000"

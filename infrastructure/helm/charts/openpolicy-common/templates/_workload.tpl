@@ -95,9 +95,10 @@ spec:
           {{- end }}
           {{- include "openpolicy.probes" $ | nindent 10 }}
           lifecycle:
+            # the kubelet's own sleep (Kubernetes >= 1.30): the images have no `sleep` binary (no coreutils)
             preStop:
-              exec:
-                command: ["sleep", "{{ $v.shutdown.preStopSeconds }}"]
+              sleep:
+                seconds: {{ $v.shutdown.preStopSeconds }}
           resources:
             {{- toYaml $v.resources | nindent 12 }}
           securityContext:
