@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, Any, Literal, Unpack
+from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 from sqlalchemy import Select, and_, literal, or_, tuple_
@@ -35,7 +35,7 @@ from openpolicy.api.errors import BadParameter
 from openpolicy.config import Settings, get_settings
 
 KeyKind = Literal["str", "int", "datetime", "date"]
-AnySelect = Select[Unpack[tuple[Any, ...]]]
+AnySelect = Select[*tuple[Any, ...]]
 SortExpression = ColumnElement[Any] | QueryableAttribute[Any]
 _CHECK_BYTES = 6
 _CHECK_KEY = b"openpolicy-cursor-v1"

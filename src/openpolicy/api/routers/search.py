@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import ColumnElement, case, func, literal, literal_column, or_, select
+from sqlalchemy import Boolean, ColumnElement, case, func, literal, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session
@@ -46,8 +46,10 @@ def _any_language(q: str) -> ColumnElement[Any]:
 
 def _headline(english_text: Any, french_text: Any, q: str) -> ColumnElement[Any]:
     """Highlighted excerpt: of the French text when only it matches the French query, else of the English."""
-    french = func.to_tsvector(_config("french"), func.coalesce(french_text, "")).op("@@")(_ts("french", q))
-    english = func.to_tsvector(_config("english"), english_text).op("@@")(_ts("english", q))
+    french = func.to_tsvector(_config("french"), func.coalesce(french_text, "")).op("@@", return_type=Boolean)(
+        _ts("french", q)
+    )
+    english = func.to_tsvector(_config("english"), english_text).op("@@", return_type=Boolean)(_ts("english", q))
     return case(
         (french & ~english, func.ts_headline(_config("french"), french_text, _ts("french", q), _HEADLINE)),
         else_=func.ts_headline(_config("english"), english_text, _ts("english", q), _HEADLINE),
@@ -90,7 +92,7 @@ async def _bills(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
             else_=0.0,
         )
     ).label("rank")
-    matches: list[ColumnElement[bool]] = [Bill.search_vector.op("@@")(query)]
+    matches: list[ColumnElement[bool]] = [Bill.search_vector.op("@@", return_type=Boolean)(query)]
     if number:
         matches.append(Bill.normalized_identifier == number)
     top = (
@@ -123,7 +125,7 @@ async def _people(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
     ).label("rank")
     rows = await db.execute(
         select(Person.id, Person.name, rank)
-        .where(Person.search_vector.op("@@")(query))
+        .where(Person.search_vector.op("@@", return_type=Boolean)(query))
         .order_by(rank.desc(), Person.id)
         .limit(limit)
     )
@@ -145,7 +147,7 @@ async def _votes(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
     ).label("rank")
     top = (
         select(VoteEvent.id, VoteEvent.motion_text, VoteEvent.motion_text_fr, VoteEvent.start_date, rank)
-        .where(VoteEvent.search_vector.op("@@")(query))
+        .where(VoteEvent.search_vector.op("@@", return_type=Boolean)(query))
         .order_by(rank.desc(), VoteEvent.id)
         .limit(limit)
         .subquery()
