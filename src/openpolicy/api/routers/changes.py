@@ -68,7 +68,8 @@ async def list_changes(
     db: Annotated[AsyncSession, Depends(get_session)],
     after: Annotated[str, Query(description="Cursor: return changes after this one (0 = from the start).")] = "0",
     types: Annotated[
-        str | None, Query(description=f"Comma-separated entity types ({', '.join(ENTITY_TYPES)}).", example="bill,vote")
+        str | None,
+        Query(description=f"Comma-separated entity types ({', '.join(ENTITY_TYPES)}).", examples=["bill,vote"]),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Changes per page.")] = 100,
 ) -> ChangesPage:
