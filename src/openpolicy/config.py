@@ -93,7 +93,7 @@ class Settings(BaseSettings):
     import_expected_intervals: dict[str, int] = Field(
         default={"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400},
         description="Per import source: seconds between successful runs before its data counts as stale "
-        "(/v1/status, the StaleData alert). JSON, e.g. {\"popolo\": 604800, \"us-congress\": 86400}.",
+        '(/v1/status, the StaleData alert). JSON, e.g. {"popolo": 604800, "us-congress": 86400}.',
     )
 
     # --- embedded default ---------------------------------------------------------------------
