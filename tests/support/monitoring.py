@@ -4,7 +4,9 @@ Alertmanager and exporter processes on loopback, a webhook receiver, and a PromQ
 The override (the ONLY differences between what the live test runs and the committed files):
 
 Prometheus (``infrastructure/monitoring/prometheus/prometheus.yml`` and ``rules/*.rules.yml``)
-  * ``global.scrape_interval``, ``scrape_timeout`` and ``evaluation_interval`` → ``interval`` (1 s);
+  * ``global.scrape_interval``, ``scrape_timeout`` and ``evaluation_interval`` → ``interval`` (1 s), except
+    for a job given its own interval (the postgres exporter: 2 s, as its scrape takes ~1.1 s while the
+    database is down);
   * target addresses: every job the test runs gets ``static_configs`` with its loopback address in place of
     ``kubernetes_sd_configs`` (Debian's Prometheus is built without Kubernetes discovery, and no cluster runs
     here); the relabel rules that only read ``__meta_kubernetes_*`` labels go with the discovery they select
@@ -93,8 +95,12 @@ def derive_prometheus_config(
     probe_url: str | None = None,
     blackbox: str | None = None,
     interval: str = "1s",
+    job_intervals: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The project's prometheus.yml with only target addresses, intervals and rule-file paths overridden.
+
+    ``job_intervals`` gives a job a longer scrape interval (and timeout) than ``interval``, for an exporter
+    whose scrape takes longer than the global one.
 
     ``targets`` maps job names to loopback ``host:port`` targets; jobs absent from it are left out, except
     the blackbox job, which is kept when ``probe_url`` and ``blackbox`` are given.
@@ -128,6 +134,8 @@ def derive_prometheus_config(
             else:
                 job.pop("relabel_configs", None)
         job["static_configs"] = [{"targets": list(targets[name])}]
+        if job_intervals and name in job_intervals:
+            job["scrape_interval"] = job["scrape_timeout"] = job_intervals[name]
         jobs.append(job)
     config["scrape_configs"] = jobs
     return config
@@ -291,8 +299,8 @@ def stack() -> Iterator[Stack]:
         s.stop()
 
 
-def start_prometheus(s: Stack, config: dict[str, Any], workdir: Path) -> str:
-    port = free_port()
+def start_prometheus(s: Stack, config: dict[str, Any], workdir: Path, port: int | None = None) -> str:
+    port = port or free_port()
     path = write_yaml(workdir / "prometheus.yml", config)
     s.start(
         [

@@ -333,14 +333,6 @@ def imports() -> DashboardSpec:
                         "Data check failures",
                         Query('max by (check) (openpolicy_data_check_failures{job="api-service"})', "{{check}}"),
                     ),
-                    _p(
-                        "Audit events per second",
-                        Query(
-                            f"sum by (action, outcome) (rate(openpolicy_audit_events_total[{RATE}]))",
-                            "{{action}} {{outcome}}",
-                        ),
-                        unit="ops",
-                    ),
                 ),
             ),
         ),
