@@ -8,12 +8,13 @@ HELM := $(TOOLS)/bin/helm
 KUBECTL := $(TOOLS)/bin/kubectl
 CHECKOV := $(TOOLS)/checkov/bin/checkov
 HELM_CHARTS := infrastructure/helm/charts
-MONITORING_SRC := infrastructure/monitoring
 
-APT_PACKAGES += podman runc
+# podman kube play (tests/infra/test_k8s_podman.py): slirp4netns lets pods reach the host's loopback
+# (PostgreSQL/Redis listen on 127.0.0.1), catatonit is the pause process of podman's local infra image.
+APT_PACKAGES += podman runc slirp4netns catatonit
 TEST_PREREQS += helm-tools checkov
 
-.PHONY: helm-tools checkov helm-docs k8s-render helm-sync-monitoring helm-deps
+.PHONY: helm-tools checkov helm-docs k8s-render helm-sync-monitoring
 
 $(HELM) $(KUBECTL): infrastructure/helm/scripts/unpack_tools.py
 	@mkdir -p $(TOOLS)/dl $(TOOLS)/bin
@@ -31,9 +32,6 @@ $(CHECKOV):
 	$(TOOLS)/checkov/bin/pip install --quiet "checkov==$(CHECKOV_VERSION)"
 
 checkov: $(CHECKOV) ## install checkov into its own venv (.tools/checkov)
-
-helm-deps: helm-tools ## vendor the umbrella chart's local subcharts (charts/*.tgz are git-ignored)
-	$(HELM) dependency build $(HELM_CHARTS)/openpolicy-platform >/dev/null
 
 helm-docs: install ## regenerate each chart's README parameter table from its `## @param` comments
 	$(BIN)/python -m openpolicy.ops.helmdocs --write $(HELM_CHARTS)/*/

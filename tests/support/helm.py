@@ -74,3 +74,17 @@ def write_values(tmp_path: Path, text: str, name: str = "values.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)
     return path
+
+
+def podman(
+    *args: str, check: bool = True, timeout: float = 120, input_text: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """podman with the project's containers.conf; a failure shows podman's output."""
+    from tests.support.containers import podman_env
+
+    proc = subprocess.run(
+        ["podman", *args], env=podman_env(), text=True, capture_output=True, timeout=timeout, input=input_text
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"podman {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return proc
