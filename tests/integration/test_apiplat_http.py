@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -212,8 +214,17 @@ async def test_redis_response_cache_hits_and_invalidation(database_url: str, red
         assert 'http_requests_total{method="GET",route="/v1/jurisdictions",status="304"}' in text
 
         bump_generations(redis_url, ["jurisdictions"])
-        after = await client.get("/v1/jurisdictions", params={"limit": "5", "sort": "name"})
-        assert after.headers["x-cache"] == "miss"
+        # Every process sees the new generation within GENERATION_CHECK_SECONDS (1 s).
+        deadline = time.monotonic() + 3
+        while True:
+            after = await client.get("/v1/jurisdictions", params={"limit": "5", "sort": "name"})
+            if after.headers["x-cache"] == "miss":
+                break
+            assert time.monotonic() < deadline, "the bumped generation was not seen within 3 s"
+            await asyncio.sleep(0.05)
+        assert (await client.get("/v1/jurisdictions", params={"limit": "5", "sort": "name"})).headers[
+            "x-cache"
+        ] == "hit"
         # Errors are never cached.
         for _ in range(2):
             missing = await client.get("/v1/jurisdictions/apiplat-missing")

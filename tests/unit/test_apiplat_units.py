@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from openpolicy.api.cache import CachedResponse, CircuitBreaker, request_key, resource_of
+from openpolicy.api.cache import CachedResponse, CircuitBreaker, LocalTier, request_key, resource_of
 from openpolicy.api.etag import compute_etag, gzip_etag, if_none_match_matches
 from openpolicy.observability.logging import mask_url_passwords, scrub
 from openpolicy.observability.metrics import accept_request_id, is_unobserved_path
@@ -99,3 +99,20 @@ def test_scrub_redacts_secrets_and_masks_url_passwords() -> None:
     assert clean["items"][1] == "redis://:***@h:6379/0"
     assert clean["count"] == 2
     assert mask_url_passwords("see postgresql://a:b@c/d and x") == "see postgresql://a:***@c/d and x"
+
+
+def test_local_tier_is_an_lru_bounded_in_bytes_with_expiry() -> None:
+    def entry(size: int) -> CachedResponse:
+        return CachedResponse('"e"', [], b"x" * size, "/v1/x")
+
+    tier = LocalTier(max_bytes=8 * 1300, ttl_seconds=10)
+    for i in range(8):
+        tier.put(f"k{i}", entry(1000), now=0.0)
+    assert tier.get("k0", now=1.0) is not None  # touched: now the most recent
+    tier.put("k8", entry(1000), now=1.0)  # over budget: the least recently used (k1) goes
+    assert tier.get("k1", now=1.0) is None and tier.get("k0", now=1.0) is not None
+    assert tier.size <= tier.max_bytes
+    assert tier.get("k8", now=11.5) is None  # expired
+    tier.put("huge", entry(5000), now=0.0)  # larger than an eighth of the budget: never kept
+    assert tier.get("huge", now=0.0) is None
+    assert LocalTier(max_bytes=0, ttl_seconds=10).get("k", 0.0) is None

@@ -77,7 +77,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redis = connect_async(settings.redis_url, settings.redis_timeout_seconds)
         if settings.cache_ttl_seconds > 0:
             app.state.response_cache = RedisResponseCache(
-                redis, settings.cache_ttl_seconds, settings.redis_timeout_seconds
+                redis,
+                settings.cache_ttl_seconds,
+                settings.redis_timeout_seconds,
+                local_max_bytes=settings.cache_local_max_mb * 1024 * 1024,
             )
     app.state.redis = redis
     ready, body = await readiness(app.state)

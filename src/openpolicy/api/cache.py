@@ -10,8 +10,11 @@
 * with ``REDIS_URL`` set (and ``CACHE_TTL_SECONDS`` > 0), ``200`` answers under ``/v1/<resource>`` are kept in
   Redis for ``CACHE_TTL_SECONDS``. The key is the path, the sorted query string and the resource's
   *generation* number: :func:`bump_generations` increments generations after an import, which makes every
-  cached answer of those resources unreachable at once (they then expire by TTL). A lookup is one round trip
-  (a Lua script reads the generation and the entry). Responses carry ``X-Cache: hit|miss``.
+  cached answer of those resources unreachable at once (they then expire by TTL). A Redis lookup is one round
+  trip (a Lua script reads the generation and the entry). Each process also keeps recent answers in memory
+  (``CACHE_LOCAL_MAX_MB``, LRU) and serves them without a round trip while the resource's generation was
+  confirmed by Redis within the last second — so an invalidation reaches every process within 1 s, and
+  nothing is served from memory while Redis is down. Responses carry ``X-Cache: hit|miss``.
 
 Redis absent, down or slow never fails a request: commands have short timeouts
 (``REDIS_TIMEOUT_SECONDS``), and after a failure a circuit breaker skips Redis for 1 s, doubling up to 30 s
@@ -25,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -171,19 +175,66 @@ class CachedResponse:
         return cls(str(meta["e"]), headers, body, str(meta["r"]))
 
 
-class RedisResponseCache:
-    """The Redis side of the response cache, with the circuit breaker (see the module docstring)."""
+class LocalTier:
+    """An in-process LRU of recent answers (bounded in bytes) in front of Redis.
 
-    def __init__(self, client: Any, ttl_seconds: int, timeout_seconds: float) -> None:
+    An entry is served only while its resource's generation was confirmed by Redis less than
+    ``GENERATION_CHECK_SECONDS`` ago, so a :func:`bump_generations` reaches every process within that time,
+    and nothing is served from memory while Redis cannot confirm generations (Redis down).
+    """
+
+    def __init__(self, max_bytes: int, ttl_seconds: int) -> None:
+        self.max_bytes = max_bytes
+        self.ttl = ttl_seconds
+        self.size = 0
+        self.entries: OrderedDict[str, tuple[float, CachedResponse]] = OrderedDict()
+
+    def get(self, key: str, now: float) -> CachedResponse | None:
+        item = self.entries.get(key)
+        if item is None:
+            return None
+        if item[0] <= now:
+            self._drop(key)
+            return None
+        self.entries.move_to_end(key)
+        return item[1]
+
+    def put(self, key: str, entry: CachedResponse, now: float) -> None:
+        cost = len(entry.body) + 256
+        if self.max_bytes <= 0 or cost > self.max_bytes // 8:
+            return
+        if key in self.entries:
+            self._drop(key)
+        self.entries[key] = (now + self.ttl, entry)
+        self.size += cost
+        while self.size > self.max_bytes and self.entries:
+            self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: str) -> None:
+        _, entry = self.entries.pop(key)
+        self.size -= len(entry.body) + 256
+
+
+GENERATION_CHECK_SECONDS = 1.0
+
+
+class RedisResponseCache:
+    """The response cache: Redis (shared by every process) behind an in-process :class:`LocalTier`, with the
+    circuit breaker (see the module docstring)."""
+
+    def __init__(self, client: Any, ttl_seconds: int, timeout_seconds: float, local_max_bytes: int = 0) -> None:
         self.client = client
         self.ttl = ttl_seconds
         self.timeout = timeout_seconds * 2  # backstop over the socket timeouts
         self.breaker = CircuitBreaker()
+        self.local = LocalTier(local_max_bytes, ttl_seconds)
+        self.generations: dict[str, tuple[float, str]] = {}  # resource → (confirmed at, generation)
         self._lookup = client.register_script(_LOOKUP_LUA)
 
     def _failed(self, operation: str, exc: BaseException) -> None:
         CACHE_ERRORS.labels(operation).inc()
         backoff = self.breaker.failure()
+        self.generations.clear()  # nothing is served from memory until Redis confirms generations again
         _rate_log.warning(
             "redis cache unavailable; answering without it",
             operation=operation,
@@ -193,18 +244,28 @@ class RedisResponseCache:
 
     async def get(self, resource: str, key: str) -> tuple[CachedResponse | None, str | None]:
         """(entry or None, key to store a fresh answer under or None when Redis is unavailable)."""
+        prefix = f"{KEY_PREFIX}resp:{resource}:"
+        now = time.monotonic()
+        known = self.generations.get(resource)
+        if known is not None and now - known[0] < GENERATION_CHECK_SECONDS:
+            store_key = f"{prefix}{known[1]}:{key}"
+            entry = self.local.get(store_key, now)
+            if entry is not None:
+                CACHE_HITS.inc()
+                return entry, store_key
         if not self.breaker.allow():
             CACHE_ERRORS.labels("bypass").inc()
             return None, None
-        prefix = f"{KEY_PREFIX}resp:{resource}:"
         try:
             async with asyncio.timeout(self.timeout):
-                gen, raw = await self._lookup(keys=[generation_key(resource)], args=[prefix, key])
+                gen_raw, raw = await self._lookup(keys=[generation_key(resource)], args=[prefix, key])
         except Exception as exc:
             self._failed("get", exc)
             return None, None
         self.breaker.success()
-        store_key = f"{prefix}{gen.decode() if isinstance(gen, bytes) else gen}:{key}"
+        gen = gen_raw.decode() if isinstance(gen_raw, bytes) else str(gen_raw)
+        self.generations[resource] = (now, gen)
+        store_key = f"{prefix}{gen}:{key}"
         if raw is None:
             CACHE_MISSES.inc()
             return None, store_key
@@ -213,6 +274,7 @@ class RedisResponseCache:
         except (ValueError, KeyError, TypeError):
             CACHE_MISSES.inc()
             return None, store_key
+        self.local.put(store_key, entry, now)
         CACHE_HITS.inc()
         return entry, store_key
 
@@ -227,6 +289,7 @@ class RedisResponseCache:
             self._failed("set", exc)
             return
         self.breaker.success()
+        self.local.put(store_key, entry, time.monotonic())
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
