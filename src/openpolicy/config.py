@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         "load balancer notices) before the listener closes; part of SHUTDOWN_GRACE_SECONDS.",
     )
     api_workers: int = Field(default=1, ge=1, le=64, description="uvicorn worker processes of `serve api`.")
+    cache_local_max_mb: int = Field(
+        default=32, ge=0, le=4096, description="In-process tier of the response cache, per process (0: off)."
+    )
 
     # --- web-interface ------------------------------------------------------------------------
     api_url: str = Field(default="http://127.0.0.1:8000", description="Base URL of the api (web → api).")
