@@ -36,7 +36,7 @@ def _option_key(option: str) -> str:
 def vote_by_party_svg(rows: Sequence[PartyRow], *, title: str, width: int = 640) -> str:
     """A horizontal stacked bar per party: how its members voted (yes / no / abstain / ...)."""
     rows = [row for row in rows if row.total > 0]
-    label_w, bar_h, gap, top, legend_h = 170, 22, 10, 8, 30
+    label_w, bar_h, gap, top, legend_h = 240, 22, 10, 8, 30
     bar_w = width - label_w - 60
     height = top + len(rows) * (bar_h + gap) + legend_h + 10
     largest = max((row.total for row in rows), default=1)
@@ -54,7 +54,7 @@ def vote_by_party_svg(rows: Sequence[PartyRow], *, title: str, width: int = 640)
     ]
     y = top
     for row in rows:
-        name = row.party if len(row.party) <= 24 else row.party[:23] + "…"
+        name = row.party if len(row.party) <= 30 else row.party[:29] + "…"
         out.append(
             f'<text x="{label_w - 8}" y="{y + bar_h * 0.7:.1f}" text-anchor="end" fill="#1a1a1a">{escape(name)}</text>'
         )
