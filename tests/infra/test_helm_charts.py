@@ -70,6 +70,26 @@ def test_seed_install_command_works_as_written() -> None:
     assert len(re.findall(r"^kind: Deployment$", same.stdout, re.MULTILINE)) == 2
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """Rejects a mapping with a key twice (YAML parsers disagree on which one wins)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        keys = [self.construct_object(k, deep=deep) for k, _ in node.value]
+        duplicates = {str(k) for k in keys if keys.count(k) > 1}
+        if duplicates:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate keys {duplicates}", node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_rendered_yaml_has_no_duplicate_keys(env: str) -> None:
+    out = helm("template", "openpolicy", UMBRELLA, "-f", HELM_DIR / "values" / f"{env}.yaml").stdout
+    docs = [d for d in yaml.load_all(out, Loader=_UniqueKeyLoader) if d]
+    assert len(docs) > 10
+    with pytest.raises(yaml.constructor.ConstructorError, match="duplicate"):
+        yaml.load("a: 1\na: 2\n", Loader=_UniqueKeyLoader)
+
+
 def _deployment(env: str, name: str) -> dict[str, Any]:
     return next(o for o in rendered(env) if o["kind"] == "Deployment" and o["metadata"]["name"] == name)
 
@@ -170,6 +190,13 @@ def test_jobs_and_cronjobs() -> None:
     assert backup["containers"][0]["args"] == ["backup", "/backups"]
     migrate = next(o for o in objs if o["kind"] == "Job")
     assert migrate["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    # a pre-install hook runs before the release's ServiceAccount exists: it has its own, hooked earlier
+    hook_sa = next(o for o in objs if o["kind"] == "ServiceAccount" and o["metadata"]["name"].endswith("-migrate"))
+    assert migrate["spec"]["template"]["spec"]["serviceAccountName"] == hook_sa["metadata"]["name"]
+    assert hook_sa["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
+    assert int(hook_sa["metadata"]["annotations"]["helm.sh/hook-weight"]) < int(
+        migrate["metadata"]["annotations"]["helm.sh/hook-weight"]
+    )
     assert migrate["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate"]
     tests = [o for o in objs if o["kind"] == "Pod"]
     assert all(o["metadata"]["annotations"]["helm.sh/hook"] == "test" for o in tests)

@@ -41,7 +41,6 @@
 
 {{/* Pod spec fields shared by the migration Job, the CronJobs and the test pod. */}}
 {{- define "api-service.jobPodSpec" -}}
-serviceAccountName: {{ include "openpolicy.serviceAccountName" . }}
 automountServiceAccountToken: false
 enableServiceLinks: false
 securityContext:
