@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -141,6 +142,17 @@ def _install_error_pages(app: FastAPI) -> None:
             400,
             "That request could not be understood",
             f"The filters or search terms were not accepted: {exc.detail}",
+            "Change the filters and try again.",
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+        names = ", ".join(str(err["loc"][-1]) for err in exc.errors() if err.get("loc"))
+        return error_page(
+            request,
+            400,
+            "That request could not be understood",
+            f"These parameters were not accepted: {names}.",
             "Change the filters and try again.",
         )
 

@@ -1,0 +1,66 @@
+"""The web-interface's operational contract, over HTTP against real api and web processes."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import httpx
+from tests.conftest import LiveStack
+
+
+def test_health_ready_and_metrics(live_stack: LiveStack) -> None:
+    assert httpx.get(f"{live_stack.web}/health").json() == {"status": "ok"}
+    ready = httpx.get(f"{live_stack.web}/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"]["api"]["status"] == "up"
+    vote = httpx.get(f"{live_stack.api}/v1/votes", params={"limit": 1}).json()["results"][0]
+    assert httpx.get(f"{live_stack.web}/votes/{vote['id']}").status_code == 200
+    metrics = httpx.get(f"{live_stack.web}/metrics").text
+    # same metric names as the api; the route label is the template, never the raw id
+    assert re.search(r'http_requests_total\{method="GET",route="/votes/\{vote_id:path\}",status="200"\}', metrics)
+    assert 'http_request_duration_seconds_bucket{le="0.5",method="GET",route="/votes/{vote_id:path}"}' in metrics
+    assert vote["id"] not in metrics
+    assert "openpolicy_build_info{commit=" in metrics and 'service="web-interface"' in metrics
+
+
+def test_static_assets_are_cacheable_and_versioned(live_stack: LiveStack) -> None:
+    html = httpx.get(f"{live_stack.web}/status").text
+    match = re.search(r'href="(/static/site\.css\?v=[0-9a-f]{12})"', html)
+    assert match, "stylesheet link carries a content hash"
+    css = httpx.get(live_stack.web + match.group(1))
+    assert css.status_code == 200
+    assert css.headers["content-type"].startswith("text/css")
+    assert "immutable" in css.headers["cache-control"] and "max-age=31536000" in css.headers["cache-control"]
+    again = httpx.get(live_stack.web + match.group(1), headers={"If-None-Match": css.headers["etag"]})
+    assert again.status_code == 304
+    assert httpx.get(f"{live_stack.web}/static/nope.css").status_code == 404
+
+
+def test_request_id_is_passed_to_the_api(live_stack: LiveStack) -> None:
+    request_id = uuid.uuid4().hex
+    response = httpx.get(f"{live_stack.web}/bills", headers={"X-Request-ID": request_id})
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == request_id
+    deadline = time.monotonic() + 10
+    api_lines: list[dict[str, object]] = []
+    while time.monotonic() < deadline and not api_lines:
+        for log in live_stack.logs.glob("api-*.log"):
+            for line in log.read_text(errors="replace").splitlines():
+                if request_id in line and line.startswith("{"):
+                    api_lines.append(json.loads(line))
+        time.sleep(0.2)
+    routes = {line.get("route") for line in api_lines}
+    assert "/v1/bills" in routes, "the api logged the web's request id on its own request line"
+
+
+def test_bad_filter_value_is_a_400_page_not_a_500(live_stack: LiveStack) -> None:
+    response = httpx.get(f"{live_stack.web}/votes", params={"date_after": "not-a-date"})
+    assert response.status_code == 400
+    assert "date_after" in response.text
+    assert "Traceback" not in response.text
+    long = httpx.get(f"{live_stack.web}/people", params={"q": "x" * 500})
+    assert long.status_code == 400
+    assert "q" in long.text and long.headers["content-type"].startswith("text/html")
