@@ -231,7 +231,7 @@ def test_network_policies() -> None:
     froms = [peer for rule in api["ingress"] for peer in rule["from"]]
     assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "web-interface"}}} in froms
     egress_ports = {p["port"] for rule in api["egress"] for p in rule["ports"]}
-    assert {53, 5432, 6379} <= egress_ports
+    assert {53, 5432, 6379, 4318} <= egress_ports  # DNS, PostgreSQL, Redis, OTLP (traces on in production)
     web = policies["openpolicy-web-interface"]
     web_egress = [rule for rule in web["egress"] if rule["ports"][0]["port"] == 8000]
     assert web_egress[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "api-service"

@@ -291,3 +291,16 @@ spec:
     - port: 53
       protocol: TCP
 {{- end -}}
+
+{{/* NetworkPolicy egress rule to the OpenTelemetry collector (only when traces are exported). */}}
+{{- define "openpolicy.networkPolicy.otlpEgress" -}}
+{{- if .Values.otel.enabled }}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          {{- toYaml .Values.networkPolicy.otelCollector.namespaceLabels | nindent 10 }}
+  ports:
+    - port: {{ .Values.networkPolicy.otelCollector.port }}
+      protocol: TCP
+{{- end }}
+{{- end -}}
