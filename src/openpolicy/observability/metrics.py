@@ -32,9 +32,9 @@ uvicorn workers each worker has its own figures (run one worker per container an
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -106,7 +106,7 @@ def accept_request_id(raw: bytes | None) -> str:
     """The client's ``X-Request-ID`` when it is sane (1–128 chars of ``[A-Za-z0-9._:@/+=-]``), else a new one."""
     if raw and _REQUEST_ID_OK.match(raw):
         return raw.decode("ascii")
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 128 random bits, like a uuid4, at a fraction of the cost
 
 
 def route_template(scope: Scope) -> str:
