@@ -106,3 +106,18 @@ def party_of(membership: Any, organization: Any) -> ColumnElement[Any]:
 def aliases() -> tuple[Any, Any, Any]:
     """Fresh aliases (organization, party, area) for joins that need more than one of each."""
     return aliased(Organization), aliased(Organization), aliased(Area)
+
+
+# --- lean loading ------------------------------------------------------------------------------------------------
+# Aliases are built once (building one copies every column) and references load only the columns a *Ref needs,
+# not the JSONB members (other_names, identifiers, links, sources, extras) nobody will read.
+
+ORG_REF_COLUMNS = ("id", "name", "classification", "chamber", "abbreviation", "color")
+AREA_REF_COLUMNS = ("id", "name", "classification", "identifier")
+
+
+def ref_columns(entity: Any, names: tuple[str, ...] = ORG_REF_COLUMNS) -> Any:
+    """A ``load_only`` option loading just ``names`` of ``entity`` (a mapped class or an alias)."""
+    from sqlalchemy.orm import load_only
+
+    return load_only(*(getattr(entity, name) for name in names), raiseload=True)

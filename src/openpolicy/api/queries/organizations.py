@@ -31,20 +31,23 @@ def summary(org: Organization, parent: Organization | None) -> OrganizationSumma
     )
 
 
+SUMMARY_COLUMNS = (
+    "id",
+    "name",
+    "classification",
+    "chamber",
+    "abbreviation",
+    "jurisdiction_id",
+    "founding_date",
+    "dissolution_date",
+    "color",
+    "image",
+    "updated_at",
+)
+
+
 def _columns(org: Organization) -> dict[str, Any]:
-    names = [
-        "id",
-        "name",
-        "classification",
-        "chamber",
-        "abbreviation",
-        "jurisdiction_id",
-        "founding_date",
-        "dissolution_date",
-        "color",
-        "image",
-        "updated_at",
-    ]
+    names = SUMMARY_COLUMNS
     return {name: getattr(org, name) for name in names}
 
 

@@ -9,8 +9,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from openpolicy.api.queries.common import SEAT_CLASSIFICATIONS, is_current
+from openpolicy.api.queries.common import AREA_REF_COLUMNS, SEAT_CLASSIFICATIONS, is_current, ref_columns
 from openpolicy.db.models import Area, Membership, Organization
+
+_ORG, _PARTY, _AREA = aliased(Organization), aliased(Organization), aliased(Area)
 
 
 @dataclass
@@ -32,7 +34,7 @@ async def current_seats(session: AsyncSession, person_ids: Iterable[str]) -> dic
     seats: dict[str, Seat] = {pid: Seat() for pid in ids}
     if not ids:
         return seats
-    org, party, area = aliased(Organization), aliased(Organization), aliased(Area)
+    org, party, area = _ORG, _PARTY, _AREA
     stmt = (
         select(Membership.person_id, org, party, area)
         .join(org, org.id == Membership.organization_id)
@@ -44,6 +46,7 @@ async def current_seats(session: AsyncSession, person_ids: Iterable[str]) -> dic
             or_(org.classification.in_(SEAT_CLASSIFICATIONS), org.classification == "party"),
         )
         .order_by(Membership.person_id, Membership.start_date.desc().nulls_last(), Membership.id)
+        .options(ref_columns(org), ref_columns(party), ref_columns(area, AREA_REF_COLUMNS))
     )
     party_memberships: dict[str, Organization] = {}
     for person_id, organization, on_behalf_of, district in (await session.execute(stmt)).all():

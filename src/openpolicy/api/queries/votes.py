@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from openpolicy.api.pagination import AnySelect
+from openpolicy.api.queries.common import ref_columns
 from openpolicy.api.schemas import BillRef, OrganizationRef, SessionRef, VoteCountOut, VoteSummary
 from openpolicy.db.models import BALLOT_OPTIONS, Bill, Organization, Session, VoteCount, VoteEvent
 
@@ -22,16 +23,39 @@ def option_order(option: str) -> tuple[int, str]:
     return (_OPTION_ORDER.get(option, len(_OPTION_ORDER)), option)
 
 
+_CHAMBER = aliased(Organization)
+
+
 def vote_select() -> AnySelect:
     """Vote events with chamber, session and bill reference: rows ``(VoteEvent, chamber, Session, bill_id,
     bill_identifier, bill_title)``."""
-    chamber = aliased(Organization)
+    chamber = _CHAMBER
     return (
         select(VoteEvent, chamber, Session, Bill.id, Bill.identifier, Bill.title)
         .outerjoin(chamber, chamber.id == VoteEvent.organization_id)
         .outerjoin(Session, Session.id == VoteEvent.session_id)
         .outerjoin(Bill, Bill.id == VoteEvent.bill_id)
+        .options(
+            ref_columns(chamber),
+            ref_columns(Session, ("id", "identifier", "name")),
+            load_only(*(getattr(VoteEvent, name) for name in VOTE_COLUMNS), raiseload=True),
+        )
     )
+
+
+VOTE_COLUMNS = (
+    "id",
+    "identifier",
+    "motion_text",
+    "motion_text_fr",
+    "motion_classification",
+    "start_date",
+    "result",
+    "jurisdiction_id",
+    "organization_id",
+    "created_at",
+    "updated_at",
+)
 
 
 async def published_counts(db: AsyncSession, vote_ids: Sequence[str]) -> dict[str, list[VoteCountOut]]:

@@ -7,14 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, fetch_page, page_params
 from openpolicy.api.queries import votes as vq
-from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, like_pattern, session_ids
+from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, like_pattern, ref_columns, session_ids
 from openpolicy.api.schemas import (
     BillActionOut,
     BillDetail,
@@ -71,12 +71,35 @@ def _summary(bill: Bill, session: Session, chamber: Organization | None) -> Bill
     )
 
 
-def _bill_select() -> AnySelect:
-    chamber = aliased(Organization)
+_CHAMBER = aliased(Organization)
+_SPONSOR_ORG = aliased(Organization)
+_ACTION_ORG = aliased(Organization)
+SUMMARY_COLUMNS = (
+    "id",
+    "identifier",
+    "title",
+    "title_fr",
+    "classification",
+    "subjects",
+    "status",
+    "jurisdiction_id",
+    "introduced_date",
+    "latest_action_date",
+    "latest_action_description",
+    "updated_at",
+)
+
+
+def _bill_select(*, detail: bool = False) -> AnySelect:
+    chamber = _CHAMBER
+    options = [ref_columns(chamber), ref_columns(Session, ("id", "identifier", "name"))]
+    if not detail:
+        options.append(load_only(*(getattr(Bill, name) for name in SUMMARY_COLUMNS), raiseload=True))
     return (
         select(Bill, Session, chamber)
         .join(Session, Session.id == Bill.session_id)
         .outerjoin(chamber, chamber.id == Bill.from_organization_id)
+        .options(*options)
     )
 
 
@@ -154,26 +177,28 @@ async def list_bills(
 async def get_bill(bill_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> BillDetail:
     """A bill with sponsors (primary first), the ordered actions timeline, versions and documents, and its votes
     with their counts."""
-    row = (await db.execute(_bill_select().where(Bill.id == bill_id))).first()
+    row = (await db.execute(_bill_select(detail=True).where(Bill.id == bill_id))).first()
     if row is None:
         raise NotFound("bill", bill_id)
     bill, sess, chamber = row
-    sponsor_org = aliased(Organization)
+    sponsor_org = _SPONSOR_ORG
     sponsors = (
         await db.execute(
             select(BillSponsorship, Person, sponsor_org)
             .outerjoin(Person, Person.id == BillSponsorship.person_id)
             .outerjoin(sponsor_org, sponsor_org.id == BillSponsorship.organization_id)
             .where(BillSponsorship.bill_id == bill_id)
+            .options(ref_columns(sponsor_org), ref_columns(Person, ("id", "name", "image")))
             .order_by(BillSponsorship.primary.desc(), BillSponsorship.id)
         )
     ).all()
-    action_org = aliased(Organization)
+    action_org = _ACTION_ORG
     actions = (
         await db.execute(
             select(BillAction, action_org)
             .outerjoin(action_org, action_org.id == BillAction.organization_id)
             .where(BillAction.bill_id == bill_id)
+            .options(ref_columns(action_org))
             .order_by(BillAction.order, BillAction.id)
         )
     ).all()

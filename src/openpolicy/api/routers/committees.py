@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
@@ -20,11 +20,17 @@ from openpolicy.api.queries.common import (
     jurisdiction_ids,
     name_contains,
     organization_ids,
+    ref_columns,
 )
 from openpolicy.api.schemas import OrganizationDetail, OrganizationPage, Pagination
 from openpolicy.db.models import Organization
 
 router = APIRouter(prefix="/committees", tags=["committees"])
+
+_PARENT = aliased(Organization)
+_SUMMARY = [
+    *(getattr(Organization, c) for c in orgs.SUMMARY_COLUMNS if c != "parent"),
+]
 
 SORTS = Sorts(
     {
@@ -54,10 +60,11 @@ async def list_committees(
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
 ) -> OrganizationPage:
     """Committees and subcommittees, filtered and paged (keyset cursor)."""
-    parent_org = aliased(Organization)
+    parent_org = _PARENT
     stmt = (
         select(Organization, parent_org)
         .outerjoin(parent_org, parent_org.id == Organization.parent_id)
+        .options(load_only(*_SUMMARY, raiseload=True), ref_columns(parent_org))
         .where(Organization.classification.in_([classification] if classification else COMMITTEE_CLASSIFICATIONS))
     )
     if jurisdiction:

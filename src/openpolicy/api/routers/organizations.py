@@ -7,18 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
 from openpolicy.api.queries import organizations as orgs
-from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, organization_ids
+from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, organization_ids, ref_columns
 from openpolicy.api.schemas import OrganizationDetail, OrganizationPage, Pagination
 from openpolicy.db.models import Organization
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
+
+_PARENT = aliased(Organization)
+_SUMMARY = [
+    *(getattr(Organization, c) for c in orgs.SUMMARY_COLUMNS if c != "parent"),
+]
 
 SORTS = Sorts(
     {
@@ -46,8 +51,12 @@ async def list_organizations(
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
 ) -> OrganizationPage:
     """Organizations, filtered and paged (keyset cursor)."""
-    parent_org = aliased(Organization)
-    stmt = select(Organization, parent_org).outerjoin(parent_org, parent_org.id == Organization.parent_id)
+    parent_org = _PARENT
+    stmt = (
+        select(Organization, parent_org)
+        .outerjoin(parent_org, parent_org.id == Organization.parent_id)
+        .options(load_only(*_SUMMARY, raiseload=True), ref_columns(parent_org))
+    )
     if jurisdiction:
         stmt = stmt.where(Organization.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
     if classification:

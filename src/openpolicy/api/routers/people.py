@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import ColumnElement, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, fetch_page, page_params
 from openpolicy.api.queries.common import (
+    AREA_REF_COLUMNS,
     COMMITTEE_CLASSIFICATIONS,
     SEAT_CLASSIFICATIONS,
     area_ids,
@@ -22,6 +23,7 @@ from openpolicy.api.queries.common import (
     jurisdiction_ids,
     name_contains,
     party_ids,
+    ref_columns,
     seat_organizations,
     session_ids,
 )
@@ -68,6 +70,18 @@ SORTS = Sorts(
     default="name",
     tiebreak=Person.id,
 )
+
+PERSON_SUMMARY_COLUMNS = (
+    Person.id,
+    Person.name,
+    Person.sort_name,
+    Person.given_name,
+    Person.family_name,
+    Person.image,
+    Person.updated_at,
+)
+_CHAMBER = aliased(Organization)
+_ORG, _PARTY, _AREA = aliased(Organization), aliased(Organization), aliased(Area)
 
 RECORD_SORTS = Sorts({"date": SortKey(VoteEvent.start_date, "date")}, default="-date", tiebreak=VoteEvent.id)
 
@@ -116,7 +130,7 @@ async def list_people(
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
 ) -> PersonPage:
     """People, filtered by their memberships, with their current party, district and chamber."""
-    stmt: AnySelect = select(Person)
+    stmt: AnySelect = select(Person).options(load_only(*PERSON_SUMMARY_COLUMNS, raiseload=True))
     if jurisdiction:
         orgs = select(Organization.id).where(Organization.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
         stmt = stmt.where(_membership_exists(Membership.organization_id.in_(orgs), current=current))
@@ -166,9 +180,13 @@ async def get_voting_record(
     included, with the vote's motion, date, result, chamber and bill."""
     if await db.get(Person, person_id) is None:
         raise NotFound("person", person_id)
-    chamber = aliased(Organization)
+    chamber = _CHAMBER
     stmt = (
         select(Ballot.option, VoteEvent, chamber, Bill.id, Bill.identifier, Bill.title)
+        .options(
+            ref_columns(chamber),
+            load_only(VoteEvent.id, VoteEvent.start_date, VoteEvent.motion_text, VoteEvent.result, raiseload=True),
+        )
         .join(VoteEvent, VoteEvent.id == Ballot.vote_event_id)
         .outerjoin(chamber, chamber.id == VoteEvent.organization_id)
         .outerjoin(Bill, Bill.id == VoteEvent.bill_id)
@@ -214,7 +232,7 @@ async def get_person(person_id: str, db: Annotated[AsyncSession, Depends(get_ses
             .order_by(PersonIdentifier.scheme, PersonIdentifier.identifier)
         )
     ).all()
-    org, party, area = aliased(Organization), aliased(Organization), aliased(Area)
+    org, party, area = _ORG, _PARTY, _AREA
     rows = (
         await db.execute(
             select(Membership, org, party, area, Post.label, LegislativePeriod, is_current().label("current"))
@@ -224,6 +242,7 @@ async def get_person(person_id: str, db: Annotated[AsyncSession, Depends(get_ses
             .outerjoin(Post, Post.id == Membership.post_id)
             .outerjoin(LegislativePeriod, LegislativePeriod.id == Membership.legislative_period_id)
             .where(Membership.person_id == person_id)
+            .options(ref_columns(org), ref_columns(party), ref_columns(area, AREA_REF_COLUMNS))
             .order_by(
                 Membership.end_date.desc().nulls_first(), Membership.start_date.desc().nulls_last(), Membership.id
             )
