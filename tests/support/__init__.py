@@ -78,7 +78,7 @@ def temporary_database(prefix: str = "openpolicy_test", *, migrate: bool = True)
 
 
 def wait_http(
-    url: str, *, status: int = 200, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+    url: str, *, status: int = 200, timeout: float = 60.0, proc: subprocess.Popen[bytes] | None = None
 ) -> httpx.Response:
     """Poll ``url`` until it answers ``status``; fail early when ``proc`` exits."""
     deadline = time.monotonic() + timeout
