@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from tests.support import OPENPOLICY, PG_ADMIN_URL, create_database, drop_database, with_database
@@ -107,8 +108,18 @@ def loaded() -> Iterator[str]:
         upgrade(url)
         env = {**os.environ, "DATABASE_URL": url}
         demo = subprocess.run([OPENPOLICY, "demo-data", "--scale", "1"], env=env, capture_output=True, text=True)
-        if "No such command 'demo-data'" not in demo.stderr:  # H-db's generator; until it lands: the fixture only
-            assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        asyncio.run(_sql(url, FIXTURE_SQL))
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def small() -> Iterator[str]:
+    """A small database (the awkward-types schema only) for the tests of options and the drill script."""
+    url = create_database("openpolicy_ops_small")
+    try:
         asyncio.run(_sql(url, FIXTURE_SQL))
         yield url
     finally:
@@ -122,6 +133,13 @@ def backup_dir(loaded: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[P
     return Path(body["location"]), body["manifest"]
 
 
+@pytest.fixture(scope="module")
+def small_backup(small: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    code, body, err = cli(small, "backup", str(tmp_path_factory.mktemp("small-backups")))
+    assert code == 0, err
+    return Path(body["location"]), body["manifest"]
+
+
 def test_manifest_describes_the_database(loaded: str, backup_dir: tuple[Path, dict[str, Any]]) -> None:
     folder, manifest = backup_dir
     assert json.loads((folder / "manifest.json").read_text()) == manifest
@@ -130,38 +148,36 @@ def test_manifest_describes_the_database(loaded: str, backup_dir: tuple[Path, di
     assert manifest["schema_revision"] == head_revision()
     assert manifest["tables"] == {table: count for table, (count, _) in fingerprint(loaded).items()}
     assert manifest["tables"]['drill.Odd "name" x'] == 2500 and manifest["tables"]["drill.empty_table"] == 0
+    demo_rows = sum(
+        n for t, n in manifest["tables"].items() if t.startswith("public.") and t != "public.alembic_version"
+    )
+    assert demo_rows > 1000  # the demo parliament is in the backup
     assert manifest["dump"]["bytes"] == (folder / "openpolicy.dump").stat().st_size
     assert manifest["tool"]["pg_dump"].startswith("pg_dump (PostgreSQL)")
 
 
 def test_drill_backup_drop_restore_is_identical(loaded: str, backup_dir: tuple[Path, dict[str, Any]]) -> None:
+    """The drill itself: the loaded database is dropped and restored from its backup under the same name."""
     folder, _ = backup_dir
     before = fingerprint(loaded)
-    name = f"openpolicy_ops_drill_{uuid.uuid4().hex[:8]}"
-    url = with_database(PG_ADMIN_URL, name)
-    try:
-        # the drill: a copy of the database is restored, dropped, and restored again from the same backup
-        code, body, err = cli(url, "restore", str(folder), "--database", name)
-        assert code == 0, err
-        drop_database(url)
-        assert not database_exists(name)
-        code, body, err = cli(url, "restore", str(folder), "--database", name)
-        assert code == 0, err
-        assert body["total_rows"] == sum(c for c, _ in before.values()) and body["overwrote"] is False
-        assert fingerprint(url) == before  # every table: same row count, same content checksum
+    name = urlsplit(loaded).path.lstrip("/")
+    drop_database(loaded)
+    assert not database_exists(name)
+    code, body, err = cli(loaded, "restore", str(folder), "--database", name)
+    assert code == 0, err
+    assert body["total_rows"] == sum(c for c, _ in before.values()) and body["overwrote"] is False
+    assert fingerprint(loaded) == before  # every table: same row count, same content checksum
 
-        # restoring over it again is refused without --force, and changes nothing
-        asyncio.run(_sql(url, "INSERT INTO drill.empty_table VALUES (1)"))
-        code, body, _ = cli(url, "restore", str(folder / "manifest.json"))
-        assert code == 5 and "not empty" in body["error"] and "--force" in body["error"]
-        assert fingerprint(url)["drill.empty_table"][0] == 1
-        # --force overwrites and the result is identical to the backup again
-        code, body, err = cli(url, "restore", str(folder), "--force")
-        assert code == 0, err
-        assert body["overwrote"] is True
-        assert fingerprint(url) == before
-    finally:
-        drop_database(url)
+    # restoring over it again is refused without --force, and changes nothing
+    asyncio.run(_sql(loaded, "INSERT INTO drill.empty_table VALUES (1)"))
+    code, body, _ = cli(loaded, "restore", str(folder / "manifest.json"))
+    assert code == 5 and "not empty" in body["error"] and "--force" in body["error"]
+    assert fingerprint(loaded)["drill.empty_table"][0] == 1
+    # --force overwrites and the result is identical to the backup again
+    code, body, err = cli(loaded, "restore", str(folder), "--force")
+    assert code == 0, err
+    assert body["overwrote"] is True
+    assert fingerprint(loaded) == before
 
 
 def corrupt(folder: Path, dest: Path, how: str) -> Path:
@@ -192,9 +208,9 @@ def corrupt(folder: Path, dest: Path, how: str) -> Path:
     ],
 )
 def test_corrupted_backup_is_refused_before_touching_a_database(
-    backup_dir: tuple[Path, dict[str, Any]], tmp_path: Path, how: str, message: str
+    small_backup: tuple[Path, dict[str, Any]], tmp_path: Path, how: str, message: str
 ) -> None:
-    broken = corrupt(backup_dir[0], tmp_path, how)
+    broken = corrupt(small_backup[0], tmp_path, how)
     name = f"openpolicy_ops_never_{uuid.uuid4().hex[:8]}"
     code, body, _ = cli(with_database(PG_ADMIN_URL, name), "restore", str(broken), "--database", name)
     assert code == 4, body
@@ -202,8 +218,8 @@ def test_corrupted_backup_is_refused_before_touching_a_database(
     assert not database_exists(name)
 
 
-def test_row_count_mismatch_is_reported(backup_dir: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
-    broken = corrupt(backup_dir[0], tmp_path, "counts")
+def test_row_count_mismatch_is_reported(small_backup: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    broken = corrupt(small_backup[0], tmp_path, "counts")
     name = f"openpolicy_ops_mismatch_{uuid.uuid4().hex[:8]}"
     url = with_database(PG_ADMIN_URL, name)
     try:
@@ -215,12 +231,42 @@ def test_row_count_mismatch_is_reported(backup_dir: tuple[Path, dict[str, Any]],
         drop_database(url)
 
 
-def test_bad_destinations_and_sources(loaded: str, tmp_path: Path) -> None:
+def test_bad_destinations_and_sources(small: str, tmp_path: Path) -> None:
     a_file = tmp_path / "file"
     a_file.write_text("x")
-    code, body, _ = cli(loaded, "backup", str(a_file))
+    code, body, _ = cli(small, "backup", str(a_file))
     assert code == 2 and "is not a folder" in body["error"]
-    code, body, _ = cli(loaded, "restore", str(tmp_path / "missing"))
+    code, body, _ = cli(small, "restore", str(tmp_path / "missing"))
     assert code == 2 and "not found" in body["error"]
-    code, body, _ = cli(loaded, "backup", "s3://bucket/prefix")  # no AWS_* credentials in this environment
+    code, body, _ = cli(small, "backup", "s3://bucket/prefix")  # no AWS_* credentials in this environment
     assert code == 2 and "AWS_ACCESS_KEY_ID" in body["error"]
+
+
+def test_keep_prunes_only_older_complete_backups(small: str, tmp_path: Path) -> None:
+    root = tmp_path / "rotating"
+    for name in ("openpolicy-20200101T000000Z", "openpolicy-20200102T000000Z"):
+        (root / name).mkdir(parents=True)
+        (root / name / "manifest.json").write_text("{}")
+    (root / "openpolicy-20200103T000000Z.partial").mkdir()  # an interrupted copy: not a backup, left alone
+    (root / "notes").mkdir()
+    code, body, err = cli(small, "backup", str(root), "--keep", "2")
+    assert code == 0, err
+    assert body["pruned"] == [str(root / "openpolicy-20200101T000000Z")]
+    left = sorted(p.name for p in root.iterdir())
+    assert left == sorted(["openpolicy-20200102T000000Z", "openpolicy-20200103T000000Z.partial", "notes",
+                           Path(body["location"]).name])  # fmt: skip
+    code, body, _ = cli(small, "backup", "s3://bucket/x", "--keep", "3")
+    assert code == 2 and "lifecycle rule" in body["error"]
+
+
+def test_backup_drill_script(small: str, tmp_path: Path) -> None:
+    """infrastructure/scripts/maintenance/backup-drill.sh: backup, restore into a scratch db, verify, drop it."""
+    from tests.support import ROOT
+
+    env = {**os.environ, "DATABASE_URL": small, "PATH": f"{Path(OPENPOLICY).parent}:{os.environ['PATH']}"}
+    script = ROOT / "infrastructure" / "scripts" / "maintenance" / "backup-drill.sh"
+    proc = subprocess.run(["bash", str(script), str(tmp_path)], env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "drill passed" in proc.stderr and "verified" in proc.stdout
+    scratch = proc.stderr.split(" restored into ", 1)[1].split()[0]
+    assert not database_exists(scratch)  # the scratch database was dropped again

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.conftest import LiveStack
 from tests.support import OPENPOLICY, ROOT, create_database, drop_database, start_api
 
 pytestmark = pytest.mark.slow
@@ -17,23 +18,24 @@ def smoke(*args: str) -> tuple[int, dict[str, object], str]:
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
-def test_smoke_passes_against_a_running_api(database_url: str, tmp_path: Path) -> None:
-    api, api_base = start_api(database_url, tmp_path)
-    try:
-        code, report, err = smoke(api_base)
-        assert code == 0, json.dumps(report, indent=1) + err
-        names = [c["name"] for c in report["checks"]]  # type: ignore[attr-defined]
-        for expected in ("api /health", "api /health/ready", "api /metrics", "api /openapi.json"):
-            assert expected in names
-        assert sum(n.startswith("api GET /v1/") for n in names) >= 3
+def test_smoke_passes_against_the_running_api_and_web(live_stack: LiveStack) -> None:
+    code, report, err = smoke(live_stack.api, "--web-url", live_stack.web)
+    assert code == 0, json.dumps(report, indent=1) + err
+    names = [c["name"] for c in report["checks"]]  # type: ignore[attr-defined]
+    for expected in ("api /health", "api /health/ready", "api /metrics", "api /openapi.json"):
+        assert expected in names
+    for expected in ("web /health", "web /health/ready", "web /metrics", "web page /"):
+        assert expected in names
+    assert sum(n.startswith("api GET /v1/") for n in names) >= 3
+    assert sum(n.startswith("web page /") for n in names) >= 3  # the home page and pages it links to
 
-        # the pipeline's wrapper script runs the same command
-        script = ROOT / "infrastructure" / "scripts" / "deployment" / "smoke-test.sh"
-        proc = subprocess.run(["bash", str(script), api_base], capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "smoke test passed" in proc.stdout
-    finally:
-        api.stop()
+    # the pipeline's wrapper script runs the same command
+    script = ROOT / "infrastructure" / "scripts" / "deployment" / "smoke-test.sh"
+    proc = subprocess.run(
+        ["bash", str(script), live_stack.api, "--web-url", live_stack.web], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "smoke test passed" in proc.stdout
 
 
 def test_smoke_fails_naming_the_database_when_it_is_gone(tmp_path: Path) -> None:

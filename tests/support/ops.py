@@ -72,20 +72,3 @@ def deployed_history(revisions: int) -> list[dict[str, Any]]:
         }
         for rev in range(1, revisions + 1)
     ]
-
-
-def start_web(api_url: str, tmp_path: Path) -> tuple[Any, str]:
-    """Start `openpolicy serve web` on a free port against ``api_url``; return the service and its base URL."""
-    from tests.support import Service, free_port, wait_http
-
-    port = free_port()
-    env = {"API_URL": api_url, "WEB_PORT": str(port), "HOST": "127.0.0.1", "LOG_FORMAT": "json"}
-    service = Service(["serve", "web"], env, tmp_path / f"web-{port}.log")
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/health", proc=service.proc)
-    except Exception:
-        logs = service.logs()
-        service.stop()
-        raise AssertionError(f"web did not start:\n{logs}") from None
-    return service, base

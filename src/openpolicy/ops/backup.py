@@ -236,7 +236,29 @@ async def _dump(conn_info: Conn, dump_path: Path) -> dict[str, Any]:
     return facts
 
 
-def backup(database_url: str, dest: str, reporter: Reporter) -> dict[str, Any]:
+BACKUP_NAME_RE = re.compile(r"^openpolicy-\d{8}T\d{6}Z$")
+
+
+def prune(root: Path, keep: int) -> list[str]:
+    """Delete all but the ``keep`` newest complete backups in ``root``; return the removed folders.
+
+    Only folders named like a backup and holding a manifest count; anything else in ``root`` is left alone.
+    """
+    backups = sorted(
+        p for p in root.iterdir() if p.is_dir() and BACKUP_NAME_RE.match(p.name) and (p / MANIFEST).is_file()
+    )
+    removed = backups[: max(len(backups) - keep, 0)]
+    for folder in removed:
+        shutil.rmtree(folder)
+    return [str(p) for p in removed]
+
+
+def backup(database_url: str, dest: str, reporter: Reporter, keep: int = 0) -> dict[str, Any]:
+    """Back up to ``dest``; with ``keep`` > 0 (folders only) remove all but the ``keep`` newest backups after."""
+    if keep < 0:
+        raise OpsError("--keep must be 0 (keep everything) or a positive number", ExitCode.USAGE)
+    if keep and s3.is_s3_url(dest):
+        raise OpsError("--keep applies to folders; for S3 use a bucket lifecycle rule", ExitCode.USAGE)
     conn_info = Conn.parse(database_url)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = f"openpolicy-{now.strftime('%Y%m%dT%H%M%SZ')}"
@@ -291,7 +313,8 @@ def backup(database_url: str, dest: str, reporter: Reporter) -> dict[str, Any]:
             shutil.copytree(work, partial)
             partial.rename(folder)  # a backup folder appears complete or not at all
             location = str(folder)
-    return {"location": location, "manifest": manifest}
+    removed = prune(Path(dest), keep) if keep else []
+    return {"location": location, "manifest": manifest, "pruned": removed}
 
 
 # --- restore -------------------------------------------------------------------------------------------------

@@ -144,6 +144,9 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
     @app.command()
     def backup(
         dest: Annotated[str, typer.Argument(help="Folder, or s3://BUCKET/PREFIX (AWS_* credentials).")],
+        keep: Annotated[
+            int, typer.Option("--keep", help="Folder only: keep the N newest backups, delete older ones (0: all).")
+        ] = 0,
         json_output: JsonOpt = False,
     ) -> None:
         """pg_dump (custom format) of DATABASE_URL with a sha256 and a manifest of row counts."""
@@ -152,11 +155,12 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         from openpolicy.ops.output import run_command
 
         def action(reporter: Any) -> tuple[dict[str, Any], str]:
-            result = do_backup(database_url_from_settings(), dest, reporter)
+            result = do_backup(database_url_from_settings(), dest, reporter, keep=keep)
             m = result["manifest"]
             return result, (
                 f"backup {result['location']}: {len(m['tables'])} tables, {m['total_rows']} rows, "
                 f"{m['dump']['bytes']} bytes, sha256 {m['dump']['sha256']}"
+                + (f"; removed {len(result['pruned'])} older backups" if result["pruned"] else "")
             )
 
         run_command(json_output, action)
