@@ -114,14 +114,14 @@ def test_redis_outage_keeps_the_api_answering(tmp_path: Path, database_url: str)
 def test_sigterm_drains_a_slow_request_then_exits_zero(tmp_path: Path, database_url: str) -> None:
     app = AppProcess(
         "tests.support.apiplat:slow_app",
-        {"DATABASE_URL": database_url, "SHUTDOWN_DRAIN_SECONDS": "1", "SHUTDOWN_GRACE_SECONDS": "20"},
+        {"DATABASE_URL": database_url, "SHUTDOWN_DRAIN_SECONDS": "3", "SHUTDOWN_GRACE_SECONDS": "20"},
         tmp_path / "slow.log",
     )
     result: dict[str, Any] = {}
 
     def slow_request() -> None:
         try:
-            response = httpx.get(f"{app.base}/test/slow", params={"seconds": "4"}, timeout=30)
+            response = httpx.get(f"{app.base}/test/slow", params={"seconds": "6"}, timeout=30)
             result["status"] = response.status_code
             result["body"] = response.json()
         except Exception as exc:
@@ -137,7 +137,7 @@ def test_sigterm_drains_a_slow_request_then_exits_zero(tmp_path: Path, database_
             time.sleep(0.05)
         app.proc.send_signal(15)
         # At once: readiness 503 naming the shutdown, while the process still answers.
-        poll(f"{app.base}/health/ready", 503, within=1.0)
+        poll(f"{app.base}/health/ready", 503, within=2.5)
         drained = httpx.get(f"{app.base}/health/ready")
         if drained.status_code == 503:
             assert "shutdown" in drained.json()["failed"]
@@ -147,7 +147,7 @@ def test_sigterm_drains_a_slow_request_then_exits_zero(tmp_path: Path, database_
         code = app.stop()
     assert code == 0
     assert result.get("status") == 200, result
-    assert result["body"] == {"slept": 4.0}
+    assert result["body"] == {"slept": 6.0}
     logs = app.logs()
     assert "SIGTERM: draining" in logs and "exited cleanly" in logs
 
