@@ -186,6 +186,10 @@ def start(settings: Settings) -> str:
                     f"could not start the embedded PostgreSQL in {pgdata} ({type(exc).__name__}: {exc}); "
                     f"see its log {pgdata / 'log'}"
                 ) from exc
+            # The library caches one handle object per folder and registers the pid only when it creates it:
+            # after a stop() that left the server to other processes, re-register this process explicitly.
+            with library.PostgresServer._lock:
+                server.global_process_id_list.get_and_add(os.getpid())
             _servers[pgdata] = server
             _run(_ensure_database(_database_url(server, "postgres"), DATABASE_NAME))
     return _database_url(server, DATABASE_NAME)
