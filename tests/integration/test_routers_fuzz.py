@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -102,3 +102,25 @@ def test_no_query_string_makes_a_500(api: ApiClient, path: str, data: st.DataObj
     if response.status_code >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json().get("parameter"), response.text
+
+
+DETAIL_PATHS = [
+    "/v1/jurisdictions/",
+    "/v1/organizations/",
+    "/v1/committees/",
+    "/v1/areas/",
+    "/v1/people/",
+    "/v1/bills/",
+    "/v1/votes/",
+]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(DETAIL_PATHS), ident=st.text(max_size=400), votes=st.booleans())
+def test_no_id_makes_a_500(api: ApiClient, prefix: str, ident: str, votes: bool) -> None:
+    path = prefix + quote(ident, safe="/:")
+    if votes and prefix == "/v1/people/":
+        path += "/votes"
+    response = api.get(path)
+    assert response.status_code < 500, (path, response.text)
+    assert response.status_code in {200, 404, 307}, (path, response.status_code, response.text)

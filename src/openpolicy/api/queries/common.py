@@ -121,3 +121,15 @@ def ref_columns(entity: Any, names: tuple[str, ...] = ORG_REF_COLUMNS) -> Any:
     from sqlalchemy.orm import load_only
 
     return load_only(*(getattr(entity, name) for name in names), raiseload=True)
+
+
+MAX_ID_LENGTH = 300  # the String(300) of every public id column
+
+
+def check_id(kind: str, value: str) -> str:
+    """A path id that cannot exist (NUL character, longer than any id) is a 404 without a query."""
+    from openpolicy.api.errors import NotFound
+
+    if not value or "\x00" in value or len(value) > MAX_ID_LENGTH:
+        raise NotFound(kind, value[:MAX_ID_LENGTH])
+    return value

@@ -13,7 +13,7 @@ from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
-from openpolicy.api.queries.common import is_current, jurisdiction_ids, name_contains
+from openpolicy.api.queries.common import check_id, is_current, jurisdiction_ids, name_contains
 from openpolicy.api.queries.people import current_seats
 from openpolicy.api.schemas import (
     AreaDetail,
@@ -76,7 +76,7 @@ async def list_areas(
 @router.get("/{area_id:path}", summary="One area", responses={404: {"description": "Unknown id"}})
 async def get_area(area_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> AreaDetail:
     """An area with its seats (posts) and the people currently representing it."""
-    area = await db.get(Area, area_id)
+    area = await db.get(Area, check_id("area", area_id))
     if area is None:
         raise NotFound("area", area_id)
     posts = (

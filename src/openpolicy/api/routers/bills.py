@@ -14,7 +14,14 @@ from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, fetch_page, page_params
 from openpolicy.api.queries import votes as vq
-from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, like_pattern, ref_columns, session_ids
+from openpolicy.api.queries.common import (
+    chamber_ids,
+    check_id,
+    jurisdiction_ids,
+    like_pattern,
+    ref_columns,
+    session_ids,
+)
 from openpolicy.api.schemas import (
     BillActionOut,
     BillDetail,
@@ -177,7 +184,7 @@ async def list_bills(
 async def get_bill(bill_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> BillDetail:
     """A bill with sponsors (primary first), the ordered actions timeline, versions and documents, and its votes
     with their counts."""
-    row = (await db.execute(_bill_select(detail=True).where(Bill.id == bill_id))).first()
+    row = (await db.execute(_bill_select(detail=True).where(Bill.id == check_id("bill", bill_id)))).first()
     if row is None:
         raise NotFound("bill", bill_id)
     bill, sess, chamber = row

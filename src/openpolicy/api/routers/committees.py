@@ -17,6 +17,7 @@ from openpolicy.api.queries import organizations as orgs
 from openpolicy.api.queries.common import (
     COMMITTEE_CLASSIFICATIONS,
     chamber_ids,
+    check_id,
     jurisdiction_ids,
     name_contains,
     organization_ids,
@@ -89,7 +90,7 @@ async def list_committees(
 @router.get("/{committee_id:path}", summary="One committee", responses={404: {"description": "Unknown id"}})
 async def get_committee(committee_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> OrganizationDetail:
     """A committee with its parent, subcommittees and current members (chairs first)."""
-    org = await db.get(Organization, committee_id)
+    org = await db.get(Organization, check_id("committee", committee_id))
     if org is None or org.classification not in COMMITTEE_CLASSIFICATIONS:
         raise NotFound("committee", committee_id)
     return await orgs.detail(db, org)

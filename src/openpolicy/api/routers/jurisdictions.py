@@ -12,7 +12,7 @@ from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
-from openpolicy.api.queries.common import SEAT_CLASSIFICATIONS, name_contains
+from openpolicy.api.queries.common import SEAT_CLASSIFICATIONS, check_id, name_contains
 from openpolicy.api.schemas import (
     JurisdictionDetail,
     JurisdictionPage,
@@ -67,7 +67,7 @@ async def get_jurisdiction(
     jurisdiction_id: str, db: Annotated[AsyncSession, Depends(get_session)]
 ) -> JurisdictionDetail:
     """A jurisdiction with its legislature and chambers, legislative periods and sessions (newest first)."""
-    jurisdiction = await db.get(Jurisdiction, jurisdiction_id)
+    jurisdiction = await db.get(Jurisdiction, check_id("jurisdiction", jurisdiction_id))
     if jurisdiction is None:
         raise NotFound("jurisdiction", jurisdiction_id)
     chambers = (

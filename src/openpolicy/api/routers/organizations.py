@@ -14,7 +14,14 @@ from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
 from openpolicy.api.queries import organizations as orgs
-from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, organization_ids, ref_columns
+from openpolicy.api.queries.common import (
+    chamber_ids,
+    check_id,
+    jurisdiction_ids,
+    name_contains,
+    organization_ids,
+    ref_columns,
+)
 from openpolicy.api.schemas import OrganizationDetail, OrganizationPage, Pagination
 from openpolicy.db.models import Organization
 
@@ -82,7 +89,7 @@ async def get_organization(
     organization_id: str, db: Annotated[AsyncSession, Depends(get_session)]
 ) -> OrganizationDetail:
     """An organization with its parent, children and current members (chairs first)."""
-    org = await db.get(Organization, organization_id)
+    org = await db.get(Organization, check_id("organization", organization_id))
     if org is None:
         raise NotFound("organization", organization_id)
     return await orgs.detail(db, org)

@@ -19,6 +19,7 @@ from openpolicy.api.queries.common import (
     SEAT_CLASSIFICATIONS,
     area_ids,
     chamber_ids,
+    check_id,
     is_current,
     jurisdiction_ids,
     name_contains,
@@ -178,7 +179,7 @@ async def get_voting_record(
 ) -> VotingRecordPage:
     """Every recorded ballot of the person, newest first; the option is always stated, absent and not voting
     included, with the vote's motion, date, result, chamber and bill."""
-    if await db.get(Person, person_id) is None:
+    if await db.get(Person, check_id("person", person_id)) is None:
         raise NotFound("person", person_id)
     chamber = _CHAMBER
     stmt = (
@@ -222,7 +223,7 @@ async def get_voting_record(
 async def get_person(person_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> PersonDetail:
     """A person with current and past memberships (organization, party, district, post, role, dates), current
     party and district, and committees."""
-    person = await db.get(Person, person_id)
+    person = await db.get(Person, check_id("person", person_id))
     if person is None:
         raise NotFound("person", person_id)
     identifiers = (

@@ -19,6 +19,7 @@ from openpolicy.api.queries import votes as vq
 from openpolicy.api.queries.common import (
     active_on,
     chamber_ids,
+    check_id,
     jurisdiction_ids,
     like_pattern,
     party_of,
@@ -111,7 +112,7 @@ async def list_votes(
 async def get_vote(vote_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> VoteDetail:
     """A vote with its published counts, the counts tallied from its ballots (and whether they agree), and the
     ballots grouped by the party each voter sat for on the vote date."""
-    row = (await db.execute(vq.vote_select().where(VoteEvent.id == vote_id))).first()
+    row = (await db.execute(vq.vote_select().where(VoteEvent.id == check_id("vote", vote_id)))).first()
     if row is None:
         raise NotFound("vote", vote_id)
     vote: VoteEvent = row[0]
