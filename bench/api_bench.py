@@ -5,7 +5,8 @@ Steps (each idempotent, quick when already done):
 1. the benchmark database ``openpolicy_bench`` on the local PostgreSQL (``BENCH_DATABASE_URL`` overrides)
    is migrated and filled by ``openpolicy demo-data --scale 5`` until it holds ≥ 1,000,000 ballots;
 2. sample ids (a person, a bill, a vote) and a search term are read from it;
-3. the raw-ASGI baseline (``bench/raw_asgi.py``) and the api (``openpolicy serve api --workers 1``, uncached,
+3. the raw-ASGI baseline (``bench/raw_asgi.py``, measured again right before each api mode) and the api
+   (``openpolicy serve api --workers 1``, uncached,
    then with a private ``redis-server`` as response cache) run in turn on free ports, each under the same
    uvicorn; wrk (1 thread, 32 connections, ``BENCH_DURATION`` s, default 10, after a 2 s warm-up) measures
    req/s, p50 and p99 for people list/detail, bills list/detail, vote detail, voting record and search;
@@ -239,75 +240,63 @@ def main() -> int:
     base_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     uvicorn_flags = ["--workers", "1", "--no-access-log", "--log-level", "warning", "--host", "127.0.0.1"]
     results: list[Result] = []
-
-    port = free_port()
-    with process(
-        [str(BIN / "uvicorn"), "bench.raw_asgi:app", "--port", str(port), *uvicorn_flags],
-        base_env,
-        "baseline.log",
-        None,
-    ):
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-        results += measure("raw-asgi", "baseline", f"http://127.0.0.1:{port}", {"fixed bytes": "/"})
-
     peak: dict[str, float] = {}
     api_env = {**base_env, "DATABASE_URL": database_url, "SHUTDOWN_DRAIN_SECONDS": "0", "LOG_FORMAT": "json"}
-    port = free_port()
-    with process(
-        [OPENPOLICY, "serve", "api", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        api_env,
-        "api-uncached.log",
-        f"http://127.0.0.1:{port}/health/ready",
-    ) as proc:
-        results += measure("api", "uncached", f"http://127.0.0.1:{port}", paths)
-        peak["uncached"] = peak_rss_mb(proc.pid)
-
+    baseline_port = free_port()
+    baseline = f"http://127.0.0.1:{baseline_port}"
     redis_port = free_port()
-    with process(
-        ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        base_env,
-        "redis.log",
-        None,
+    # The baseline stays up (idle) all along and is measured right before each api mode, so each mode's ratio
+    # compares figures taken minutes apart at most on a machine whose load may drift.
+    with (
+        process(
+            [str(BIN / "uvicorn"), "bench.raw_asgi:app", "--port", str(baseline_port), *uvicorn_flags],
+            base_env,
+            "baseline.log",
+            f"{baseline}/",
+        ),
+        process(
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            base_env,
+            "redis.log",
+            None,
+        ),
     ):
-        port = free_port()
-        cached_env = {**api_env, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "CACHE_TTL_SECONDS": "600"}
-        with process(
-            [OPENPOLICY, "serve", "api", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-            cached_env,
-            "api-cached.log",
-            f"http://127.0.0.1:{port}/health/ready",
-        ) as proc:
-            results += measure("api", "cached", f"http://127.0.0.1:{port}", paths)
-            peak["cached"] = peak_rss_mb(proc.pid)
-
+        for mode, extra in (
+            ("uncached", {}),
+            ("cached", {"REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "CACHE_TTL_SECONDS": "600"}),
+        ):
+            results += measure("raw-asgi", f"before {mode}", baseline, {"fixed bytes": "/"})
+            port = free_port()
+            with process(
+                [OPENPOLICY, "serve", "api", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+                {**api_env, **extra},
+                f"api-{mode}.log",
+                f"http://127.0.0.1:{port}/health/ready",
+            ) as proc:
+                results += measure("api", mode, f"http://127.0.0.1:{port}", paths)
+                peak[mode] = peak_rss_mb(proc.pid)
     report(results, peak)
     return 0
 
 
 def report(results: list[Result], peak: dict[str, float]) -> None:
-    baseline = next(r for r in results if r.server == "raw-asgi")
+    baselines = {r.mode.removeprefix("before "): r for r in results if r.server == "raw-asgi"}
     print()
     print(f"api benchmark: wrk -t1 -c{CONNECTIONS} -d{DURATION}s, one uvicorn worker, same machine, same run")
-    print(f"baseline raw ASGI: {baseline.rps:,.0f} req/s, p50 {baseline.p50_ms:.2f} ms, p99 {baseline.p99_ms:.2f} ms")
+    for mode, b in baselines.items():
+        print(f"baseline raw ASGI before {mode}: {b.rps:,.0f} req/s, p50 {b.p50_ms:.2f} ms, p99 {b.p99_ms:.2f} ms")
     print()
     header = f"{'endpoint':15} {'mode':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs raw':>7} {'non-2xx':>8}  target"
-    if baseline.errors:
-        print(f"warning: the baseline run had {baseline.errors} socket errors/timeouts")
+    for b in baselines.values():
+        if b.errors:
+            print(f"warning: the baseline run {b.mode} had {b.errors} socket errors/timeouts")
     print(header)
     print("-" * len(header))
     verdicts: list[str] = []
     for r in results:
         if r.server != "api":
             continue
-        ratio = r.rps / baseline.rps
+        ratio = r.rps / baselines[r.mode].rps
         if r.errors or r.non_2xx:
             ok = False
             target = f"{r.errors} socket errors/timeouts, {r.non_2xx} non-2xx: MISSED"
