@@ -116,7 +116,16 @@ async def _apply(url: str, changes: list[dict[str, Any]]) -> None:
                     await conn.executemany(
                         "INSERT INTO ballots (vote_event_id, ordinal, person_id, voter_name, option) "
                         "VALUES ($1, $2, $3, $4, $5)",
-                        [(data["id"], *ballot) for ballot in ballots],
+                        [
+                            (data["id"], *row)
+                            for row in zip(
+                                ballots["ordinal"],
+                                ballots["person_id"],
+                                ballots["voter_name"],
+                                ballots["option"],
+                                strict=True,
+                            )
+                        ],
                     )
     finally:
         await conn.close()
@@ -179,7 +188,14 @@ def test_changes_filters_and_bad_parameters(source_db: str) -> None:
         assert {c["entity_type"] for c in body["results"]} == {"bill", "vote"}
         votes = [c for c in body["results"] if c["entity_type"] == "vote" and c["data"]["identifier"] == "s15-119.2025"]
         assert len(votes) == 1
-        assert [b for b in votes[0]["data"]["ballots"] if b[1] is None] == [[50, None, "Vice President", "yes"]]
+        ballots = votes[0]["data"]["ballots"]
+        vp = ballots["person_id"].index(None)
+        assert (ballots["ordinal"][vp], ballots["voter_name"][vp], ballots["option"][vp]) == (
+            50,
+            "Vice President",
+            "yes",
+        )
+        assert ballots["person_id"].count(None) == 1 and len(ballots["option"]) == 101
         assert_problem(api.get("/v1/changes", params={"after": "abc"}), 400, "after")
         assert_problem(api.get("/v1/changes", params={"types": "bill,ballot"}), 400, "types")
         assert api.get("/v1/changes", params={"limit": 0}).status_code in {400, 422}

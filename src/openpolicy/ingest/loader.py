@@ -10,7 +10,11 @@ Runs inside the caller's transaction (one per import run) on a raw asyncpg conne
 4. child rows (person identifiers, vote counts, ballots) are synchronised per parent; a parent whose children
    changed counts as updated (its ``updated_at`` covers them);
 5. each inserted/updated entity is appended to ``change_log`` with its full image (people with identifiers,
-   votes with counts and ballots), in dependency order, in the same transaction.
+   votes with counts and ballots — columnar: ``{ordinal: [...], person_id: [...], voter_name: [...],
+   option: [...]}``), in dependency order, in the same transaction.
+
+Ballots of vote events this run inserts are COPY-ed straight into ``ballots`` (nothing to compare with; the
+table's constraints still check every row): the bulk path of a first import.
 
 People, organizations, jurisdictions, periods and sessions are *merged* (several sources describe the same
 person or party): a value the source does not know (NULL, empty list) keeps the stored one and ``extras``
@@ -129,6 +133,7 @@ SPECS: tuple[Spec, ...] = (
 )
 SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
 GENERATED_COLUMNS = ("search_vector", "normalized_identifier")
+BULK_BALLOTS = 50_000  # from this many new ballots on, the set-wise checked COPY (see _copy_new_ballots)
 
 
 @dataclass
@@ -390,9 +395,67 @@ class Loader:
         touched |= await self._ballots(bundle.ballots, remap)
         await self._touch("vote", "vote_events", touched)
 
+    async def _copy_new_ballots(self, rows: list[BallotRow]) -> None:
+        """COPY ballots of vote events created in this transaction.
+
+        Large batches skip the per-row foreign-key triggers when the role may set
+        ``session_replication_role`` (superuser, or PostgreSQL 15+ ``GRANT SET ON PARAMETER``): the same
+        guarantees are then given set-wise — every referenced person must exist and is locked ``FOR KEY
+        SHARE`` (what the per-row triggers do), and the vote events were inserted by this very transaction.
+        CHECK constraints and the primary key still apply to every row. Otherwise the triggers run.
+        """
+        columns = ["vote_event_id", "ordinal", "person_id", "voter_name", "option"]
+        if len(rows) < BULK_BALLOTS or not await self._may_skip_triggers():
+            await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
+            return
+        people = sorted({row[2] for row in rows if row[2] is not None})
+        found = await self.conn.fetch(
+            "SELECT id FROM people WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE", people
+        )
+        if len(found) != len(people):
+            missing = sorted(set(people) - {r["id"] for r in found})
+            raise InputError("ballots", f"person {missing[0]}", "person_id", f"{len(missing)} unknown people")
+        await self.conn.execute("SET LOCAL session_replication_role = replica")
+        try:
+            await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
+        finally:
+            await self.conn.execute("SET LOCAL session_replication_role = origin")
+
+    async def _may_skip_triggers(self) -> bool:
+        try:
+            async with self.conn.transaction():  # a savepoint: a refused SET leaves the import intact
+                await self.conn.execute("SET LOCAL session_replication_role = origin")
+        except Exception:
+            return False
+        return True
+
     async def _ballots(self, ballots: list[BallotRow], remap: dict[str, str]) -> set[str]:
         if remap:
             ballots = [(v, o, remap.get(p, p) if p else p, n, opt) for v, o, p, n, opt in ballots]
+        outcome = self.result.counts.setdefault("ballot", Outcome())
+        touched: set[str] = set()
+        # Vote events inserted by this run have no ballots yet: their ballots are COPY-ed straight into the
+        # table (the bulk path of a first import, 1,000,000+ rows; the constraints still check every row).
+        new_votes = {
+            row["entity_id"]
+            for row in await self.conn.fetch(
+                "SELECT entity_id FROM _changed WHERE entity_type = 'vote' AND operation = 'insert'"
+            )
+        }
+        if new_votes:
+            fresh = [b for b in ballots if b[0] in new_votes]
+            if fresh:
+                await self._copy_new_ballots(fresh)
+                outcome.inserted += len(fresh)
+                ballots = [b for b in ballots if b[0] not in new_votes] if len(fresh) < len(ballots) else []
+                self.progress("ballot", len(fresh))
+        # Vote events that existed before: their ballots are synchronised through a staging table.
+        await self.conn.execute(
+            "CREATE TEMP TABLE s_old_votes ON COMMIT DROP AS SELECT id FROM s_votes_ids "
+            "EXCEPT SELECT entity_id FROM _changed WHERE entity_type = 'vote' AND operation = 'insert'"
+        )
+        if not await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM s_old_votes)"):
+            return touched
         await self.conn.execute(
             "CREATE TEMP TABLE s_ballots (vote_event_id text, ordinal smallint, person_id text, voter_name text, "
             "option text) ON COMMIT DROP"
@@ -400,32 +463,11 @@ class Loader:
         if ballots:
             await self.conn.copy_records_to_table("s_ballots", records=ballots)
         self.progress("ballot-staged", len(ballots))
-        outcome = self.result.counts.setdefault("ballot", Outcome())
-        existing = await self.conn.fetchval(
-            "SELECT EXISTS (SELECT 1 FROM ballots b JOIN s_votes_ids v ON v.id = b.vote_event_id)"
-        )
-        touched: set[str] = set()
-        if not existing:
-            # Only new vote events: a plain INSERT ... SELECT (the common first-import path, 1,000,000+ rows).
-            rows = await self.conn.fetch(
-                """
-                WITH ins AS (
-                    INSERT INTO ballots (vote_event_id, ordinal, person_id, voter_name, option)
-                    SELECT vote_event_id, ordinal, person_id, voter_name, option FROM s_ballots
-                    RETURNING vote_event_id
-                )
-                SELECT vote_event_id, count(*) AS n FROM ins GROUP BY vote_event_id
-                """
-            )
-            outcome.inserted += sum(int(r["n"]) for r in rows)
-            touched.update(r["vote_event_id"] for r in rows)
-            self.progress("ballot", len(ballots))
-            return touched
         await self.conn.execute("CREATE INDEX ON s_ballots (vote_event_id, ordinal)")
         await self.conn.execute("ANALYZE s_ballots")
         deleted = await self.conn.fetch(
             """
-            DELETE FROM ballots b USING s_votes_ids v
+            DELETE FROM ballots b USING s_old_votes v
             WHERE b.vote_event_id = v.id AND NOT EXISTS (
                 SELECT 1 FROM s_ballots s WHERE s.vote_event_id = b.vote_event_id AND s.ordinal = b.ordinal)
             RETURNING b.vote_event_id
@@ -470,9 +512,12 @@ class Loader:
                 image += """ || jsonb_build_object(
                     'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value)
                                         FROM vote_counts c WHERE c.vote_event_id = t.id), '{}'::jsonb),
-                    'ballots', coalesce((SELECT jsonb_agg(jsonb_build_array(b.ordinal, b.person_id, b.voter_name,
-                                                                            b.option) ORDER BY b.ordinal)
-                                         FROM ballots b WHERE b.vote_event_id = t.id), '[]'::jsonb))"""
+                    'ballots', (SELECT jsonb_build_object(
+                        'ordinal', coalesce(to_jsonb(array_agg(b.ordinal ORDER BY b.ordinal)), '[]'::jsonb),
+                        'person_id', coalesce(to_jsonb(array_agg(b.person_id ORDER BY b.ordinal)), '[]'::jsonb),
+                        'voter_name', coalesce(to_jsonb(array_agg(b.voter_name ORDER BY b.ordinal)), '[]'::jsonb),
+                        'option', coalesce(to_jsonb(array_agg(b.option ORDER BY b.ordinal)), '[]'::jsonb))
+                        FROM ballots b WHERE b.vote_event_id = t.id))"""
             status = await self.conn.execute(
                 f"""
                 INSERT INTO change_log (import_run_id, entity_type, entity_id, operation, data)

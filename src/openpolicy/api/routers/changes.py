@@ -1,9 +1,10 @@
 """/v1/changes: the change feed — every insert/update/delete made by imports, in commit order.
 
 A client keeps an exact mirror without re-crawling: start with ``after=0``, apply each change (``data`` is the
-entity's full new image — people with ``identifiers``, votes with ``counts`` and ``ballots`` — or null on
-delete), then continue from ``cursor``. ``pagination.next`` is null once the client has caught up; polling
-later with the same ``cursor`` returns what changed since. Imports write the log in one transaction each and
+entity's full new image — people with ``identifiers``, votes with ``counts`` and ``ballots``, the latter
+columnar: ``{ordinal: [...], person_id: [...], voter_name: [...], option: [...]}`` — or null on delete), then
+continue from ``cursor``. ``pagination.next`` is null once the client has caught up; polling later with the
+same ``cursor`` returns what changed since. Imports write the log in one transaction each and
 one at a time (advisory lock), so cursors only ever move forward over committed changes.
 """
 
