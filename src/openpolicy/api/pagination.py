@@ -1,7 +1,7 @@
 """Keyset (cursor) pagination shared by every list endpoint.
 
 A list endpoint declares its whitelisted sort orders once (:class:`Sorts`) and takes a :class:`PageRequest`
-from the dependency :func:`page_params`; :func:`paginate` then runs its filtered statement with the keyset
+from the dependency :func:`page_params`; :func:`fetch_page` then runs its filtered statement with the keyset
 condition, ``ORDER BY`` and ``LIMIT limit + 1`` and returns the ``{"results", "pagination"}`` envelope.
 
 Why keyset and not offsets: the next page starts strictly after the last row of this one, in the total order
@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
-from sqlalchemy import Select, and_, literal, or_, tuple_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -46,8 +46,8 @@ MAX_CURSOR_LENGTH = 2048
 class SortKey:
     """One column of a sort order: a SQL expression (indexed together with the id) and its kind.
 
-    ``nullable`` keys sort the PostgreSQL way (ascending: NULLs last; descending: NULLs first), which a
-    B-tree index on ``(key, id)`` serves in either direction.
+    ``nullable`` keys put NULLs last in both directions (records without a date come after those with one),
+    see :func:`fetch_page`; a B-tree index on ``(key, id)`` serves either direction.
     """
 
     expression: SortExpression
@@ -190,6 +190,9 @@ def request_settings(request: Request) -> Settings:
 def page_params(sorts: Sorts) -> Callable[..., PageRequest]:
     """A FastAPI dependency reading ``limit``, ``cursor`` and ``sort`` (validated against ``sorts``)."""
     sort_doc = f"Sort order: a field name, `-` prefix for descending. One of: {', '.join(sorts.choices)}."
+    nullable = [name for name, key in sorts.fields.items() if key.nullable]
+    if nullable:
+        sort_doc += f" Records without a value for {', '.join(nullable)} come last in both directions."
 
     def dependency(
         request: Request,
@@ -218,44 +221,55 @@ def page_params(sorts: Sorts) -> Callable[..., PageRequest]:
 # --- running a page -----------------------------------------------------------------------------------------------
 
 
-def keyset(stmt: AnySelect, page: PageRequest) -> AnySelect:
-    """Add the keyset condition, ORDER BY and LIMIT (one extra row, to know whether a next page exists).
+def _ordered(stmt: AnySelect, exprs: Sequence[SortExpression], desc: bool, limit: int) -> AnySelect:
+    labelled = [e.label(f"_sort_key_{i}") for i, e in enumerate(exprs)]
+    ordering = [e.desc() if desc else e.asc() for e in exprs]
+    return stmt.add_columns(*labelled).order_by(*ordering).limit(limit)
 
-    The key expressions are appended to the selected columns, so the caller's rows end with them.
+
+def _beyond(exprs: Sequence[SortExpression], after: Sequence[Any], desc: bool) -> ColumnElement[bool]:
+    """``(key..., id)`` strictly after ``after`` in the direction of the order: one B-tree range condition."""
+    binds = [literal(v, type_=e.type) for v, e in zip(after, exprs, strict=True)]
+    left, right = tuple_(*exprs), tuple_(*binds)
+    return left < right if desc else left > right
+
+
+async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) -> tuple[list[Any], str | None]:
+    """Run ``stmt`` as one page; return its rows (key columns stripped) and the next page's URL (or None).
+
+    The keyset condition, ORDER BY and LIMIT (one extra row, to know whether a next page exists) are added
+    here; the key expressions are appended to the selected columns and stripped from the rows returned.
+
+    A nullable leading key (e.g. a bill's latest action date) puts NULLs last in both directions: the rows
+    with a value come first (one range scan of the ``(key, id)`` index), then, once they are exhausted, the
+    rows without one ordered by id (a second range scan of the same index). Each part is a plain index range,
+    never an OR the planner would have to filter.
     """
     keys = page.order.keys
     exprs = [k.expression for k in keys]
     desc = page.order.descending
-    if page.after is not None:
-        stmt = stmt.where(_after(keys, page.after, desc))
-    ordering = [e.desc() if desc else e.asc() for e in exprs]
-    labelled = [e.label(f"_sort_key_{i}") for i, e in enumerate(exprs)]
-    return stmt.add_columns(*labelled).order_by(*ordering).limit(page.limit + 1)
-
-
-def _after(keys: Sequence[SortKey], after: Sequence[Any], desc: bool) -> ColumnElement[bool]:
-    """Rows strictly after ``after`` in the order ``keys`` (all ascending or all descending)."""
-    exprs = [k.expression for k in keys]
-    binds = [literal(v, type_=e.type) for v, e in zip(after, exprs, strict=True)]
-    if not any(k.nullable for k in keys):
-        left, right = tuple_(*exprs), tuple_(*binds)
-        return left < right if desc else left > right
-    # Only the leading key may be nullable (the id tie-break never is); NULLs sort last ascending, first descending.
-    if any(k.nullable for k in keys[1:]):
-        raise ValueError("only the leading sort key may be nullable")
-    head, rest, rest_binds = exprs[0], tuple_(*exprs[1:]), tuple_(*binds[1:])
-    if after[0] is None:
-        within_nulls = and_(head.is_(None), rest < rest_binds if desc else rest > rest_binds)
-        return or_(within_nulls, head.is_not(None)) if desc else within_nulls
-    left, right = tuple_(*exprs), tuple_(*binds)
-    return left < right if desc else or_(left > right, head.is_(None))
-
-
-async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) -> tuple[list[Any], str | None]:
-    """Run ``stmt`` as one page; return its rows (key columns stripped) and the next page's URL (or None)."""
-    result = await session.execute(keyset(stmt, page))
-    rows = list(result.all())
-    width = len(page.order.keys)
+    want = page.limit + 1
+    if not keys[0].nullable:
+        query = stmt if page.after is None else stmt.where(_beyond(exprs, page.after, desc))
+        rows = list((await session.execute(_ordered(query, exprs, desc, want))).all())
+    else:
+        if any(k.nullable for k in keys[1:]):
+            raise ValueError("only the leading sort key may be nullable")
+        head = exprs[0]
+        rows = []
+        if page.after is None or page.after[0] is not None:
+            valued = stmt.where(head.is_not(None))
+            if page.after is not None:
+                valued = valued.where(_beyond(exprs, page.after, desc))
+            rows = list((await session.execute(_ordered(valued, exprs, desc, want))).all())
+        if len(rows) < want:
+            empty = stmt.where(head.is_(None))
+            if page.after is not None and page.after[0] is None:
+                empty = empty.where(_beyond(exprs[1:], page.after[1:], desc))
+            # Same columns as the first part: the NULL key is selected too, so the cursor can say "in the NULLs".
+            more = await session.execute(_ordered(empty, exprs, desc, want - len(rows)))
+            rows += list(more.all())
+    width = len(keys)
     next_url = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]
