@@ -166,6 +166,7 @@ class Jurisdiction(Timestamped, Base):
     __table_args__ = (
         Index(None, "country"),
         Index(None, "updated_at"),
+        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
     )
 
 
@@ -200,6 +201,7 @@ class Organization(Timestamped, Base):
         Index(None, "classification", "name", "id"),
         Index(None, "name", "id"),
         Index(None, "updated_at"),
+        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
     )
 
 
@@ -245,6 +247,7 @@ class Person(Timestamped, Base):
         Index(None, "sort_name", "id"),
         Index(None, "name", "id"),
         Index(None, "updated_at"),
+        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
         Index(None, "search_vector", postgresql_using="gin"),
         Index("ix_people_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
@@ -289,6 +292,7 @@ class Area(Timestamped, Base):
         Index(None, "parent_id"),
         Index(None, "name", "id"),
         Index(None, "updated_at"),
+        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
     )
 
 
@@ -458,6 +462,7 @@ class Bill(Timestamped, Base):
         Index(None, "latest_action_date", "id"),
         Index(None, "introduced_date", "id"),
         Index(None, "updated_at"),
+        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
         Index(None, "subjects", postgresql_using="gin"),
         Index(None, "classification", postgresql_using="gin"),
         Index(None, "search_vector", postgresql_using="gin"),
@@ -576,6 +581,7 @@ class VoteEvent(Timestamped, Base):
         Index(None, "result"),
         Index(None, "start_date", "id"),
         Index(None, "updated_at"),
+        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
         Index(None, "search_vector", postgresql_using="gin"),
     )
 
