@@ -127,6 +127,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/docs",
         openapi_url="/openapi.json",
         redoc_url=None,
+        # FastAPI's native telemetry is off: tracing goes through openpolicy.observability.tracing (OTEL_*),
+        # and its per-request provider checks cost more than a cache hit.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.engine = None

@@ -77,9 +77,17 @@ def _scrub_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, A
     return event_dict
 
 
+_tracing_on = False  # set by openpolicy.observability.tracing once a tracer provider is installed
+
+
+def enable_trace_fields() -> None:
+    global _tracing_on
+    _tracing_on = True
+
+
 def _trace_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """Add ``trace_id``/``span_id`` of the active OpenTelemetry span (W3C hex form)."""
-    if "trace_id" in event_dict:
+    if not _tracing_on or "trace_id" in event_dict:
         return event_dict
     from opentelemetry import trace
 
@@ -183,8 +191,7 @@ class AccessLog:
         if not self.fast:
             (self._fallback or structlog.stdlib.get_logger("openpolicy.http")).info("request", **fields)
             return
-        line: dict[str, Any] = structlog.contextvars.get_contextvars()
-        line.update(fields)
+        line: dict[str, Any] = fields  # request_id is passed in by the middleware (no contextvars scan)
         line["event"] = "request"
         line["level"] = "info"
         line["logger"] = "openpolicy.http"

@@ -144,6 +144,8 @@ class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, service_name: str = "api-service") -> None:
         self.app = app
         self.service_name = service_name
+        self._counters: dict[tuple[str, str, int], Any] = {}  # labelled children, looked up once
+        self._histograms: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or is_unobserved_path(scope["path"]):
@@ -201,10 +203,17 @@ class ObservabilityMiddleware:
             HTTP_IN_FLIGHT.dec()
             method = scope["method"]
             route = route_template(scope)
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_DURATION.labels(method, route).observe(duration)
+            counter = self._counters.get((method, route, status))
+            if counter is None:
+                counter = self._counters[(method, route, status)] = HTTP_REQUESTS.labels(method, route, str(status))
+            histogram = self._histograms.get((method, route))
+            if histogram is None:
+                histogram = self._histograms[(method, route)] = HTTP_DURATION.labels(method, route)
+            counter.inc()
+            histogram.observe(duration)
             client = scope.get("client")
             _access.request(
+                request_id=request_id,
                 method=method,
                 route=route,
                 path=scope["path"],

@@ -25,7 +25,7 @@ import os
 import threading
 from typing import Any
 
-from openpolicy.observability.logging import get_logger
+from openpolicy.observability.logging import enable_trace_fields, get_logger
 
 _log = get_logger("openpolicy.tracing")
 _lock = threading.Lock()
@@ -97,6 +97,7 @@ def configure_tracing(service_name: str, *, app: Any = None, engine: Any = None)
         if _provider is None:
             _provider = _make_provider(service_name)
             _instrument_libraries()
+            enable_trace_fields()
             _log.info("tracing on", service=os.environ.get("OTEL_SERVICE_NAME") or service_name)
     if app is not None and not getattr(app.state, "otel_instrumented", False):
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
