@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import LiveStack
 from tests.support import OPENPOLICY, ROOT
 from tests.support.ops import FakeKube, deployed_history
 
@@ -109,11 +110,13 @@ def test_failed_smoke_test_rolls_back_to_the_previous_revision(tmp_path: Path, r
     fake = FakeKube(tmp_path, helm_version=HELM3, history=deployed_history(6))
     url = closed_port_url()  # nothing listens: every smoke check fails
     code, body, err = run_cli(
-        fake, repo, "deploy", "staging", "--image-digest", f"api={API_DIGEST}", "--smoke-url", url
-    )
+        fake, repo, "deploy", "staging", "--image-digest", f"api={API_DIGEST}", "--smoke-url", url,
+        "--smoke-attempts", "2", "--smoke-interval", "0.2",
+    )  # fmt: skip
     assert code == 3, (code, body, err)
     assert body["rolled_back"] is True and body["rolled_back_to"] == 6 and body["stage"] == "smoke"
     assert "api /health" in body["error"] and "request failed" in body["error"]
+    assert body["smoke"]["attempts"] == 2 and body["smoke"]["ok"] is False
     rollback = [c for c in fake.commands() if c[:2] == ["helm", "rollback"]]
     assert rollback and rollback[0][2:4] == ["openpolicy", "6"] and "--wait" in rollback[0]
     assert fake.state()["history"][-1]["status"] == "deployed"
@@ -211,3 +214,19 @@ def test_render_command_prints_the_charts_manifests() -> None:
     from openpolicy.ops.render import render
 
     assert files == render("production")
+
+
+@pytest.mark.slow
+def test_deploy_passes_when_the_smoke_test_of_a_real_stack_passes(
+    tmp_path: Path, repo: Path, live_stack: LiveStack
+) -> None:
+    """FAKE helm/kubectl for the cluster, but the smoke test runs against a real api + web."""
+    fake = FakeKube(tmp_path, helm_version=HELM4, history=deployed_history(3))
+    code, body, err = run_cli(
+        fake, repo, "deploy", "staging", "--image-digest", f"web={WEB_DIGEST}",
+        "--smoke-url", live_stack.api, "--web-url", live_stack.web, "--smoke-attempts", "1",
+    )  # fmt: skip
+    assert code == 0, (body, err)
+    assert body["revision"] == 4 and body["rolled_back"] is False
+    assert body["smoke"]["ok"] is True and body["smoke"]["failed"] == []
+    assert not [c for c in fake.commands() if c[:2] == ["helm", "rollback"]]

@@ -42,6 +42,10 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         ] = None,
         web_url: Annotated[str | None, typer.Option("--web-url", help="Public web URL to smoke-test.")] = None,
         no_smoke: Annotated[bool, typer.Option("--no-smoke", help="Skip the smoke test (say so explicitly).")] = False,
+        smoke_attempts: Annotated[
+            int, typer.Option("--smoke-attempts", help="Tries of the smoke test before rolling back.")
+        ] = 3,
+        smoke_interval: Annotated[float, typer.Option("--smoke-interval", help="Seconds between tries.")] = 10.0,
         kube_context: ContextOpt = None,
         timeout: TimeoutOpt = "10m",
         chart: Annotated[Path, typer.Option(help="Umbrella chart folder.")] = Path(
@@ -70,6 +74,8 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
                 smoke_url=smoke_url,
                 smoke_web_url=web_url,
                 reporter=reporter,
+                smoke_attempts=smoke_attempts,
+                smoke_interval=smoke_interval,
             )
             smoke = result.get("smoke", {})
             smoke_note = f", smoke test: {smoke.get('passed')} checks passed" if smoke else ", smoke test skipped"

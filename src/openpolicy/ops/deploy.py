@@ -8,6 +8,7 @@ is rolled back to the revision that was live before, and the command fails loudl
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,16 @@ def deploy(
     smoke_web_url: str | None,
     reporter: Reporter,
     smoke: Callable[[str, str | None], SmokeReport] = run_smoke,
+    smoke_attempts: int = 3,
+    smoke_interval: float = 10.0,
 ) -> dict[str, Any]:
+    """Upgrade/install, wait, check, and roll back on failure (see the module docstring).
+
+    The smoke test is tried up to ``smoke_attempts`` times ``smoke_interval`` seconds apart (a load balancer
+    or DNS may lag the pods by a few seconds); only the last attempt's failure triggers the rollback.
+    """
+    if smoke_attempts < 1:
+        raise OpsError("--smoke-attempts must be at least 1", ExitCode.USAGE)
     values = kube.check_environment(target.environment, values_dir)
     if not (chart / "Chart.yaml").is_file():
         raise OpsError(
@@ -98,9 +108,14 @@ def deploy(
             with reporter.status(f"kubectl rollout status {workload}"):
                 kube.rollout_status(target, workload, timeout)
         if smoke_url:
-            with reporter.status(f"smoke test {smoke_url}"):
-                report = smoke(smoke_url, smoke_web_url)
-            result["smoke"] = report.to_dict()
+            for attempt in range(1, smoke_attempts + 1):
+                with reporter.status(f"smoke test {smoke_url} (attempt {attempt}/{smoke_attempts})"):
+                    report = smoke(smoke_url, smoke_web_url)
+                if report.ok or attempt == smoke_attempts:
+                    break
+                reporter.step(f"smoke test failed ({report.summary()}); retrying in {smoke_interval:.0f}s")
+                time.sleep(smoke_interval)
+            result["smoke"] = report.to_dict() | {"attempts": attempt}
             if not report.ok:
                 stage, failure = "smoke", f"smoke test failed: {report.summary()}"
     except OpsError as exc:
