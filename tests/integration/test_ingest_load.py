@@ -268,3 +268,63 @@ def test_ballot_count_mismatch_is_found(tmp_path: Path) -> None:
         assert report.checks["ballots_vs_counts"] == 1
         message = scalar(url, "SELECT message FROM data_check_results WHERE check_name = 'ballots_vs_counts'")
         assert "no 1 ballots vs 0 counted" in message and "yes 2 ballots vs 3 counted" in message
+
+
+def test_import_invalidates_the_api_cache_and_is_audited(redis_url: str, tmp_path: Path) -> None:
+    import redis
+
+    from openpolicy.api.cache import generation_key
+    from tests.support import free_port
+
+    client = redis.Redis.from_url(redis_url)
+    folder = tmp_path / "members"
+    shutil.copytree(HOC / "ourcommons-members", folder)
+    with temporary_database("openpolicy_test_ingest_cache") as url:
+        run(url, "ourcommons", str(folder), redis_url=redis_url)
+        assert client.get(generation_key("people")) == b"1"
+        assert client.get(generation_key("areas")) == b"1"
+        assert client.get(generation_key("status")) == b"1"
+        assert client.get(generation_key("bills")) == b"1"  # people changed: their votes/sponsorships pages too
+        run(url, "ourcommons", str(folder), redis_url=redis_url)  # nothing changed: only the status page
+        assert client.get(generation_key("people")) == b"1"
+        assert client.get(generation_key("status")) == b"2"
+        # Redis down: the import still succeeds (the failure is logged; cached answers age out)
+        report = run(url, "ourcommons", str(folder), redis_url=f"redis://127.0.0.1:{free_port()}/0")
+        assert report.changes == 0
+        audit = query(url, "SELECT action, target, outcome, details FROM audit_events ORDER BY id")
+        assert [(a["action"], a["outcome"]) for a in audit] == [("import", "success")] * 3
+        assert audit[0]["target"] == f"ourcommons:{folder}"
+        assert json.loads(audit[0]["details"])["run_id"] == 1
+    client.close()
+
+
+def test_progress_bars_on_a_terminal(loaded: str) -> None:
+    import pty
+
+    env = {**os.environ, "DATABASE_URL": loaded, "COLUMNS": "120", "TERM": "xterm"}
+    env.pop("REDIS_URL", None)
+    primary, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [OPENPOLICY, "import", "ourcommons", str(HOC / "ourcommons-members")],
+        env=env,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        close_fds=True,
+    )
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(primary)
+    assert proc.wait(120) == 0, output.decode(errors="replace")
+    text = output.decode(errors="replace")
+    assert "━" in text  # Rich's bar
+    assert "[import " not in text  # no plain log lines on a terminal
+    assert "import run" in text
