@@ -132,10 +132,19 @@ class Platform:
             "HOST": "127.0.0.1",
             "LOG_FORMAT": "json",
             "DB_CONNECT_TIMEOUT_SECONDS": "1",
+            "SHUTDOWN_GRACE_SECONDS": "1",
         }
         service = Service(["serve", "api"], env, self.work / f"api-{time.monotonic_ns()}.log")
-        wait_http(f"{self.api_base}/health", proc=service.proc)
+        _started(service, f"{self.api_base}/health")
         return service
+
+
+def _started(service: Service, health_url: str) -> None:
+    try:
+        wait_http(health_url, proc=service.proc)
+    except (RuntimeError, TimeoutError) as exc:
+        service.stop()
+        raise AssertionError(f"{' '.join(service.args)} did not start: {exc}\n{service.logs()[-4000:]}") from None
 
 
 @pytest.fixture(scope="module")
@@ -180,11 +189,17 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             web_port = free_port()
             platform.web = Service(
                 ["serve", "web"],
-                {"API_URL": platform.api_base, "WEB_PORT": str(web_port), "HOST": "127.0.0.1", "LOG_FORMAT": "json"},
+                {
+                    "API_URL": platform.api_base,
+                    "WEB_PORT": str(web_port),
+                    "HOST": "127.0.0.1",
+                    "LOG_FORMAT": "json",
+                    "SHUTDOWN_GRACE_SECONDS": "1",
+                },
                 work / "web.log",
             )
             cleanup.callback(platform.web.stop)
-            wait_http(f"http://127.0.0.1:{web_port}/health", proc=platform.web.proc)
+            _started(platform.web, f"http://127.0.0.1:{web_port}/health")
             targets["web-interface"] = [f"127.0.0.1:{web_port}"]
 
         stack.start(
@@ -284,7 +299,11 @@ def test_web_interface_is_scraped_and_its_dashboard_has_data(platform: Platform)
         for _ in range(20):
             client.get("/")
     wait_until(lambda: query(platform.prometheus, 'up{job="web-interface"} == 1'), 20, "web-interface target up")
-    _assert_queries_return_data(platform, [q for q in panel_queries() if q.jobs() == {"web-interface"}])
+    web_queries = [q for q in panel_queries() if q.jobs() == {"web-interface"}]
+    _assert_queries_return_data(platform, web_queries)
+    used = {name for q in web_queries for name in metric_names(q.expr)}
+    exported = _exported_names(web_base)
+    assert used - exported == set(), "used by the web dashboard but not exported by the live web-interface"
 
 
 def test_stale_and_failing_import_sources(platform: Platform) -> None:
