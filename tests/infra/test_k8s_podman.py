@@ -1,6 +1,7 @@
 """The rendered manifests, run for real with `podman kube play`.
 
-The umbrella chart is rendered with the production values and only these overrides: the locally built images
+The umbrella chart is rendered (as `make k8s-render` does, under a release name of this run so parallel runs never
+collide) with the production values and only these overrides: the locally built images
 (``built_images``), free ports (``service.port`` is also the container port and the app's API_PORT/WEB_PORT),
 the web's API_URL, and this run's Secret names. Then:
 
@@ -8,7 +9,9 @@ the web's API_URL, and this run's Secret names. Then:
 2. the api-service and web-interface Deployments (with their ConfigMaps; the Secrets hold DATABASE_URL and
    REDIS_URL of the machine's PostgreSQL and Redis) start, and the liveness and readiness paths their probes
    name answer 200 through the published ports;
-3. a web page shows data that only the api can give it, and the api's log holds the web's request id.
+3. a web page shows data that only the api can give it, and the api's log holds the web's request id;
+4. the `helm test` pods run and exit 0 (their Service host names point at the published ports through
+   ``hostAliases``, standing in for cluster DNS: the one addition to a rendered object).
 
 Podman specifics (4.3, Debian 12), none of which changes the manifests: pods use slirp4netns with
 ``allow_host_loopback`` (the machine's PostgreSQL/Redis listen on 127.0.0.1 only; inside a pod the host's
@@ -59,7 +62,11 @@ class Play:
     def __init__(self, path: Path, objects: list[dict[str, Any]]) -> None:
         self.path = path
         path.write_text(yaml.safe_dump_all(objects, sort_keys=False))
-        podman("kube", "play", "--network", NETWORK, str(path), timeout=300)
+        try:
+            podman("kube", "play", "--network", NETWORK, str(path), timeout=300)
+        except BaseException:
+            self.down()  # a pod that failed to start is still there
+            raise
 
     def down(self) -> None:
         podman("kube", "down", str(self.path), check=False, timeout=120)
@@ -91,8 +98,7 @@ def deployment(built_images: dict[str, str], tmp_path: Path) -> Iterator[dict[st
     }
     args = [arg for key, value in overrides.items() for arg in ("--set-string", f"{key}={value}")]
     args += [arg for key, value in typed.items() for arg in ("--set", f"{key}={value}")]
-    objects = render.helm_template("production", *args)
-    objects = [_renamed(o, release) for o in objects]
+    objects = render.helm_template("production", *args, release=release)
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for obj in objects:
         by_kind.setdefault(obj["kind"], []).append(obj)
@@ -148,6 +154,8 @@ def deployment(built_images: dict[str, str], tmp_path: Path) -> Iterator[dict[st
                 "api": f"http://127.0.0.1:{api_port}",
                 "web": f"http://127.0.0.1:{web_port}",
                 "deployments": {o["metadata"]["labels"]["app.kubernetes.io/name"]: o for o in by_kind["Deployment"]},
+                "test_pods": by_kind["Pod"],
+                "play": lambda name, objs: plays.append(Play(tmp_path / name, objs)),
                 "database_url": database_url,
             }
         finally:
@@ -159,12 +167,6 @@ def deployment(built_images: dict[str, str], tmp_path: Path) -> Iterator[dict[st
                 play.down()
             for name in secrets:
                 podman("secret", "rm", name, check=False)
-
-
-def _renamed(obj: dict[str, Any], release: str) -> dict[str, Any]:
-    """This run's object names (release `openpolicy` -> a unique one), so parallel runs never collide."""
-    text = json.dumps(obj).replace('"openpolicy-', f'"{release}-')
-    return dict(json.loads(text))
 
 
 def _wait_ok(url: str, timeout: float = 180) -> httpx.Response:
@@ -207,3 +209,27 @@ def test_rendered_deployments_run_under_podman(deployment: dict[str, Any]) -> No
     release = deployment["release"]
     api_logs = podman("logs", f"{release}-api-service-pod-0-api-service", check=False)
     assert request_id in api_logs.stdout + api_logs.stderr, "the api never saw the web's request"
+
+
+def test_helm_test_pods_pass_under_podman(deployment: dict[str, Any]) -> None:
+    _wait_ok(f"{deployment['api']}/health/ready")
+    _wait_ok(f"{deployment['web']}/health/ready")
+    release = deployment["release"]
+    pods = deployment["test_pods"]
+    assert {p["metadata"]["name"] for p in pods} == {f"{release}-api-service-test", f"{release}-web-interface-test"}
+    for pod in pods:
+        assert pod["metadata"]["annotations"]["helm.sh/hook"] == "test"
+        pod["spec"]["hostAliases"] = [
+            {"ip": HOST_LOOPBACK, "hostnames": [f"{release}-api-service", f"{release}-web-interface"]}
+        ]
+    # podman runs the init containers (the /health/ready checks) to completion first and fails the play when
+    # one exits non-zero (then removes them); the main containers are waited for here.
+    deployment["play"]("tests.yaml", pods)
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        assert [c["args"][1].rsplit("/", 2)[-2:] for c in pod["spec"]["initContainers"]] == [["health", "ready"]]
+        for container in pod["spec"]["containers"]:
+            ctr = f"{name}-{container['name']}"
+            code = podman("wait", ctr, timeout=300).stdout.strip()
+            out = podman("logs", ctr, check=False)
+            assert code == "0", f"{ctr} ({' '.join(container['args'])}) exited {code}: {out.stdout}{out.stderr}"

@@ -74,7 +74,7 @@ def helm_binary() -> str:
     raise RenderError("helm not found: run `make helm-tools` (unpacks helm into .tools/bin)")
 
 
-def helm_template(env: str, *extra: str) -> list[dict[str, Any]]:
+def helm_template(env: str, *extra: str, release: str = RELEASE) -> list[dict[str, Any]]:
     """``helm template`` of the umbrella chart with an environment's values, as parsed objects."""
     if env not in ENVIRONMENTS:
         raise RenderError(f"unknown environment {env!r}: choose one of {', '.join(ENVIRONMENTS)}")
@@ -82,7 +82,7 @@ def helm_template(env: str, *extra: str) -> list[dict[str, Any]]:
     cmd = [
         helm_binary(),
         "template",
-        RELEASE,
+        release,
         str(UMBRELLA),
         "-f",
         str(values),
