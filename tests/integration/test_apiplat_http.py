@@ -266,3 +266,11 @@ async def test_openapi_documents_problem_json_and_responses_match_it(client: htt
         await client.get("/nowhere"),
     ):
         jsonschema.validate(response.json(), problem_schema)
+
+
+async def test_unknown_methods_do_not_grow_label_values(client: httpx.AsyncClient) -> None:
+    response = await client.request("BREW", "/v1/jurisdictions")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+    assert sample("http_requests_total", method="OTHER", route="/v1/jurisdictions", status="405") >= 1
+    assert 'method="BREW"' not in (await client.get("/metrics")).text

@@ -89,6 +89,7 @@ CACHE_ERRORS = Counter(
 AUDIT_EVENTS = Counter(names.AUDIT_EVENTS_TOTAL, "Audit events recorded, by action and outcome.", ["action", "outcome"])
 
 UNMATCHED_ROUTE = "unmatched"
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 REQUEST_ID_HEADER = b"x-request-id"
 _REQUEST_ID_OK = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 
@@ -201,7 +202,7 @@ class ObservabilityMiddleware:
         finally:
             duration = time.perf_counter() - start
             HTTP_IN_FLIGHT.dec()
-            method = scope["method"]
+            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"  # bounded label values
             route = route_template(scope)
             counter = self._counters.get((method, route, status))
             if counter is None:
