@@ -272,9 +272,9 @@ def test_ballot_count_mismatch_is_found(tmp_path: Path) -> None:
 
 def test_import_invalidates_the_api_cache_and_is_audited(redis_url: str, tmp_path: Path) -> None:
     import redis
+    from tests.support import free_port
 
     from openpolicy.api.cache import generation_key
-    from tests.support import free_port
 
     client = redis.Redis.from_url(redis_url)
     folder = tmp_path / "members"
