@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import re
 import threading
 import time
@@ -53,6 +54,7 @@ WEB_SKIP_REASON = "openpolicy.web.app does not exist yet (the web-interface job 
 LOAD_PATHS = ["/v1/people", "/v1/bills", "/v1/votes", "/v1/organizations", "/v1/jurisdictions", "/v1/committees"]
 ALERT_TIMEOUT = 30.0
 
+EXPECTED_INTERVALS = {"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400}
 SEED_RUNS = """
 INSERT INTO import_runs (source, location, started_at, finished_at, status, counts, triggered_by) VALUES
   ('popolo', 'test', now() - interval '61 minutes', now() - interval '1 hour', 'succeeded',
@@ -133,6 +135,8 @@ class Platform:
             "LOG_FORMAT": "json",
             "DB_CONNECT_TIMEOUT_SECONDS": "1",
             "SHUTDOWN_GRACE_SECONDS": "1",
+            # The sources and intervals SEED_RUNS is written against (independent of the defaults).
+            "IMPORT_EXPECTED_INTERVALS": json.dumps(EXPECTED_INTERVALS),
         }
         service = Service(["serve", "api"], env, self.work / f"api-{time.monotonic_ns()}.log")
         _started(service, f"{self.api_base}/health")
