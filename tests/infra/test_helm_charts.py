@@ -265,6 +265,12 @@ def test_optional_external_secret_and_cnpg_backup() -> None:
     assert {"ExternalSecret", "Cluster", "ScheduledBackup"} <= kinds
 
 
+def test_hook_migration_refused_when_the_release_makes_the_database(tmp_path: Path) -> None:
+    for flag in ("api-service.cnpg.enabled=true", "api-service.externalSecret.enabled=true"):
+        proc = helm("template", "x", UMBRELLA, "--set", flag, check=False)
+        assert proc.returncode != 0 and "migrations.asHook=false" in proc.stderr
+
+
 # --- values.schema.json ------------------------------------------------------------------------------------
 
 

@@ -154,6 +154,8 @@ def _secret_examples(env: str, header: str) -> dict[str, str]:
             "api-service.externalSecret.secretStoreRef.name=openpolicy-secrets",
             "--set",
             "api-service.externalSecret.redisUrlKey=openpolicy/redis-url",
+            "--set",
+            "api-service.migrations.asHook=false",
         )
         if o["kind"] == "ExternalSecret"
     ]
