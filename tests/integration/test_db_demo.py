@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Iterator
 
 import asyncpg
 import pytest
@@ -59,7 +60,7 @@ def test_bad_scale_is_refused() -> None:
 
 
 @pytest.fixture(scope="module")
-def loaded() -> object:
+def loaded() -> Iterator[tuple[str, demo.LoadReport]]:
     with temporary_database("openpolicy_test_db_demo") as url:
         report = demo.generate_and_load(url, scale=1, seed=1)
         yield url, report

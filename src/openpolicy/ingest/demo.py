@@ -1020,11 +1020,17 @@ async def load(
                         for statement in create_ballot_keys:
                             await conn.execute(statement)
                         seconds["ballot indexes"] = time.perf_counter() - t0
+                        if progress is not None:
+                            progress("ballot indexes", 1, 1)
                     if progress is not None:
                         progress(table, total, total)
                 t0 = time.perf_counter()
+                if progress is not None:
+                    progress("analyze", 0, 1)
                 await conn.execute("ANALYZE")
                 seconds["analyze"] = time.perf_counter() - t0
+                if progress is not None:
+                    progress("analyze", 1, 1)
         except BaseException as exc:
             await conn.execute(
                 "UPDATE import_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
@@ -1076,6 +1082,10 @@ def generate_and_load(
         if asyncio.run(check()):
             return LoadReport({}, {}, 0.0, 0.0, replaced=False, skipped=True)
     t0 = time.perf_counter()
+    if progress is not None:
+        progress("generate", 0, 1)
     data = generate(scale, seed)
     generated = time.perf_counter() - t0
+    if progress is not None:
+        progress("generate", 1, 1)
     return asyncio.run(load(database_url, data, if_empty=if_empty, progress=progress, generate_seconds=generated))
