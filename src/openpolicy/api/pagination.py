@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
-from sqlalchemy import Select, literal, tuple_
+from sqlalchemy import Select, and_, literal, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -231,7 +231,13 @@ def _beyond(exprs: Sequence[SortExpression], after: Sequence[Any], desc: bool) -
     """``(key..., id)`` strictly after ``after`` in the direction of the order: one B-tree range condition."""
     binds = [literal(v, type_=e.type) for v, e in zip(after, exprs, strict=True)]
     left, right = tuple_(*exprs), tuple_(*binds)
-    return left < right if desc else left > right
+    beyond = left < right if desc else left > right
+    if len(exprs) == 1:
+        return beyond
+    # The redundant bound on the leading key gives the planner a row estimate it can use (PostgreSQL estimates a
+    # row comparison as very selective, then prefers sorting a join over reading the index in order).
+    head = exprs[0] <= binds[0] if desc else exprs[0] >= binds[0]
+    return and_(head, beyond)
 
 
 async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) -> tuple[list[Any], str | None]:

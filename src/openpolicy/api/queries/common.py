@@ -133,3 +133,16 @@ def check_id(kind: str, value: str) -> str:
     if not value or "\x00" in value or len(value) > MAX_ID_LENGTH:
         raise NotFound(kind, value[:MAX_ID_LENGTH])
     return value
+
+
+async def load_refs(db: Any, entity: Any, ids: Any, columns: tuple[str, ...] = ORG_REF_COLUMNS) -> dict[str, Any]:
+    """``{id: row}`` for the given ids of ``entity``, loading only ``columns`` (one query; none when no ids).
+
+    List endpoints page over one table (an index range the planner cannot misjudge) and then fetch the
+    records their results refer to with this, instead of joining them into the paged query.
+    """
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await db.scalars(select(entity).where(entity.id.in_(wanted)).options(ref_columns(entity, columns)))
+    return {row.id: row for row in rows}

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, load_only
 
 from openpolicy.api.pagination import AnySelect
-from openpolicy.api.queries.common import ref_columns
+from openpolicy.api.queries.common import load_refs, ref_columns
 from openpolicy.api.schemas import BillRef, OrganizationRef, SessionRef, VoteCountOut, VoteSummary
 from openpolicy.db.models import BALLOT_OPTIONS, Bill, Organization, Session, VoteCount, VoteEvent
 
@@ -93,6 +93,35 @@ def summary_fields(row: Sequence[Any], counts: list[VoteCountOut]) -> dict[str, 
     }
 
 
-async def summaries(db: AsyncSession, rows: Sequence[Sequence[Any]]) -> list[VoteSummary]:
+async def summaries_of_rows(db: AsyncSession, rows: Sequence[Sequence[Any]]) -> list[VoteSummary]:
+    """Summaries of :func:`vote_select` rows (references already joined), with their counts."""
     counts = await published_counts(db, [row[0].id for row in rows])
     return [VoteSummary(**summary_fields(row, counts.get(row[0].id, []))) for row in rows]
+
+
+def list_select() -> AnySelect:
+    """Vote events alone (the paged query of a list); :func:`summaries` then loads what they refer to."""
+    columns = (*VOTE_COLUMNS, "session_id", "bill_id")
+    return select(VoteEvent).options(load_only(*(getattr(VoteEvent, name) for name in columns), raiseload=True))
+
+
+async def summaries(db: AsyncSession, votes: Sequence[VoteEvent]) -> list[VoteSummary]:
+    """Summaries of ``votes`` with their chamber, session, bill and counts: four batched queries in all."""
+    ids = [v.id for v in votes]
+    counts = await published_counts(db, ids)
+    chambers = await load_refs(db, Organization, [v.organization_id for v in votes])
+    sessions = await load_refs(db, Session, [v.session_id for v in votes], ("id", "identifier", "name"))
+    bills = await load_refs(db, Bill, [v.bill_id for v in votes], ("id", "identifier", "title"))
+    out = []
+    for vote in votes:
+        bill = bills.get(vote.bill_id or "")
+        row = (
+            vote,
+            chambers.get(vote.organization_id or ""),
+            sessions.get(vote.session_id or ""),
+            bill.id if bill else None,
+            bill.identifier if bill else None,
+            bill.title if bill else None,
+        )
+        out.append(VoteSummary(**summary_fields(row, counts.get(vote.id, []))))
+    return out

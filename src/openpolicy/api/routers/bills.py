@@ -19,6 +19,7 @@ from openpolicy.api.queries.common import (
     check_id,
     jurisdiction_ids,
     like_pattern,
+    load_refs,
     ref_columns,
     session_ids,
 )
@@ -97,16 +98,17 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _bill_select(*, detail: bool = False) -> AnySelect:
+LIST_COLUMNS = (*SUMMARY_COLUMNS, "session_id", "from_organization_id")
+
+
+def _bill_select() -> AnySelect:
+    """One bill with its session and originating chamber (detail)."""
     chamber = _CHAMBER
-    options = [ref_columns(chamber), ref_columns(Session, ("id", "identifier", "name"))]
-    if not detail:
-        options.append(load_only(*(getattr(Bill, name) for name in SUMMARY_COLUMNS), raiseload=True))
     return (
         select(Bill, Session, chamber)
         .join(Session, Session.id == Bill.session_id)
         .outerjoin(chamber, chamber.id == Bill.from_organization_id)
-        .options(*options)
+        .options(ref_columns(chamber), ref_columns(Session, ("id", "identifier", "name")))
     )
 
 
@@ -137,7 +139,7 @@ async def list_bills(
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
 ) -> BillPage:
     """Bills, filtered and paged (keyset cursor); newest latest action first by default."""
-    stmt = _bill_select()
+    stmt = select(Bill).options(load_only(*(getattr(Bill, name) for name in LIST_COLUMNS), raiseload=True))
     if jurisdiction:
         stmt = stmt.where(Bill.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
     if session:
@@ -174,8 +176,11 @@ async def list_bills(
     if updated_since:
         stmt = stmt.where(Bill.updated_at >= updated_since)
     rows, next_url = await fetch_page(db, stmt, page)
+    bills = [row[0] for row in rows]
+    sessions = await load_refs(db, Session, [b.session_id for b in bills], ("id", "identifier", "name"))
+    chambers = await load_refs(db, Organization, [b.from_organization_id for b in bills])
     return BillPage(
-        results=[_summary(bill, sess, org) for bill, sess, org in rows],
+        results=[_summary(b, sessions[b.session_id], chambers.get(b.from_organization_id or "")) for b in bills],
         pagination=Pagination(limit=page.limit, next=next_url),
     )
 
@@ -184,7 +189,7 @@ async def list_bills(
 async def get_bill(bill_id: str, db: Annotated[AsyncSession, Depends(get_session)]) -> BillDetail:
     """A bill with sponsors (primary first), the ordered actions timeline, versions and documents, and its votes
     with their counts."""
-    row = (await db.execute(_bill_select(detail=True).where(Bill.id == check_id("bill", bill_id)))).first()
+    row = (await db.execute(_bill_select().where(Bill.id == check_id("bill", bill_id)))).first()
     if row is None:
         raise NotFound("bill", bill_id)
     bill, sess, chamber = row
@@ -249,5 +254,5 @@ async def get_bill(bill_id: str, db: Annotated[AsyncSession, Depends(get_session
         ],
         versions=[d for d in docs if d.kind == "version"],
         documents=[d for d in docs if d.kind == "document"],
-        votes=await vq.summaries(db, vote_rows),
+        votes=await vq.summaries_of_rows(db, vote_rows),
     )

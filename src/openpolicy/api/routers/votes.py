@@ -75,7 +75,7 @@ async def list_votes(
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
 ) -> VotePage:
     """Vote events with their published counts, newest first by default."""
-    stmt = vq.vote_select()
+    stmt = vq.list_select()
     if jurisdiction:
         stmt = stmt.where(VoteEvent.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
     if session:
@@ -105,7 +105,10 @@ async def list_votes(
     if updated_since:
         stmt = stmt.where(VoteEvent.updated_at >= updated_since)
     rows, next_url = await fetch_page(db, stmt, page)
-    return VotePage(results=await vq.summaries(db, rows), pagination=Pagination(limit=page.limit, next=next_url))
+    return VotePage(
+        results=await vq.summaries(db, [row[0] for row in rows]),
+        pagination=Pagination(limit=page.limit, next=next_url),
+    )
 
 
 @router.get("/{vote_id:path}", summary="One vote event", responses={404: {"description": "Unknown id"}})
