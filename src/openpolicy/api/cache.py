@@ -6,7 +6,7 @@
   its own) and ``Vary: Accept-Encoding``; a ``200`` gets a strong ``ETag`` (hash of the body, see
   :mod:`openpolicy.api.etag`) and ``If-None-Match`` matching it yields ``304 Not Modified`` with no body;
 * bodies of at least 1 KiB of a textual type are gzip-compressed when the client accepts gzip (level 5,
-  deterministic output, tag ``"<etag>-gzip"``);
+  deterministic output, tag ``"<etag>-gzip"``; the compressed bytes of popular answers are memoised by ETag);
 * with ``REDIS_URL`` set (and ``CACHE_TTL_SECONDS`` > 0), ``200`` answers under ``/v1/<resource>`` are kept in
   Redis for ``CACHE_TTL_SECONDS``. The key is the path, the sorted query string and the resource's
   *generation* number: :func:`bump_generations` increments generations after an import, which makes every
@@ -68,6 +68,8 @@ RESOURCES: frozenset[str] = frozenset(
 KEY_PREFIX = "openpolicy:"
 GZIP_MIN_SIZE = 1024
 GZIP_LEVEL = 5
+GZIP_MEMO_ITEMS = 512  # compressed bodies kept per process (LRU), each at most GZIP_MEMO_MAX_ITEM bytes
+GZIP_MEMO_MAX_ITEM = 64 * 1024
 MAX_BUFFERED_BYTES = 16 * 1024 * 1024
 _COMPRESSIBLE = (b"application/json", b"application/problem+json", b"text/", b"application/javascript")
 _DROP_ON_STORE = frozenset({b"content-length", b"etag", b"x-request-id", b"date", b"server", b"x-cache"})
@@ -310,6 +312,7 @@ class HttpCacheMiddleware:
         self.app = app
         self.state = state
         self.cache_control = f"public, max-age={max_age}".encode()
+        self._gzip_memo: OrderedDict[tuple[str, int], bytes] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or is_unobserved_path(scope["path"]):
@@ -385,6 +388,21 @@ class HttpCacheMiddleware:
         await send(start)
         await send({"type": "http.response.body", "body": body})
 
+    def _gzipped(self, etag: str, body: bytes) -> bytes:
+        """gzip of ``body``, memoised by its ETag (a hash of the body) for popular answers."""
+        key = (etag, len(body))
+        zipped = self._gzip_memo.get(key)
+        if zipped is not None:
+            self._gzip_memo.move_to_end(key)
+            return zipped
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: gzip container, mtime 0
+        zipped = compressor.compress(body) + compressor.flush()
+        if len(zipped) <= GZIP_MEMO_MAX_ITEM:
+            self._gzip_memo[key] = zipped
+            if len(self._gzip_memo) > GZIP_MEMO_ITEMS:
+                self._gzip_memo.popitem(last=False)
+        return zipped
+
     async def _answer(
         self,
         send: Send,
@@ -412,8 +430,7 @@ class HttpCacheMiddleware:
             await send({"type": "http.response.body", "body": b""})
             return
         if compress:
-            compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)  # 31: gzip container, mtime 0
-            body = compressor.compress(body) + compressor.flush()
+            body = self._gzipped(etag, body)
             out.append((b"content-encoding", b"gzip"))
         out.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": out})
