@@ -7,8 +7,10 @@ against the app's real output rather than by running the collector."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from typing import Any
@@ -20,11 +22,12 @@ LOGGING = MONITORING / "logging"
 COLLECTOR = LOGGING / "otel-collector.yaml"
 
 _EMIT = """
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry import trace
 from openpolicy.observability.logging import configure_logging, get_logger
+from openpolicy.observability.tracing import configure_tracing
 configure_logging("INFO", "json")
-tracer = TracerProvider().get_tracer("test")
-with tracer.start_as_current_span("request"):
+assert configure_tracing("api-service"), "tracing did not turn on from OTEL_TRACES_EXPORTER"
+with trace.get_tracer("test").start_as_current_span("request"):
     get_logger("openpolicy.http").warning("request", route="/v1/people/{person_id}", status=200)
 """
 
@@ -35,9 +38,15 @@ def collector() -> dict[str, Any]:
 
 
 def app_log_line() -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-c", _EMIT], capture_output=True, text=True, timeout=60, check=True)
-    line: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
-    return line
+    """The app's JSON log line for a request, written with tracing on (configured through OTEL_* only)."""
+    env = {**os.environ, "OTEL_TRACES_EXPORTER": "console", "OTEL_SERVICE_NAME": "api-service"}
+    out = subprocess.run([sys.executable, "-c", _EMIT], capture_output=True, text=True, timeout=60, check=True, env=env)
+    for text in out.stdout.splitlines():
+        with contextlib.suppress(ValueError):
+            line = json.loads(text)
+            if isinstance(line, dict) and line.get("event") == "request":
+                return line
+    raise AssertionError(f"no request log line in:\n{out.stdout}")
 
 
 def test_pipeline_components_are_defined_and_used() -> None:
