@@ -377,30 +377,37 @@ class _FileParser:
                     counts=counts,
                 )
             )
-            nested = [(i, v) for i, v in enumerate(_json_list(event, "votes"))]
-            ballots = [(f"{record} votes[{i}]", v) for i, v in nested] + [
-                (f"votes[{i}]", v) for i, v in top_votes.get(local, [])
-            ]
-            self._ballots(vote_id, ballots)
+            nested = [(f"{record} votes", v) for v in _json_list(event, "votes")]
+            self._ballots(vote_id, nested + [("votes", v) for v in top_votes.get(local, [])])
         for event_id, votes in top_votes.items():
             if event_id not in seen:
                 index = votes[0][0]
                 raise InputError(self.shown, f"votes[{index}]", "vote_event_id", f"unknown vote event {event_id!r}")
 
-    def _ballots(self, vote_id: str, votes: list[tuple[str, dict[str, Any]]]) -> None:
+    def _ballots(self, vote_id: str, votes: list[tuple[str, Any]]) -> None:
+        """Ballots of one vote event; ``votes`` are (where, vote) with ``where`` the list the vote is in."""
         out: list[BallotRow] = self.bundle.ballots
-        for ordinal, (record, vote) in enumerate(votes):
+        people, names = self.people, self.names
+        options: dict[str, str | None] = {}
+        for ordinal, (where, vote) in enumerate(votes):
+            index = vote[0] if isinstance(vote, tuple) else None
+            vote = vote[1] if isinstance(vote, tuple) else vote
             voter = vote.get("voter_id")
-            if voter is None or voter == "":
-                raise InputError(self.shown, record, "voter_id", "missing")
-            person = self.people.get(str(voter))
-            if person is None:
-                raise InputError(self.shown, record, "voter_id", f"unknown person {voter!r} (not in persons)")
-            raw_option = str(vote.get("option", ""))
-            option = normalize_option(raw_option)
-            if option is None:
+            person = people.get(voter) if isinstance(voter, str) else people.get(str(voter)) if voter else None
+            raw = vote.get("option", "")
+            raw_option = raw if isinstance(raw, str) else str(raw)
+            if raw_option in options:
+                option = options[raw_option]
+            else:
+                option = options[raw_option] = normalize_option(raw_option)
+            if person is None or option is None:
+                record = f"{where}[{index if index is not None else ordinal}]"
+                if voter is None or voter == "":
+                    raise InputError(self.shown, record, "voter_id", "missing")
+                if person is None:
+                    raise InputError(self.shown, record, "voter_id", f"unknown person {voter!r} (not in persons)")
                 raise InputError(self.shown, record, "option", f"unknown option {raw_option!r}")
-            out.append((vote_id, ordinal, person, self.names[person], option))
+            out.append((vote_id, ordinal, person, names[person], option))
 
 
 def _partial_date(value: str) -> bool:
