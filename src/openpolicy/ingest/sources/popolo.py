@@ -28,6 +28,7 @@ from openpolicy.ingest.records import (
     PostRec,
     SessionRec,
     VoteEventRec,
+    fold,
     normalize_option,
     normalize_result,
     opt_str,
@@ -127,7 +128,12 @@ class _FileParser:
             classification = (opt_str(org, "classification") or "other").lower()
             if classification not in ORGANIZATION_CLASSIFICATIONS:
                 classification = "other"
-            public = party_id(jur, name) if classification == "party" else ocd_id("organization", jur, "popolo", local)
+            # EveryPolitician calls every chamber "legislature": the name tells the Commons from the Senate.
+            public = (
+                party_id(jur, name)
+                if classification == "party"
+                else ocd_id("organization", jur, "popolo", local, fold(name))
+            )
             self.orgs[local] = public
         for index, org in enumerate(_list(doc, "organizations", self.shown)):
             record = f"organizations[{index}] (id {org['id']!r})"
