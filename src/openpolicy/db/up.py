@@ -128,7 +128,10 @@ def _prepare_database(settings: Settings) -> str:
     head = migrations.head_revision()
     _say(f"schema at revision {head}" + ("" if before == head else f" (migrated from {before or 'empty'})"))
     started = time.perf_counter()
-    report = demo.generate_and_load(url, scale=1, seed=1, if_empty=True)
+    try:
+        report = demo.generate_and_load(url, scale=1, seed=1, if_empty=True)
+    except Exception as exc:  # the database went away, disk full ...: say so instead of a traceback
+        raise UpError(f"cannot load the demo data ({where}): {type(exc).__name__}: {exc}") from None
     if report.skipped:
         _say("data: reusing the data already in the database")
     else:
