@@ -11,10 +11,12 @@ stemmed French and exact tokens all match. Ranking, highest first:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Boolean, ColumnElement, case, func, literal, literal_column, or_, select
+from sqlalchemy import Boolean, ColumnElement, Text, case, cast, func, literal, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session
@@ -40,8 +42,27 @@ def _ts(config: str, q: str) -> ColumnElement[Any]:
     return func.websearch_to_tsquery(_config(config), literal(q))
 
 
-def _any_language(q: str) -> ColumnElement[Any]:
-    return _ts("english", q).op("||")(_ts("french", q)).op("||")(_ts("simple", q))
+@dataclass(frozen=True)
+class Parsed:
+    """The query as tsquery text: every language's reading OR-ed once (duplicates dropped), and the plain one.
+
+    ``None`` when the words are all stop words or punctuation (nothing for full text to match).
+    """
+
+    any_language: str | None
+    simple: str | None
+
+
+async def _parse(db: AsyncSession, q: str) -> Parsed:
+    """One round trip: how ``websearch_to_tsquery`` reads ``q`` in english, french and simple."""
+    row = (await db.execute(select(*(cast(_ts(config, q), Text) for config in ("english", "french", "simple"))))).one()
+    readings = list(dict.fromkeys(text for text in row if text))
+    combined = " | ".join(f"({text})" for text in readings) if readings else None
+    return Parsed(any_language=combined, simple=row[2] or None)
+
+
+def _tsquery(text: str) -> ColumnElement[Any]:
+    return cast(literal(text), TSQUERY)
 
 
 def _headline(english_text: Any, french_text: Any, q: str) -> ColumnElement[Any]:
@@ -80,21 +101,27 @@ def _check_query(q: str | None) -> str:
     return q
 
 
-async def _bills(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
-    query = _any_language(q)
+async def _bills(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
     number = normalize_bill_identifier(q)
     low = q.lower()
+    matches: list[ColumnElement[bool]] = []
+    text_rank: ColumnElement[Any] = literal(0.0)
+    if parsed.any_language:
+        query = _tsquery(parsed.any_language)
+        matches.append(Bill.search_vector.op("@@", return_type=Boolean)(query))
+        text_rank = func.ts_rank_cd(Bill.search_vector, query)
+    if number:
+        matches.append(Bill.normalized_identifier == number)
+    if not matches:
+        return []
     rank = (
-        func.ts_rank_cd(Bill.search_vector, query)
+        text_rank
         + case((Bill.normalized_identifier == number, BILL_NUMBER_BOOST), else_=0.0)
         + case(
             (or_(func.lower(Bill.title) == low, func.lower(Bill.title_fr) == low), EXACT_BOOST),
             else_=0.0,
         )
     ).label("rank")
-    matches: list[ColumnElement[bool]] = [Bill.search_vector.op("@@", return_type=Boolean)(query)]
-    if number:
-        matches.append(Bill.normalized_identifier == number)
     top = (
         select(Bill.id, Bill.identifier, Bill.title, Bill.title_fr, rank)
         .where(or_(*matches))
@@ -117,8 +144,10 @@ async def _bills(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
     ]
 
 
-async def _people(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
-    query = _ts("simple", q)
+async def _people(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
+    if not parsed.simple:
+        return []
+    query = _tsquery(parsed.simple)
     rank = (
         func.ts_rank_cd(Person.search_vector, query)
         + case((func.lower(Person.name) == q.lower(), EXACT_BOOST), else_=0.0)
@@ -135,8 +164,10 @@ async def _people(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
     ]
 
 
-async def _votes(db: AsyncSession, q: str, limit: int) -> list[SearchResult]:
-    query = _any_language(q)
+async def _votes(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
+    if not parsed.any_language:
+        return []
+    query = _tsquery(parsed.any_language)
     low = q.lower()
     rank = (
         func.ts_rank_cd(VoteEvent.search_vector, query)
@@ -195,9 +226,10 @@ async def search(
         limit = settings.page_size_default
     elif not 1 <= limit <= settings.page_size_max:
         raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
+    parsed = await _parse(db, query)
     results: list[SearchResult] = []
     for kind in chosen:
-        results.extend(await _SEARCHERS[kind](db, query, limit))
+        results.extend(await _SEARCHERS[kind](db, query, parsed, limit))
     order = {kind: i for i, kind in enumerate(ALL_TYPES)}
     results.sort(key=lambda r: (-r.rank, order[r.type], r.id))
     return SearchResults(query=query, types=chosen, results=results[:limit])
