@@ -328,3 +328,21 @@ def test_progress_bars_on_a_terminal(loaded: str) -> None:
     assert "━" in text  # Rich's bar
     assert "[import " not in text  # no plain log lines on a terminal
     assert "import run" in text
+
+
+def test_members_xml_alone_joins_by_constituency(loaded: str, tmp_path: Path) -> None:
+    # The members XML has no PersonId: its members are matched to the people holding those seats.
+    people = scalar(loaded, "SELECT count(*) FROM people")
+    folder = tmp_path / "members"
+    shutil.copytree(HOC / "ourcommons-members", folder)
+    report = run(loaded, "ourcommons", str(folder))
+    assert report.counts["person"]["inserted"] == 0
+    assert scalar(loaded, "SELECT count(*) FROM people") == people
+    aboultaif = query(
+        loaded,
+        "SELECT array_agg(i.scheme ORDER BY i.scheme) AS schemes FROM person_identifiers i WHERE i.person_id = "
+        "(SELECT person_id FROM person_identifiers WHERE scheme = 'ourcommons' AND identifier = '89156')",
+    )[0]["schemes"]
+    assert {"ourcommons", "represent", "ourcommons-seat", "popolo/ca"} <= set(aboultaif)
+    # the seats are the caucus file's seats (same ids), not copies: at most the caucus changers differ
+    assert report.counts["membership"]["inserted"] <= 3

@@ -179,7 +179,8 @@ def _rows(spec: Spec, items: Sequence[Any]) -> list[tuple[Any, ...]]:
                 value = _dump(value if value is not None else ([] if json_cols[column] == L else {}))
             row.append(value)
         if spec.entity == "person":
-            row.append(item.fallback_name)
+            seat = item.seat or (None, None, None)
+            row.extend((item.fallback_name, *seat))
         out.append(tuple(row))
     return out
 
@@ -202,9 +203,10 @@ class Loader:
         columns = list(spec.columns)
         if spec.entity == "person":
             await self.conn.execute(
-                "ALTER TABLE s_people ADD COLUMN _fallback_name text, ADD COLUMN _own boolean NOT NULL DEFAULT true"
+                "ALTER TABLE s_people ADD COLUMN _fallback_name text, ADD COLUMN _seat_org text, "
+                "ADD COLUMN _seat_area text, ADD COLUMN _seat_start date, ADD COLUMN _own boolean NOT NULL DEFAULT true"
             )
-            columns.append("_fallback_name")
+            columns.extend(("_fallback_name", "_seat_org", "_seat_area", "_seat_start"))
         if rows:
             await self.conn.copy_records_to_table(f"s_{spec.table}", records=rows, columns=columns)
 
@@ -312,6 +314,20 @@ class Loader:
             """
         )
         remap = {row["candidate"]: row["person_id"] for row in mapping}
+        # No shared identifier, but the source names a seat: the one person holding it (same chamber, district
+        # and start date) in the database is this person (e.g. the House members XML, which has no PersonId).
+        by_seat = await self.conn.fetch(
+            """
+            SELECT s.id AS candidate, min(m.person_id) AS person_id
+            FROM s_people s JOIN memberships m ON m.organization_id = s._seat_org AND m.area_id = s._seat_area
+                 AND m.start_date IS NOT DISTINCT FROM s._seat_start
+            WHERE s._seat_org IS NOT NULL AND s.id <> ALL($1::text[]) AND m.person_id <> s.id
+              AND NOT EXISTS (SELECT 1 FROM people p WHERE p.id = s.id)
+            GROUP BY s.id HAVING count(DISTINCT m.person_id) = 1
+            """,
+            list(remap),
+        )
+        remap.update({row["candidate"]: row["person_id"] for row in by_seat})
         if remap:
             pairs = list(remap.items())
             await self.conn.executemany("UPDATE s_people SET id = $2, _own = false WHERE id = $1", pairs)

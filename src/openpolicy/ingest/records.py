@@ -83,6 +83,9 @@ class PersonRec:
     death_date: str | None = None
     email: str | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # (organization_id, area_id, start_date) of a seat this person holds, for sources without a person id:
+    # the loader then matches the person who holds that seat in the database (join by constituency).
+    seat: tuple[str, str, dt.date | None] | None = None
 
 
 @dataclass(slots=True)

@@ -241,6 +241,7 @@ class _Parser:
                     name=name,
                     sort_name=None,
                     identifiers=[("ourcommons-seat", key)],
+                    seat=(HOUSE_ID, area_id(JURISDICTION.id, member.constituency), member.start),
                 )
                 people[f"seat:{key}"] = rec
             else:
@@ -263,7 +264,7 @@ class _Parser:
                 party = self._party(_required(shown, record, row, "CaucusShortName"))
                 b.memberships.append(
                     self._membership(
-                        people[pid].id, pid, row["ConstituencyName"], party, start, end, period44, shown, record
+                        people[pid].id, row["ConstituencyName"], party, start, end, period44, shown, record
                     )
                 )
         elif self.tenure:
@@ -274,7 +275,6 @@ class _Parser:
                 b.memberships.append(
                     self._membership(
                         people[pid].id,
-                        pid,
                         row["ConstituencyName"],
                         self._party(caucus) if caucus else None,
                         parse_date(row["StartDate"], shown, record, "StartDate"),
@@ -290,7 +290,6 @@ class _Parser:
                 b.memberships.append(
                     self._membership(
                         people[key].id,
-                        key,
                         member.constituency,
                         self._party(member.caucus),
                         member.start,
@@ -310,7 +309,6 @@ class _Parser:
     def _membership(
         self,
         person: str,
-        key: str,
         constituency: str,
         party: str | None,
         start: dt.date | None,
@@ -325,7 +323,8 @@ class _Parser:
             raise InputError(shown, record, "EndDate", f"{end} is before StartDate {start}")
         area = self._area(constituency.strip())
         return MembershipRec(
-            id=ocd_id("membership", JURISDICTION.id, "ourcommons", key, party, start),
+            # keyed by the seat (not the person): the XML and the caucus file describe the same seat alike
+            id=ocd_id("membership", JURISDICTION.id, "ourcommons", fold(constituency), party, start),
             person_id=person,
             organization_id=HOUSE_ID,
             on_behalf_of_id=party,
