@@ -174,15 +174,18 @@ async def run_import_async(
         server_settings={"application_name": f"openpolicy-import-{source}"},
     )
     try:
-        run_id = int(
-            await conn.fetchval(
-                "INSERT INTO import_runs (source, location, status, triggered_by) VALUES ($1, $2, 'running', $3) "
-                "RETURNING id",
-                source,
-                shown_location,
-                _actor(),
+        try:
+            run_id = int(
+                await conn.fetchval(
+                    "INSERT INTO import_runs (source, location, status, triggered_by) VALUES ($1, $2, 'running', $3) "
+                    "RETURNING id",
+                    source,
+                    shown_location,
+                    _actor(),
+                )
             )
-        )
+        except asyncpg.UndefinedTableError:
+            raise ImportFailed("the database has no schema yet: run `openpolicy migrate` first", None) from None
         try:
             with tempfile.TemporaryDirectory(prefix="openpolicy-import-") as workdir:
                 reporter.stage("fetch")
