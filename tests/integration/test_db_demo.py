@@ -182,6 +182,11 @@ def test_realistic_and_labelled_synthetic(loaded: tuple[str, demo.LoadReport]) -
     firearms = value(url, "SELECT count(*) FROM bills WHERE subjects @> ARRAY['Firearms']")
     assert firearms > 0
     assert value(url, "SELECT count(*) FROM bills WHERE search_vector @@ plainto_tsquery('french', 'loi')") > 0
+    # Birth names (other_names) are searchable like names.
+    birth = fetch(url, "SELECT id, other_names->0->>'name' AS n FROM people WHERE other_names <> '[]' LIMIT 1")[0]
+    family = birth["n"].split()[-1]
+    found = fetch(url, "SELECT id FROM people WHERE search_vector @@ plainto_tsquery('simple', $1)", family)
+    assert birth["id"] in {r["id"] for r in found}
 
 
 def test_reload_replaces_and_leaves_other_data_alone() -> None:

@@ -204,8 +204,8 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
         "start_date", "end_date", "extras",
     ),
     "people": (
-        "id", "name", "given_name", "family_name", "sort_name", "contact_details", "links", "gender",
-        "birth_date", "email", "extras",
+        "id", "name", "given_name", "family_name", "sort_name", "other_names", "contact_details", "links",
+        "gender", "birth_date", "email", "extras",
     ),
     "person_identifiers": ("person_id", "scheme", "identifier"),
     "memberships": (
@@ -342,6 +342,9 @@ class _Generator:
         slug = f"{index:05d}-{family.lower().replace(' ', '-').replace(chr(39), '')}"
         born = date(1950, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45))
         local = f"{given.split()[0]}.{family}".lower().replace(" ", "").replace("'", "")
+        other_names = []
+        if rng.random() < 0.08:  # a birth name, as Popolo other_names record it (searchable)
+            other_names.append({"name": f"{given} {rng.choice(FAMILY_NAMES)}", "note": "birth name"})
         self.add(
             "people",
             person_id,
@@ -349,6 +352,7 @@ class _Generator:
             given,
             family,
             f"{family}, {given}",
+            _json(other_names),
             _json(
                 [
                     {"type": "voice", "value": f"+1-555-01{rng.randrange(100):02d}", "note": "Parliament office"},
