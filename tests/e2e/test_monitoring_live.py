@@ -5,7 +5,8 @@ The only differences from the committed config are written down in tests/support
 1 s intervals, `for:` capped at 2 s, Alertmanager group timings and secret files). A webhook receiver in the
 test gets Alertmanager's notifications. Scenarios: targets up; every dashboard query returns data; stale and
 failing import sources; ServiceDown inhibits its symptoms; Redis outage; every platform metric name used by a
-rule or dashboard is exported by the live api; PostgreSQL outage under load; api down → notified → resolved.
+rule or dashboard is exported by the live api; PostgreSQL outage under load (HighErrorRate, DatabaseDown and
+the generated SLO page); api down → notified → resolved.
 """
 
 from __future__ import annotations
@@ -95,8 +96,11 @@ class Load:
         with httpx.Client(base_url=self.base, timeout=5.0) as client:
             i = 0
             while not self._stop.is_set():
+                # Cacheable list pages (Redis hits after the first) alternate with searches for a new term
+                # each time, which always reach PostgreSQL.
+                path = LOAD_PATHS[(i // 2) % len(LOAD_PATHS)] if i % 2 == 0 else f"/v1/search?q=term{i}"
                 try:
-                    self.statuses.append(client.get(LOAD_PATHS[i % len(LOAD_PATHS)]).status_code)
+                    self.statuses.append(client.get(path).status_code)
                 except httpx.HTTPError:
                     self.statuses.append(0)
                 i += 1
@@ -428,8 +432,18 @@ def test_database_outage_under_load_fires_high_error_rate_and_database_down(plat
         )
         errors = wait_until(lambda: firing(platform.prometheus, "HighErrorRate"), ALERT_TIMEOUT, "HighErrorRate")
         assert all(a["labels"]["job"] == "api-service" for a in errors)
-        assert {a["labels"]["route"] for a in errors} & {f"/v1/{p.split('/')[2]}" for p in LOAD_PATHS}
+        assert "/v1/search" in {a["labels"]["route"] for a in errors}
         assert any(500 <= s < 600 for s in platform.load.statuses[-50:])
+        # The generated SLO rules see the same outage: the availability budget burns at page speed.
+        wait_until(
+            lambda: [
+                a
+                for a in firing(platform.prometheus, "APIAvailabilityErrorBudgetBurn")
+                if a["labels"]["severity"] == "critical" and a["labels"]["long_window"] == "1h"
+            ],
+            ALERT_TIMEOUT,
+            "APIAvailabilityErrorBudgetBurn page (1h/5m)",
+        )
         platform.webhook.wait_for("DatabaseDown", "firing", ALERT_TIMEOUT, job="api-service")
         platform.webhook.wait_for("HighErrorRate", "firing", ALERT_TIMEOUT, job="api-service")
     finally:
