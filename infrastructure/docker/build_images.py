@@ -160,11 +160,20 @@ def ensure_images(
         if force or cold or not exists:
             seconds = build(target, tags, base_image, quiet=quiet, no_cache=cold and target == TARGETS[0])
             print(f"built {ref} in {seconds:.1f}s", file=sys.stderr)
+            _untag_stale(target, keep=ref)
         else:
             for tag in tags[1:]:
                 podman("tag", ref, tag)
         refs[target] = ref
     return refs
+
+
+def _untag_stale(target: str, keep: str) -> None:
+    """Drop the ``in-<hash>`` tags of earlier inputs (their layers stay as build cache; images in use stay)."""
+    listed = podman("images", "--format", "{{.Repository}}:{{.Tag}}", f"{REPOSITORY}/{target}", check=False)
+    for ref in listed.stdout.split():
+        if ref != keep and ref.split(":")[-1].startswith("in-"):
+            podman("untag", ref, ref, check=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

