@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 from tests.support.monitoring import MONITORING
@@ -16,7 +17,7 @@ DASHBOARDS = MONITORING / "grafana" / "dashboards"
 PROVISIONING = MONITORING / "grafana" / "provisioning"
 
 
-def models() -> dict[str, dict[str, object]]:
+def models() -> dict[str, dict[str, Any]]:
     return {p.stem: json.loads(p.read_text()) for p in sorted(DASHBOARDS.glob("*.json"))}
 
 
@@ -50,7 +51,7 @@ def test_required_dashboards_and_panels() -> None:
         "openpolicy-imports",
         "openpolicy-slo",
     }
-    titles = {uid: {p["title"] for p in m["panels"]} for uid, m in by_uid.items()}  # type: ignore[union-attr]
+    titles = {uid: {p["title"] for p in m["panels"]} for uid, m in by_uid.items()}
     assert {"Service Health", "API Response Time p95"} <= titles["openpolicy-overview"]
     assert {"p95 by route", "5xx ratio by route", "Requests per second by route"} <= titles[
         "openpolicy-red-api-service"
@@ -65,9 +66,9 @@ def test_panels_use_the_provisioned_datasource_and_unique_ids() -> None:
     provisioned = yaml.safe_load((PROVISIONING / "datasources" / "prometheus.yml").read_text())
     prometheus = next(d for d in provisioned["datasources"] if d["type"] == "prometheus")
     for name, model in models().items():
-        ids = [p["id"] for p in model["panels"]]  # type: ignore[union-attr]
+        ids = [p["id"] for p in model["panels"]]
         assert len(ids) == len(set(ids)), name
-        for panel in model["panels"]:  # type: ignore[union-attr]
+        for panel in model["panels"]:
             if panel["type"] == "row":
                 continue
             assert panel["datasource"] == {"type": "prometheus", "uid": prometheus["uid"]}, (name, panel["title"])
@@ -82,11 +83,6 @@ def test_dashboard_provider_loads_a_folder() -> None:
 
 def test_panel_queries_lists_every_target() -> None:
     queries = dashboards.panel_queries()
-    total = sum(
-        1
-        for m in models().values()
-        for p in m["panels"]
-        for t in (p.get("targets") or [])  # type: ignore[union-attr]
-    )
+    total = sum(1 for m in models().values() for p in m["panels"] for t in (p.get("targets") or []))
     assert len(queries) == total
     assert all("$__rate_interval" not in q.promql("30s") for q in queries)
