@@ -9,7 +9,9 @@ PostgreSQL (``BENCH_POSTGRES_URL``, default the machine's ``postgresql://postgre
    change log, data checks, one transaction) into a fresh migrated database; wall time from start to commit;
 3. **ceiling**: a raw ``COPY`` of the very same ballot rows (binary, asyncpg) into an unindexed table with
    no constraints in that database;
-4. prints both rates and their ratio (target: import ≥ 30 % of the ceiling), and a re-import (no changes).
+4. prints both rates and their ratio (target: import ≥ 30 % of the ceiling), the import's phases, a reference
+   COPY into a table with the ballots table's indexes (what index maintenance alone costs), and a re-import
+   (no changes).
 """
 
 from __future__ import annotations
@@ -87,22 +89,58 @@ async def _admin(admin_url: str, sql: str) -> None:
         await conn.close()
 
 
-async def raw_copy(url: str, rows: list[tuple[object, ...]]) -> float:
+async def raw_copy(url: str, rows: list[tuple[object, ...]], *, indexed: bool = False) -> float:
+    """COPY ``rows`` into a fresh table: unindexed (the ceiling) or with the ballots table's indexes."""
     import asyncpg
 
     conn = await asyncpg.connect(url)
     try:
-        await conn.execute(
-            "CREATE TABLE bench_raw_ballots (vote_event_id text, ordinal smallint, person_id text, voter_name text, "
-            "option text)"
-        )
+        if indexed:
+            await conn.execute("CREATE TABLE bench_copy (LIKE ballots INCLUDING INDEXES INCLUDING CONSTRAINTS)")
+        else:
+            await conn.execute(
+                "CREATE TABLE bench_copy (vote_event_id text, ordinal smallint, person_id text, voter_name text, "
+                "option text)"
+            )
         started = time.perf_counter()
-        await conn.copy_records_to_table("bench_raw_ballots", records=rows)
+        await conn.copy_records_to_table("bench_copy", records=rows)
         elapsed = time.perf_counter() - started
-        await conn.execute("DROP TABLE bench_raw_ballots")
+        await conn.execute("DROP TABLE bench_copy")
         return elapsed
     finally:
         await conn.close()
+
+
+class PhaseTimer:
+    """An import Reporter that notes when each phase starts (for the breakdown printed below)."""
+
+    def __init__(self) -> None:
+        from openpolicy.ingest.runs import Reporter
+
+        self.marks: list[tuple[str, float]] = []
+        timer = self
+
+        class _Reporter(Reporter):
+            def stage(self, name: str, total: int | None = None) -> None:
+                timer.marks.append((name, time.perf_counter()))
+
+            def advance(self, name: str, amount: int) -> None:
+                if name in {"vote", "ballot", "change-log"}:
+                    timer.marks.append((f"after {name}", time.perf_counter()))
+
+            def finish(self) -> None:
+                timer.marks.append(("end", time.perf_counter()))
+
+        self.reporter = _Reporter()
+
+    def breakdown(self) -> str:
+        names = {"fetch": "fetch", "parse": "parse", "load": "load entities", "after vote": "ballots COPY",
+                 "after ballot": "ballot sync", "after change-log": "change log", "checks": "data checks"}  # fmt: skip
+        parts = []
+        for (name, at), (_next, until) in zip(self.marks, self.marks[1:], strict=False):
+            if name in names:
+                parts.append(f"{names[name]} {until - at:.2f}s")
+        return ", ".join(parts)
 
 
 def main() -> int:
@@ -132,8 +170,9 @@ def main() -> int:
                   f"(written in {time.perf_counter() - started:.1f}s)")  # fmt: skip
             settings = load_settings(database_url=url, redis_url=None)
 
+            timer = PhaseTimer()
             started = time.perf_counter()
-            report = run_import(settings, "popolo", str(path), jurisdiction="zz")
+            report = run_import(settings, "popolo", str(path), jurisdiction="zz", reporter=timer.reporter)
             import_seconds = time.perf_counter() - started
             assert report.counts["ballot"]["inserted"] == ballots, report.counts
 
@@ -142,6 +181,7 @@ def main() -> int:
             rows = list(bundle.ballots)
             del bundle
             copy_seconds = asyncio.run(raw_copy(url, rows))
+            indexed_seconds = asyncio.run(raw_copy(url, rows, indexed=True))
 
             started = time.perf_counter()
             again = run_import(settings, "popolo", str(path), jurisdiction="zz")
@@ -154,6 +194,9 @@ def main() -> int:
               f"{import_seconds:.2f}s = {import_rate:,.0f} ballots/s")  # fmt: skip
         print(f"ceiling (raw binary COPY into an unindexed table):                          "
               f"{copy_seconds:.2f}s = {copy_rate:,.0f} ballots/s")  # fmt: skip
+        print(f"  phases: {timer.breakdown()}")
+        print(f"reference (raw COPY into a table with the ballots indexes + CHECK, no FKs):   "
+              f"{indexed_seconds:.2f}s = {ballots / indexed_seconds:,.0f} ballots/s")  # fmt: skip
         print(f"ratio import/ceiling: {ratio:.1%} (target ≥ {TARGET_RATIO:.0%}) -> "
               f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")  # fmt: skip
         print(f"re-import of the same file (0 changes): {reimport_seconds:.2f}s = "
