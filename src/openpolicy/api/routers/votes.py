@@ -23,18 +23,12 @@ from openpolicy.api.queries.common import (
     jurisdiction_ids,
     like_pattern,
     party_of,
-    ref_columns,
     session_ids,
 )
 from openpolicy.api.schemas import (
     BallotOption,
-    BallotOut,
     CountDifference,
     Pagination,
-    PartyBallots,
-    PartyRef,
-    PersonRef,
-    VoteCountOut,
     VoteDetail,
     VotePage,
 )
@@ -148,41 +142,49 @@ async def get_vote(vote_id: str, db: Annotated[AsyncSession, Depends(get_session
     party = _PARTY
     result = (
         await db.execute(
-            select(Ballot.voter_name, Ballot.option, Person.id, Person.name, Person.image, party)
+            select(
+                Ballot.voter_name,
+                Ballot.option,
+                Person.id,
+                Person.name,
+                Person.image,
+                party.id,
+                party.name,
+                party.abbreviation,
+                party.color,
+            )
             .outerjoin(Person, Person.id == Ballot.person_id)
             .outerjoin(voter_party, voter_party.c.person_id == Ballot.person_id)
             .outerjoin(party, party.id == voter_party.c.party_id)
             .where(Ballot.vote_event_id == vote_id)
-            .options(ref_columns(party))
             .order_by(Ballot.ordinal)
         )
     ).all()
     # By voter name: sorting ~400 rows here is cheaper than a collated sort in SQL.
     ballot_rows = sorted(result, key=lambda row: row[0].casefold())
 
-    groups: dict[str | None, tuple[Organization | None, list[BallotOut]]] = {}
+    # Plain columns and plain dicts, validated once with the whole response (in pydantic-core): hundreds of
+    # ballots need neither ORM identity bookkeeping nor a Python-level model constructor each.
+    groups: dict[str | None, tuple[dict[str, Any] | None, list[dict[str, Any]]]] = {}
     computed: Counter[str] = Counter()
-    for voter_name, option, person_id, person_name, image, party_org in ballot_rows:
+    for voter_name, option, person_id, person_name, image, p_id, p_name, p_abbr, p_color in ballot_rows:
         computed[option] += 1
-        key = party_org.id if party_org is not None else None
-        if key not in groups:
-            groups[key] = (party_org, [])
-        groups[key][1].append(
-            BallotOut(
-                voter_name=voter_name,
-                person=PersonRef(id=person_id, name=person_name, image=image) if person_id else None,
-                option=option,
-            )
-        )
-    by_party = [
-        PartyBallots(
-            party=PartyRef.model_validate(org) if org is not None else None,
-            counts=dict(sorted(Counter(b.option for b in ballots).items(), key=lambda kv: vq.option_order(kv[0]))),
-            ballots=ballots,
-        )
-        for org, ballots in groups.values()
+        if p_id not in groups:
+            ref = {"id": p_id, "name": p_name, "abbreviation": p_abbr, "color": p_color} if p_id else None
+            groups[p_id] = (ref, [])
+        person = {"id": person_id, "name": person_name, "image": image} if person_id else None
+        groups[p_id][1].append({"voter_name": voter_name, "person": person, "option": option})
+    by_party: list[dict[str, Any]] = [
+        {
+            "party": ref,
+            "counts": dict(
+                sorted(Counter(b["option"] for b in ballots).items(), key=lambda kv: vq.option_order(kv[0]))
+            ),
+            "ballots": ballots,
+        }
+        for ref, ballots in groups.values()
     ]
-    by_party.sort(key=lambda g: (g.party is None, -len(g.ballots), g.party.name if g.party else ""))
+    by_party.sort(key=lambda g: (g["party"] is None, -len(g["ballots"]), g["party"]["name"] if g["party"] else ""))
 
     published_map = {c.option: c.value for c in published}
     differences = [
@@ -197,14 +199,16 @@ async def get_vote(vote_id: str, db: Annotated[AsyncSession, Depends(get_session
     ]
     counts_match = None if not published or not ballot_rows else not differences
     summary: dict[str, Any] = vq.summary_fields(row, published)
-    return VoteDetail(
-        **summary,
-        created_at=vote.created_at,
-        computed_counts=[
-            VoteCountOut(option=o, value=n) for o, n in sorted(computed.items(), key=lambda kv: vq.option_order(kv[0]))
-        ],
-        counts_match=counts_match,
-        count_differences=differences if counts_match is not None else [],
-        ballot_total=len(ballot_rows),
-        by_party=by_party,
+    return VoteDetail.model_validate(
+        {
+            **summary,
+            "created_at": vote.created_at,
+            "computed_counts": [
+                {"option": o, "value": n} for o, n in sorted(computed.items(), key=lambda kv: vq.option_order(kv[0]))
+            ],
+            "counts_match": counts_match,
+            "count_differences": differences if counts_match is not None else [],
+            "ballot_total": len(ballot_rows),
+            "by_party": by_party,
+        }
     )
