@@ -224,7 +224,7 @@ def test_deploy_passes_when_the_smoke_test_of_a_real_stack_passes(
     fake = FakeKube(tmp_path, helm_version=HELM4, history=deployed_history(3))
     code, body, err = run_cli(
         fake, repo, "deploy", "staging", "--image-digest", f"web={WEB_DIGEST}",
-        "--smoke-url", live_stack.api, "--web-url", live_stack.web, "--smoke-attempts", "1",
+        "--smoke-url", live_stack.api, "--web-url", live_stack.web, "--smoke-attempts", "3", "--smoke-interval", "2",
     )  # fmt: skip
     assert code == 0, (body, err)
     assert body["revision"] == 4 and body["rolled_back"] is False

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 def smoke(*args: str) -> tuple[int, dict[str, object], str]:
-    proc = subprocess.run([OPENPOLICY, "smoke", *args, "--json"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [OPENPOLICY, "smoke", *args, "--timeout", "60", "--json"], capture_output=True, text=True, timeout=120
+    )
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
