@@ -1,7 +1,7 @@
 # Operations (issue 8): deploy/smoke/backup CLI, workflows, Terraform, wrapper scripts.
 # checkov and helm come from mk/helm.mk's targets (`checkov`, `helm-tools`); this file reuses them.
 
-APT_PACKAGES += shellcheck
+APT_PACKAGES += shellcheck prometheus-alertmanager
 TEST_PREREQS += checkov helm-tools
 
 OPS_SCRIPTS := $(wildcard infrastructure/scripts/*.sh infrastructure/scripts/*/*.sh)
