@@ -67,6 +67,6 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 
 tar --numeric-owner -C "$ROOTFS" -c . |
-  podman import --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  podman import --quiet --change 'CMD ["bash"]' --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --message "debootstrap --variant=minbase $SUITE + python3 python3-venv ca-certificates, slimmed" - "$IMAGE" >/dev/null
 echo "base image $IMAGE built: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes"
