@@ -164,3 +164,14 @@ def test_yaml_term_with_bad_state(tmp_path: Path) -> None:
         us_congress.parse(us_congress.discover(folder))
     assert info.value.file == str(path) and info.value.field == "state"
     assert "bioguide C000127" in (info.value.record or "")
+
+
+def test_popolo_without_country_asks_for_jurisdiction() -> None:
+    from openpolicy.ingest.runs import parse_files
+
+    # Canada's meta.json has no iso_code (SOURCE.md): the jurisdiction must be given
+    with pytest.raises(InputError, match="pass --jurisdiction"):
+        parse_files("popolo", [EP_CANADA], {}, None)
+    assert parse_files("popolo", [EP_CANADA], {}, "ca").jurisdictions[0].id == "ocd-jurisdiction/country:ca/legislature"
+    with pytest.raises(InputError, match="always ocd-jurisdiction/country:us/legislature"):
+        parse_files("us-congress", [], {}, "ca")
