@@ -216,11 +216,19 @@ async def run_import_async(
                 )
         except Exception as exc:
             message = _describe(exc)
-            await conn.execute(
-                "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 WHERE id = $1",
-                run_id,
-                message,
-            )
+            try:
+                await conn.execute(
+                    "UPDATE import_runs SET status = 'failed', finished_at = clock_timestamp(), error = $2 "
+                    "WHERE id = $1",
+                    run_id,
+                    message,
+                )
+            except Exception as record_exc:  # e.g. the database went away: still report the original failure
+                from openpolicy.observability.logging import get_logger
+
+                get_logger("openpolicy.ingest").error(
+                    "could not record the failed import run", run_id=run_id, error=str(record_exc)
+                )
             reporter.finish()
             await _audit(settings, url, "failure", source, shown_location, {"run_id": run_id, "error": message})
             raise ImportFailed(message, run_id) from exc
