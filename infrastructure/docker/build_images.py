@@ -169,8 +169,15 @@ def ensure_images(
 
 
 def _untag_stale(target: str, keep: str) -> None:
-    """Drop the ``in-<hash>`` tags of earlier inputs (their layers stay as build cache; images in use stay)."""
-    listed = podman("images", "--format", "{{.Repository}}:{{.Tag}}", f"{REPOSITORY}/{target}", check=False)
+    """Drop ``in-<hash>`` tags of earlier inputs built over two hours ago (their layers stay as build cache).
+
+    Younger ones stay: another test session on this machine may be running containers from them right now.
+    """
+    listed = podman(
+        *("images", "--filter", f"reference={REPOSITORY}/{target}", "--filter", "until=2h"),
+        *("--format", "{{.Repository}}:{{.Tag}}"),
+        check=False,
+    )
     for ref in listed.stdout.split():
         if ref != keep and ref.split(":")[-1].startswith("in-"):
             podman("untag", ref, ref, check=False)
