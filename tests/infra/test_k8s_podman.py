@@ -11,7 +11,10 @@ the web's API_URL, and this run's Secret names. Then:
    name answer 200 through the published ports;
 3. a web page shows data that only the api can give it, and the api's log holds the web's request id;
 4. the `helm test` pods run and exit 0 (their Service host names point at the published ports through
-   ``hostAliases``, standing in for cluster DNS: the one addition to a rendered object).
+   ``hostAliases``, standing in for cluster DNS: the one addition to a rendered object);
+5. the backup CronJob's pod, with its PersistentVolumeClaim, writes a pg_dump backup of the demo data.
+
+One deployment serves the module's tests (it takes about a minute to migrate, load and start).
 
 Podman specifics (4.3, Debian 12), none of which changes the manifests: pods use slirp4netns with
 ``allow_host_loopback`` (the machine's PostgreSQL/Redis listen on 127.0.0.1 only; inside a pod the host's
@@ -72,8 +75,9 @@ class Play:
         podman("kube", "down", str(self.path), check=False, timeout=120)
 
 
-@pytest.fixture
-def deployment(built_images: dict[str, str], tmp_path: Path) -> Iterator[dict[str, Any]]:
+@pytest.fixture(scope="module")
+def deployment(built_images: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    tmp_path = tmp_path_factory.mktemp("helm-podman")
     run_id = uuid.uuid4().hex[:6]
     release = f"hp{run_id}"
     api_port, web_port = free_port(), free_port()
@@ -155,6 +159,7 @@ def deployment(built_images: dict[str, str], tmp_path: Path) -> Iterator[dict[st
                 "web": f"http://127.0.0.1:{web_port}",
                 "deployments": {o["metadata"]["labels"]["app.kubernetes.io/name"]: o for o in by_kind["Deployment"]},
                 "test_pods": by_kind["Pod"],
+                "by_kind": by_kind,
                 "play": lambda name, objs: plays.append(Play(tmp_path / name, objs)),
                 "database_url": database_url,
             }
@@ -233,3 +238,33 @@ def test_helm_test_pods_pass_under_podman(deployment: dict[str, Any]) -> None:
             code = podman("wait", ctr, timeout=300).stdout.strip()
             out = podman("logs", ctr, check=False)
             assert code == "0", f"{ctr} ({' '.join(container['args'])}) exited {code}: {out.stdout}{out.stderr}"
+
+
+def test_backup_cronjob_runs_under_podman(deployment: dict[str, Any]) -> None:
+    by_kind = deployment["by_kind"]
+    (cron,) = [c for c in by_kind["CronJob"] if c["metadata"]["name"].endswith("-backup")]
+    (claim,) = by_kind["PersistentVolumeClaim"]
+    template = cron["spec"]["jobTemplate"]["spec"]["template"]
+    name = f"{deployment['release']}-backup"
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": template["metadata"]["labels"]}}
+    pod["spec"] = template["spec"]
+    volume = claim["metadata"]["name"]
+    assert pod["spec"]["volumes"][-1]["persistentVolumeClaim"]["claimName"] == volume
+    # the CronJob's container reads the api's ConfigMap (envFrom): play it beside
+    config = [
+        o
+        for o in by_kind["ConfigMap"]
+        if o["metadata"]["name"] == template["spec"]["containers"][0]["envFrom"][0]["configMapRef"]["name"]
+    ]
+    try:
+        deployment["play"]("backup.yaml", [claim, *config, pod])
+        container = f"{name}-{pod['spec']['containers'][0]['name']}"
+        code = podman("wait", container, timeout=300).stdout.strip()
+        out = podman("logs", container, check=False)
+        assert code == "0", f"backup exited {code}: {out.stdout}{out.stderr}"
+        mountpoint = Path(podman("volume", "inspect", volume, "--format", "{{.Mountpoint}}").stdout.strip())
+        dumps = sorted(mountpoint.glob("openpolicy-*/openpolicy.dump"))
+        assert len(dumps) == 1 and dumps[0].stat().st_size > 100_000, dumps
+        assert dumps[0].read_bytes()[:5] == b"PGDMP"  # pg_dump custom format
+    finally:
+        podman("volume", "rm", "-f", volume, check=False)
