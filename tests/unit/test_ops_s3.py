@@ -70,3 +70,12 @@ def test_credentials_come_from_the_standard_variables() -> None:
     assert (creds.region, creds.endpoint) == ("eu-central-1", "https://objects.example")
     with pytest.raises(OpsError, match="AWS_ENDPOINT_URL must be an http"):
         s3.Credentials.from_env({"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_ENDPOINT_URL": "ftp://x"})
+
+
+def test_default_ports_are_not_part_of_the_signed_host() -> None:
+    """httpx sends `Host: h` for https://h:443/..., so the signature must cover `h`, not `h:443`."""
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    with_port = s3.sign("GET", "https://objects.example:443/b/k", {}, s3.EMPTY_SHA256, AWS_EXAMPLE, now)
+    without = s3.sign("GET", "https://objects.example/b/k", {}, s3.EMPTY_SHA256, AWS_EXAMPLE, now)
+    other = s3.sign("GET", "https://objects.example:9000/b/k", {}, s3.EMPTY_SHA256, AWS_EXAMPLE, now)
+    assert with_port["authorization"] == without["authorization"] != other["authorization"]

@@ -95,7 +95,8 @@ def sign(
     amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     date = now.strftime("%Y%m%d")
     signed: dict[str, str] = {k.lower(): " ".join(v.strip().split()) for k, v in headers.items()}
-    signed["host"] = parts.netloc
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    signed["host"] = parts.hostname if parts.port in (None, default_port) and parts.hostname else parts.netloc
     signed["x-amz-date"] = amz_date
     signed["x-amz-content-sha256"] = payload_sha256
     if creds.session_token:
