@@ -239,6 +239,11 @@ def test_bad_destinations_and_sources(small: str, tmp_path: Path) -> None:
     assert code == 2 and "is not a folder" in body["error"]
     code, body, _ = cli(small, "restore", str(tmp_path / "missing"))
     assert code == 2 and "not found" in body["error"]
+    # a failed dump leaves nothing behind in the destination
+    target = tmp_path / "failed"
+    code, body, _ = cli(with_database(PG_ADMIN_URL, "openpolicy_ops_does_not_exist"), "backup", str(target))
+    assert code == 1 and "does not exist" in body["error"]
+    assert list(target.iterdir()) == []
     code, body, _ = cli(small, "backup", "s3://bucket/prefix")  # no AWS_* credentials in this environment
     assert code == 2 and "AWS_ACCESS_KEY_ID" in body["error"]
 

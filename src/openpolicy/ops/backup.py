@@ -23,11 +23,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from openpolicy.ops import s3
@@ -87,6 +87,20 @@ class Conn:
         import asyncpg
 
         return await asyncpg.connect(self.url, password=self.password)
+
+
+T = TypeVar("T")
+
+
+def _run_db(coro: Coroutine[Any, Any, T], conn_info: Conn) -> T:
+    """Run a database coroutine; turn connection and server errors into an :class:`OpsError` naming the database."""
+    import asyncpg
+
+    try:
+        return asyncio.run(coro)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        where = urlsplit(conn_info.url).hostname or "local socket"
+        raise OpsError(f"database {conn_info.database} on {where}: {type(exc).__name__}: {exc}") from None
 
 
 def database_url_from_settings() -> str:
@@ -283,21 +297,24 @@ def backup(database_url: str, dest: str, reporter: Reporter, keep: int = 0) -> d
     name = f"openpolicy-{now.strftime('%Y%m%dT%H%M%SZ')}"
     remote = s3.parse_s3_url(dest) if s3.is_s3_url(dest) else None
     creds = s3.Credentials.from_env() if remote else None
-    with tempfile.TemporaryDirectory(prefix="openpolicy-backup-") as tmp:
+    with contextlib.ExitStack() as stack:
         if remote:
-            folder = Path(tmp) / name
+            # S3: dump into a temporary folder, upload, forget it
+            work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="openpolicy-backup-")))
         else:
+            # a folder: dump straight into DEST/<name>.partial (no copy, no /tmp space), rename when complete
             root = Path(dest)
             if root.exists() and not root.is_dir():
                 raise OpsError(f"backup destination {dest} exists and is not a folder", ExitCode.USAGE)
             folder = root / name
             if folder.exists():
                 raise OpsError(f"backup {folder} already exists", ExitCode.USAGE)
-        work = Path(tmp) / "work"
-        work.mkdir()
+            work = folder.with_name(folder.name + ".partial")
+            work.mkdir(parents=True)
+            stack.callback(shutil.rmtree, work, ignore_errors=True)  # gone after the rename; left over on failure
         dump_path = work / DUMP
         with reporter.status(f"pg_dump of database {conn_info.database}"):
-            facts = asyncio.run(_dump(conn_info, dump_path))
+            facts = _run_db(_dump(conn_info, dump_path), conn_info)
         size = dump_path.stat().st_size
         with reporter.bytes_progress("sha256", size) as advance:
             digest = sha256_file(dump_path, advance)
@@ -324,13 +341,10 @@ def backup(database_url: str, dest: str, reporter: Reporter, keep: int = 0) -> d
                 hashlib.sha256(manifest_bytes).hexdigest(),
                 creds,
                 content_type="application/json",
-            )
+            )  # the manifest last: a backup without one is incomplete and is never restored
             location = str(target)
         else:
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            partial = folder.with_name(folder.name + ".partial")
-            shutil.copytree(work, partial)
-            partial.rename(folder)  # a backup folder appears complete or not at all
+            work.rename(folder)  # a backup folder appears complete or not at all
             location = str(folder)
     removed = prune(Path(dest), keep) if keep else []
     return {"location": location, "manifest": manifest, "pruned": removed}
@@ -438,7 +452,9 @@ def restore(database_url: str, src: str, *, database: str | None, force: bool, r
             if not folder.is_dir():
                 raise OpsError(f"backup {src} not found", ExitCode.USAGE)
         manifest = load_verified(folder, reporter)
-        existing, server_major = asyncio.run(_prepare_target(conn_info, create=database is not None, force=force))
+        existing, server_major = _run_db(
+            _prepare_target(conn_info, create=database is not None, force=force), conn_info
+        )
         match = re.search(r"\) (\d+)", str(manifest.get("tool", {}).get("pg_dump", "")))
         pg_restore, restore_major = pg_tool("pg_restore", server_major, int(match.group(1)) if match else 0)
         options = ["--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction"]
@@ -453,7 +469,7 @@ def restore(database_url: str, src: str, *, database: str | None, force: bool, r
                 if proc.returncode != 0:
                     raise OpsError(f"pg_restore failed (nothing was restored: one transaction): {proc.stderr.strip()}")
     with reporter.status("verifying row counts"):
-        facts = asyncio.run(database_facts(conn_info))
+        facts = _run_db(database_facts(conn_info), conn_info)
     expected: dict[str, int] = manifest["tables"]
     mismatches = {
         table: {"manifest": rows, "restored": facts["tables"].get(table)}
