@@ -109,11 +109,11 @@ def deploy(
                 kube.rollout_status(target, workload, timeout)
         if smoke_url:
             for attempt in range(1, smoke_attempts + 1):
-                with reporter.status(f"smoke test {smoke_url} (attempt {attempt}/{smoke_attempts})"):
-                    report = smoke(smoke_url, smoke_web_url)
+                report = smoke(smoke_url, smoke_web_url)
+                verdict = "passed" if report.ok else f"FAILED ({len(report.failed)} checks)"
+                reporter.step(f"smoke test {smoke_url} {verdict} (attempt {attempt}/{smoke_attempts})")
                 if report.ok or attempt == smoke_attempts:
                     break
-                reporter.step(f"smoke test failed ({report.summary()}); retrying in {smoke_interval:.0f}s")
                 time.sleep(smoke_interval)
             result["smoke"] = report.to_dict() | {"attempts": attempt}
             if not report.ok:

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TransferSpeedColumn
 
 
@@ -44,22 +45,22 @@ class Reporter:
 
     def __init__(self, *, json_output: bool, console: Console | None = None) -> None:
         self.json_output = json_output
-        self.err = console or Console(stderr=True)
+        self.err = console or Console(stderr=True, highlight=False)
         self.out = Console(highlight=False, soft_wrap=True)
         self.interactive = self.err.is_terminal and not json_output
 
     def step(self, message: str) -> None:
         """A one-line progress note (terminal only)."""
         if self.interactive:
-            self.err.print(f"[dim]•[/dim] {message}")
+            self.err.print(f"[dim]•[/dim] {escape(message)}")
 
     @contextlib.contextmanager
     def status(self, message: str) -> Iterator[None]:
         """A spinner while a step with no measurable progress runs (terminal only)."""
         if self.interactive:
-            with self.err.status(message):
+            with self.err.status(escape(message)):
                 yield
-            self.err.print(f"[green]✓[/green] {message}")
+            self.err.print(f"[green]✓[/green] {escape(message)}")
         else:
             yield
 
@@ -82,9 +83,9 @@ class Reporter:
         else:
             text = human(result)
             if code == ExitCode.OK:
-                self.out.print(text)
+                self.out.print(text, markup=False)
             else:
-                self.err.print(text, style="bold red", soft_wrap=True)
+                self.err.print(text, style="bold red", soft_wrap=True, markup=False)
         raise typer.Exit(int(code))
 
     def fail(self, error: OpsError, result: dict[str, Any] | None = None) -> None:
