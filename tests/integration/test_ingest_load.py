@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -346,3 +347,76 @@ def test_members_xml_alone_joins_by_constituency(loaded: str, tmp_path: Path) ->
     assert {"ourcommons", "represent", "ourcommons-seat", "popolo/ca"} <= set(aboultaif)
     # the seats are the caucus file's seats (same ids), not copies: at most the caucus changers differ
     assert report.counts["membership"]["inserted"] <= 3
+
+
+def _synthetic_votes(path: Path, prefix: str, members: int, votes: int) -> int:
+    """A Popolo file with ``votes`` × ``members`` ballots (SYNTHETIC test data); returns the ballot count."""
+    doc = {
+        "persons": [{"id": f"p{i}", "name": f"Synthetic Member {i}"} for i in range(members)],
+        "organizations": [{"id": "house", "name": "Synthetic House", "classification": "legislature"}],
+        "vote_events": [
+            {"id": f"{prefix}{v}", "organization_id": "house", "start_date": "2021-03-01", "result": "passed",
+             "counts": [{"option": "yes", "value": members}],
+             "votes": [{"voter_id": f"p{i}", "option": "yes"} for i in range(members)]}
+            for v in range(votes)
+        ],
+    }  # fmt: skip
+    path.write_text(json.dumps(doc))
+    return members * votes
+
+
+def _ballot_keys(url: str) -> list[str]:
+    return [
+        row[0]
+        for row in query(url, "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'ballots'::regclass")
+    ]
+
+
+def test_bulk_ballot_load_rebuilds_the_keys_and_a_failure_restores_them(tmp_path: Path) -> None:
+    """From BULK_BALLOTS new ballots (≥ the stored ones) the ballots keys are dropped, COPY-ed, rebuilt."""
+    import asyncpg
+
+    from openpolicy.ingest.loader import BULK_BALLOTS, Loader
+    from openpolicy.ingest.records import jurisdiction_for
+    from openpolicy.ingest.sources import popolo
+
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    assert _synthetic_votes(first, "a", 100, 520) >= BULK_BALLOTS
+    assert _synthetic_votes(second, "b", 100, 530) >= BULK_BALLOTS
+    with temporary_database("openpolicy_test_ingest_bulk") as url:
+        keys = _ballot_keys(url)
+        assert len(keys) == 2 and any("pk_ballots" in k for k in keys)
+        report = run(url, "popolo", str(first), "zz")
+        assert report.counts["ballot"]["inserted"] == 52_000
+        assert sorted(_ballot_keys(url)) == sorted(keys)
+        assert scalar(url, "SELECT count(*) FROM ballots") == 52_000
+        # The keys really are enforced again: a duplicate ballot is refused.
+        with pytest.raises(asyncpg.UniqueViolationError):
+            query(url, "INSERT INTO ballots SELECT * FROM ballots LIMIT 1")
+
+        # A second large load whose rows violate the rebuilt primary key (two ballots with one ordinal, an input
+        # no parser produces, built here on purpose): the rebuild fails after the COPY, and the rollback leaves
+        # the keys, the ballots and everything else as they were.
+        bundle = popolo.parse([second], jurisdiction_for("zz"))
+        bundle.ballots.append(bundle.ballots[0])
+        before = snapshot(url)
+
+        async def load() -> None:
+            conn = await asyncpg.connect(url)
+            try:
+                async with conn.transaction():
+                    await Loader(conn, None).load(bundle)
+            finally:
+                await conn.close()
+
+        with pytest.raises(asyncpg.UniqueViolationError, match="could not create unique index \"pk_ballots\""):
+            asyncio.run(load())
+        assert snapshot(url) == before
+        assert sorted(_ballot_keys(url)) == sorted(keys)
+        assert scalar(url, "SELECT count(*) FROM ballots") == 52_000
+
+        # The same load without the duplicate succeeds.
+        bundle.ballots.pop()
+        asyncio.run(load())
+        assert scalar(url, "SELECT count(*) FROM ballots") == 52_000 + 53_000
+        assert sorted(_ballot_keys(url)) == sorted(keys)

@@ -30,6 +30,7 @@ from typing import Any
 
 import orjson
 
+from openpolicy.db import bulk
 from openpolicy.ingest.records import BallotRow, Bundle, InputError
 
 Progress = Callable[[str, int], None]
@@ -133,7 +134,7 @@ SPECS: tuple[Spec, ...] = (
 )
 SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
 GENERATED_COLUMNS = ("search_vector", "normalized_identifier")
-BULK_BALLOTS = 50_000  # from this many new ballots on, the set-wise checked COPY (see _copy_new_ballots)
+BULK_BALLOTS = 50_000  # from this many new ballots on, the bulk measures of _copy_new_ballots
 
 
 @dataclass
@@ -414,28 +415,47 @@ class Loader:
     async def _copy_new_ballots(self, rows: list[BallotRow]) -> None:
         """COPY ballots of vote events created in this transaction.
 
-        Large batches skip the per-row foreign-key triggers when the role may set
-        ``session_replication_role`` (superuser, or PostgreSQL 15+ ``GRANT SET ON PARAMETER``): the same
-        guarantees are then given set-wise — every referenced person must exist and is locked ``FOR KEY
-        SHARE`` (what the per-row triggers do), and the vote events were inserted by this very transaction.
-        CHECK constraints and the primary key still apply to every row. Otherwise the triggers run.
+        From ``BULK_BALLOTS`` new ballots on, two bulk measures (each only where it is allowed):
+
+        * **index rebuild** — when the new ballots are at least as many as the ballots already stored, the
+          table's primary key and indexes are dropped, the rows COPY-ed into the bare table, and the keys
+          rebuilt (one sort each, ``maintenance_work_mem`` raised for it) before the transaction commits. The
+          rebuilt primary key checks every row's uniqueness; a failure rolls the drop back with everything else.
+          ``DROP INDEX`` locks ``ballots`` (``ACCESS EXCLUSIVE``) until the import commits: readers of ballots
+          wait for the load. Needs the role to own the table; otherwise the indexes are maintained row by row.
+        * **set-wise foreign-key check** — when the role may set ``session_replication_role`` (superuser, or
+          PostgreSQL 15+ ``GRANT SET ON PARAMETER``), the per-row foreign-key triggers are skipped and the same
+          guarantees given set-wise: every referenced person must exist and is locked ``FOR KEY SHARE`` (what
+          the per-row triggers do), and the vote events were inserted by this very transaction. CHECK
+          constraints still apply to every row. Otherwise the triggers run.
         """
         columns = ["vote_event_id", "ordinal", "person_id", "voter_name", "option"]
-        if len(rows) < BULK_BALLOTS or not await self._may_skip_triggers():
+        if len(rows) < BULK_BALLOTS:
             await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
             return
-        people = sorted({row[2] for row in rows if row[2] is not None})
-        found = await self.conn.fetch(
-            "SELECT id FROM people WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE", people
-        )
-        if len(found) != len(people):
-            missing = sorted(set(people) - {r["id"] for r in found})
-            raise InputError("ballots", f"person {missing[0]}", "person_id", f"{len(missing)} unknown people")
-        await self.conn.execute("SET LOCAL session_replication_role = replica")
-        try:
+        dropped = await self._drop_ballot_keys(len(rows))
+        if not await self._may_skip_triggers():
             await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
-        finally:
+        else:
+            people = sorted({row[2] for row in rows if row[2] is not None})
+            found = await self.conn.fetch(
+                "SELECT id FROM people WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE", people
+            )
+            if len(found) != len(people):
+                missing = sorted(set(people) - {r["id"] for r in found})
+                raise InputError("ballots", f"person {missing[0]}", "person_id", f"{len(missing)} unknown people")
+            await self.conn.execute("SET LOCAL session_replication_role = replica")
+            await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
             await self.conn.execute("SET LOCAL session_replication_role = origin")
+        if dropped is not None:
+            await bulk.rebuild_keys(self.conn, dropped)
+
+    async def _drop_ballot_keys(self, new_rows: int) -> bulk.DroppedKeys | None:
+        """Drop the ballots table's keys when ``new_rows`` are at least as many as the stored ballots."""
+        stored = await self.conn.fetchval("SELECT count(*) FROM (SELECT 1 FROM ballots LIMIT $1) s", new_rows + 1)
+        if stored > new_rows or not await bulk.droppable(self.conn, "ballots"):
+            return None
+        return await bulk.drop_keys(self.conn, "ballots")
 
     async def _may_skip_triggers(self) -> bool:
         try:
@@ -525,15 +545,18 @@ class Loader:
                                      ORDER BY i.scheme, i.identifier)
                     FROM person_identifiers i WHERE i.person_id = t.id), '[]'::jsonb))"""
             elif spec.entity == "vote":
+                # One sorted subquery feeds the four array_aggs and the json is built as text, then cast once:
+                # about three times faster than four `array_agg(... ORDER BY ...)` through to_jsonb (same image).
                 image += """ || jsonb_build_object(
                     'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value)
                                         FROM vote_counts c WHERE c.vote_event_id = t.id), '{}'::jsonb),
-                    'ballots', (SELECT jsonb_build_object(
-                        'ordinal', coalesce(to_jsonb(array_agg(b.ordinal ORDER BY b.ordinal)), '[]'::jsonb),
-                        'person_id', coalesce(to_jsonb(array_agg(b.person_id ORDER BY b.ordinal)), '[]'::jsonb),
-                        'voter_name', coalesce(to_jsonb(array_agg(b.voter_name ORDER BY b.ordinal)), '[]'::jsonb),
-                        'option', coalesce(to_jsonb(array_agg(b.option ORDER BY b.ordinal)), '[]'::jsonb))
-                        FROM ballots b WHERE b.vote_event_id = t.id))"""
+                    'ballots', (SELECT json_build_object(
+                        'ordinal', coalesce(array_agg(b.ordinal), '{}'),
+                        'person_id', coalesce(array_agg(b.person_id), '{}'),
+                        'voter_name', coalesce(array_agg(b.voter_name), '{}'),
+                        'option', coalesce(array_agg(b.option), '{}'))::jsonb
+                        FROM (SELECT b.ordinal, b.person_id, b.voter_name, b.option FROM ballots b
+                              WHERE b.vote_event_id = t.id ORDER BY b.ordinal) b))"""
             status = await self.conn.execute(
                 f"""
                 INSERT INTO change_log (import_run_id, entity_type, entity_id, operation, data)

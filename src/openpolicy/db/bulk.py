@@ -1,0 +1,87 @@
+"""Bulk loading helpers: drop a table's primary key and indexes for a large COPY, rebuild them afterwards.
+
+Loading many rows into a table without its indexes and building them once afterwards (a sort per index) is
+several times faster than maintaining every index row by row — what ``pg_restore`` does. The definitions are
+read from the catalog (``pg_get_indexdef`` / ``pg_get_constraintdef``), so exactly what was there is rebuilt,
+under the same names. Meant to run inside one transaction: ``DROP INDEX`` takes an ``ACCESS EXCLUSIVE`` lock
+on the table until commit, and a rollback restores the indexes as they were.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# maintenance_work_mem for the rebuild (SET LOCAL): the sort of a few million keys fits in memory.
+REBUILD_MAINTENANCE_WORK_MEM = "256MB"
+
+
+@dataclass(frozen=True)
+class DroppedKeys:
+    """What :func:`drop_keys` dropped; :func:`rebuild_keys` re-creates it."""
+
+    table: str
+    create: tuple[str, ...]
+
+
+async def droppable(conn: Any, table: str) -> bool:
+    """True when the current role owns ``table`` and no foreign key of another table references it.
+
+    (A referenced primary key cannot be dropped without dropping those foreign keys too.)
+    """
+    row = await conn.fetchrow(
+        """
+        SELECT pg_has_role(c.relowner, 'USAGE') AS owner,
+               EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = c.oid AND f.contype = 'f') AS referenced
+        FROM pg_class c WHERE c.oid = $1::regclass
+        """,
+        table,
+    )
+    return bool(row["owner"]) and not bool(row["referenced"])
+
+
+async def drop_keys(conn: Any, table: str) -> DroppedKeys:
+    """Drop every index of ``table`` (primary key and unique constraints included); return how to rebuild them.
+
+    CHECK, NOT NULL and foreign-key constraints stay (they do not depend on the table's own indexes).
+    """
+    rows = await conn.fetch(
+        """
+        SELECT ic.relname AS index_name, pg_get_indexdef(i.indexrelid) AS index_def,
+               con.conname AS constraint_name, pg_get_constraintdef(con.oid) AS constraint_def
+        FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+        LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid
+             AND con.contype IN ('p', 'u', 'x')
+        WHERE i.indrelid = $1::regclass
+        ORDER BY con.contype NULLS LAST, ic.relname
+        """,
+        table,
+    )
+    quoted = _quote(table)
+    drop: list[str] = []
+    create: list[str] = []
+    for row in rows:
+        if row["constraint_name"] is not None:
+            name = _quote(row["constraint_name"])
+            drop.append(f"ALTER TABLE {quoted} DROP CONSTRAINT {name}")
+            create.append(f"ALTER TABLE {quoted} ADD CONSTRAINT {name} {row['constraint_def']}")
+        else:
+            drop.append(f"DROP INDEX {_quote(row['index_name'])}")
+            create.append(str(row["index_def"]))
+    for statement in drop:
+        await conn.execute(statement)
+    return DroppedKeys(table, tuple(create))
+
+
+async def rebuild_keys(conn: Any, dropped: DroppedKeys) -> None:
+    """Re-create what :func:`drop_keys` dropped (a unique key that the new rows violate raises here)."""
+    previous = await conn.fetchval("SELECT current_setting('maintenance_work_mem')")
+    await conn.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
+    for statement in dropped.create:  # a failure aborts the transaction: the caller rolls back
+        await conn.execute(statement)
+    await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", previous)
+    await conn.execute(f"ANALYZE {_quote(dropped.table)}")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
