@@ -210,6 +210,9 @@ class Loader:
             columns.extend(("_fallback_name", "_seat_org", "_seat_area", "_seat_start"))
         if rows:
             await self.conn.copy_records_to_table(f"s_{spec.table}", records=rows, columns=columns)
+        # Statistics of the staged rows: without them the planner guesses a few hundred rows and, e.g., hashes a
+        # million ballots instead of the two thousand vote events staged (the ballots/counts check: 2x slower).
+        await self.conn.execute(f"ANALYZE s_{spec.table}")
 
     # --- upsert -----------------------------------------------------------------------------------
     def _merged(self, spec: Spec, column: str) -> str:

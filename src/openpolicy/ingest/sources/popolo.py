@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from openpolicy.db.models import ORGANIZATION_CLASSIFICATIONS, ocd_id
 from openpolicy.ingest.records import (
     AreaRec,
-    BallotRow,
     Bundle,
     InputError,
     JurisdictionRec,
@@ -383,37 +382,51 @@ class _FileParser:
                     counts=counts,
                 )
             )
-            nested = [(f"{record} votes", v) for v in _json_list(event, "votes")]
-            self._ballots(vote_id, nested + [("votes", v) for v in top_votes.get(local, [])])
+            self._ballots(vote_id, record, _json_list(event, "votes"), top_votes.get(local, []))
         for event_id, votes in top_votes.items():
             if event_id not in seen:
                 index = votes[0][0]
                 raise InputError(self.shown, f"votes[{index}]", "vote_event_id", f"unknown vote event {event_id!r}")
 
-    def _ballots(self, vote_id: str, votes: list[tuple[str, Any]]) -> None:
-        """Ballots of one vote event; ``votes`` are (where, vote) with ``where`` the list the vote is in."""
-        out: list[BallotRow] = self.bundle.ballots
+    def _ballots(
+        self, vote_id: str, record: str, nested: list[dict[str, Any]], top: list[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """Ballots of one vote event: its nested ``votes``, then the document's top-level ``votes`` naming it
+        (``(index in votes, vote)``). One plain tuple per ballot (a million of them in a large import)."""
+        append = self.bundle.ballots.append
         people, names = self.people, self.names
         options: dict[str, str | None] = {}
-        for ordinal, (where, vote) in enumerate(votes):
-            index = vote[0] if isinstance(vote, tuple) else None
-            vote = vote[1] if isinstance(vote, tuple) else vote
+        for ordinal, vote in enumerate(nested):
             voter = vote.get("voter_id")
-            person = people.get(voter) if isinstance(voter, str) else people.get(str(voter)) if voter else None
+            person = people.get(voter if type(voter) is str else str(voter)) if voter else None
             raw = vote.get("option", "")
-            raw_option = raw if isinstance(raw, str) else str(raw)
-            if raw_option in options:
-                option = options[raw_option]
+            raw = raw if type(raw) is str else str(raw)
+            if raw in options:
+                option = options[raw]
             else:
-                option = options[raw_option] = normalize_option(raw_option)
+                option = options[raw] = normalize_option(raw)
             if person is None or option is None:
-                record = f"{where}[{index if index is not None else ordinal}]"
-                if voter is None or voter == "":
-                    raise InputError(self.shown, record, "voter_id", "missing")
-                if person is None:
-                    raise InputError(self.shown, record, "voter_id", f"unknown person {voter!r} (not in persons)")
-                raise InputError(self.shown, record, "option", f"unknown option {raw_option!r}")
-            out.append((vote_id, ordinal, person, names[person], option))
+                self._bad_ballot(f"{record} votes[{ordinal}]", voter, person, raw)
+            append((vote_id, ordinal, person, names[person], option))
+        for ordinal, (index, vote) in enumerate(top, start=len(nested)):
+            voter = vote.get("voter_id")
+            person = people.get(voter if type(voter) is str else str(voter)) if voter else None
+            raw = vote.get("option", "")
+            raw = raw if type(raw) is str else str(raw)
+            if raw in options:
+                option = options[raw]
+            else:
+                option = options[raw] = normalize_option(raw)
+            if person is None or option is None:
+                self._bad_ballot(f"votes[{index}]", voter, person, raw)
+            append((vote_id, ordinal, person, names[person], option))
+
+    def _bad_ballot(self, record: str, voter: Any, person: str | None, raw_option: str) -> NoReturn:
+        if voter is None or voter == "":
+            raise InputError(self.shown, record, "voter_id", "missing")
+        if person is None:
+            raise InputError(self.shown, record, "voter_id", f"unknown person {voter!r} (not in persons)")
+        raise InputError(self.shown, record, "option", f"unknown option {raw_option!r}")
 
 
 def _partial_date(value: str) -> bool:
