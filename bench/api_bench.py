@@ -11,7 +11,9 @@ Steps (each idempotent, quick when already done):
    uvicorn; wrk (1 thread, 32 connections, ``BENCH_DURATION`` s, default 10, after a 2 s warm-up) measures
    req/s, p50 and p99 for people list/detail, bills list/detail, vote detail, voting record and search;
 4. the api's peak RSS (``VmHWM`` of the serving process over the whole run) is read from /proc;
-5. a table is printed with the ratios against the baseline and the issue's targets, and the figures are
+5. the api's cached answers are recorded and replayed by a raw ASGI app (``vs same``: our stack's cost with
+   the response size factored out);
+6. a table is printed with the ratios against the baselines and the issue's targets, and the figures are
    written to ``artifacts/bench/api.json``.
 
 Only one benchmark should run on a machine at a time (figures are noisy: compare ratios, not absolutes).
@@ -245,6 +247,7 @@ def main() -> int:
     baseline_port = free_port()
     baseline = f"http://127.0.0.1:{baseline_port}"
     redis_port = free_port()
+    replay_file: Path | None = None
     # The baseline stays up (idle) all along and is measured right before each api mode, so each mode's ratio
     # compares figures taken minutes apart at most on a machine whose load may drift.
     with (
@@ -275,18 +278,67 @@ def main() -> int:
             ) as proc:
                 results += measure("api", mode, f"http://127.0.0.1:{port}", paths)
                 peak[mode] = peak_rss_mb(proc.pid)
+                if mode == "cached":
+                    replay_file = record_replay(f"http://127.0.0.1:{port}", paths)
+        # The same bytes from a raw ASGI app: the cost of our stack with the response size factored out.
+        assert replay_file is not None
+        replay_port = free_port()
+        with process(
+            [str(BIN / "uvicorn"), "bench.raw_asgi:replay", "--port", str(replay_port), *uvicorn_flags],
+            {**base_env, "BENCH_REPLAY_FILE": str(replay_file)},
+            "replay.log",
+            None,
+        ):
+            wait_up(f"http://127.0.0.1:{replay_port}/")
+            results += measure("raw-asgi", "same bytes", f"http://127.0.0.1:{replay_port}", paths)
     report(results, peak)
     return 0
 
 
+def wait_up(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def record_replay(base: str, paths: dict[str, str]) -> Path:
+    """The api's answers (status, headers, body) for ``paths``, for the ``replay`` baseline."""
+    import base64
+
+    recorded = {}
+    for path in paths.values():
+        response = httpx.get(base + path, headers={"Accept-Encoding": "identity"}, timeout=30)
+        headers = [(k, v) for k, v in response.headers.raw if k.lower() not in {b"date", b"server"}]
+        recorded[path] = {
+            "status": response.status_code,
+            "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers],
+            "body": base64.b64encode(response.content).decode(),
+        }
+    target = ARTIFACTS / "replay.json"
+    target.write_text(json.dumps(recorded))
+    return target
+
+
 def report(results: list[Result], peak: dict[str, float]) -> None:
-    baselines = {r.mode.removeprefix("before "): r for r in results if r.server == "raw-asgi"}
+    baselines = {
+        r.mode.removeprefix("before "): r for r in results if r.server == "raw-asgi" and r.mode != "same bytes"
+    }
+    replayed = {r.endpoint: r for r in results if r.mode == "same bytes"}
     print()
     print(f"api benchmark: wrk -t1 -c{CONNECTIONS} -d{DURATION}s, one uvicorn worker, same machine, same run")
     for mode, b in baselines.items():
         print(f"baseline raw ASGI before {mode}: {b.rps:,.0f} req/s, p50 {b.p50_ms:.2f} ms, p99 {b.p99_ms:.2f} ms")
     print()
-    header = f"{'endpoint':15} {'mode':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs raw':>7} {'non-2xx':>8}  target"
+    header = (
+        f"{'endpoint':15} {'mode':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs raw':>7} {'vs same':>7} "
+        f"{'non-2xx':>8}  target"
+    )
     for b in baselines.values():
         if b.errors:
             print(f"warning: the baseline run {b.mode} had {b.errors} socket errors/timeouts")
@@ -297,6 +349,8 @@ def report(results: list[Result], peak: dict[str, float]) -> None:
         if r.server != "api":
             continue
         ratio = r.rps / baselines[r.mode].rps
+        same = replayed.get(r.endpoint)
+        same_ratio = f"{r.rps / same.rps:7.1%}" if same and r.mode == "cached" else "       "
         if r.errors or r.non_2xx:
             ok = False
             target = f"{r.errors} socket errors/timeouts, {r.non_2xx} non-2xx: MISSED"
@@ -309,7 +363,7 @@ def report(results: list[Result], peak: dict[str, float]) -> None:
             target = f"p99 ≤ {limit:g} ms: {'ok' if ok else 'MISSED'}"
         if not ok:
             verdicts.append(f"{r.endpoint} {r.mode}")
-        figures = f"{r.rps:9,.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {ratio:7.1%} {r.non_2xx:8}"
+        figures = f"{r.rps:9,.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {ratio:7.1%} {same_ratio} {r.non_2xx:8}"
         print(f"{r.endpoint:15} {r.mode:9} {figures}  {target}")
     rss = max(peak.values())
     print()
