@@ -409,7 +409,7 @@ def test_bulk_ballot_load_rebuilds_the_keys_and_a_failure_restores_them(tmp_path
             finally:
                 await conn.close()
 
-        with pytest.raises(asyncpg.UniqueViolationError, match="could not create unique index \"pk_ballots\""):
+        with pytest.raises(asyncpg.UniqueViolationError, match='could not create unique index "pk_ballots"'):
             asyncio.run(load())
         assert snapshot(url) == before
         assert sorted(_ballot_keys(url)) == sorted(keys)
