@@ -141,7 +141,13 @@ def start_api(
 ) -> tuple[Service, str]:
     """Start `openpolicy serve api` on a free port; return the service and its base URL once /health answers."""
     port = free_port()
-    env = {"DATABASE_URL": database_url, "API_PORT": str(port), "HOST": "127.0.0.1", "LOG_FORMAT": "json"}
+    env = {
+        "DATABASE_URL": database_url,
+        "API_PORT": str(port),
+        "HOST": "127.0.0.1",
+        "LOG_FORMAT": "json",
+        "SHUTDOWN_DRAIN_SECONDS": "0",  # tests of the drain window set it themselves
+    }
     if redis_url:
         env["REDIS_URL"] = redis_url
     env.update(extra_env or {})
@@ -169,7 +175,13 @@ def load_demo_data(database_url: str, scale: int = 1) -> None:
 def start_web(api_url: str, tmp_path: Path, *, extra_env: Mapping[str, str] | None = None) -> tuple[Service, str]:
     """Start `openpolicy serve web` on a free port against ``api_url``; return it once /health answers."""
     port = free_port()
-    env = {"API_URL": api_url, "WEB_PORT": str(port), "HOST": "127.0.0.1", "LOG_FORMAT": "json"}
+    env = {
+        "API_URL": api_url,
+        "WEB_PORT": str(port),
+        "HOST": "127.0.0.1",
+        "LOG_FORMAT": "json",
+        "SHUTDOWN_DRAIN_SECONDS": "0",
+    }
     env.update(extra_env or {})
     service = Service(["serve", "web"], env, tmp_path / f"web-{port}.log")
     base = f"http://127.0.0.1:{port}"
