@@ -195,10 +195,10 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def wrk(url: str, duration: int) -> tuple[float, float, float, int, int]:
+def wrk(url: str, duration: int, connections: int = CONNECTIONS) -> tuple[float, float, float, int, int]:
     """(req/s, p50 ms, p99 ms, non-2xx/3xx responses, socket errors) of one wrk run."""
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
         capture_output=True,
         text=True,
         check=True,
@@ -217,14 +217,14 @@ def wrk(url: str, duration: int) -> tuple[float, float, float, int, int]:
     )
 
 
-def measure(server: str, mode: str, base: str, paths: dict[str, str]) -> list[Result]:
+def measure(server: str, mode: str, base: str, paths: dict[str, str], connections: int = CONNECTIONS) -> list[Result]:
     results = []
     for endpoint, path in paths.items():
         check = httpx.get(base + path, timeout=30)
         if check.status_code != 200:
             raise SystemExit(f"{server} {path} answered {check.status_code}: {check.text[:300]}")
-        wrk(base + path, 2)  # warm-up (fills the cache in cached mode)
-        rps, p50, p99, non_2xx, errors = wrk(base + path, DURATION)
+        wrk(base + path, 2, connections)  # warm-up (fills the cache in cached mode)
+        rps, p50, p99, non_2xx, errors = wrk(base + path, DURATION, connections)
         result = Result(server, mode, endpoint, path, rps, p50, p99, non_2xx, errors)
         log(f"{server:8} {mode:8} {endpoint:14} {rps:9.0f} req/s  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms")
         results.append(result)
