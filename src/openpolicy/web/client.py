@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import httpx
+import orjson
 import structlog
 from pydantic import BaseModel
 
@@ -92,7 +93,7 @@ class ApiClient:
                     raise ApiUnavailable(503, f"{type(exc).__name__}: {exc}") from exc
             else:
                 if response.status_code < 400:
-                    return response.json()
+                    return orjson.loads(response.content)
                 if response.status_code == 404:
                     raise ApiNotFound(404, _problem_detail(response))
                 if response.status_code in (400, 422):
