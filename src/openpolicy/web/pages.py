@@ -7,10 +7,12 @@ api's keyset cursors ("Next page" carries ``cursor``, "First page" drops it).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
 
 from openpolicy.api import schemas as s
 from openpolicy.api.routers.stats import Stats
@@ -69,6 +71,47 @@ async def _parties(api: ApiClient, jurisdiction: str | None = None) -> list[s.Or
 async def _jurisdictions(api: ApiClient) -> list[s.JurisdictionSummary]:
     page = await api.get_model(s.JurisdictionPage, "/v1/jurisdictions", {"limit": 200})
     return list(page.results)
+
+
+@dataclass(frozen=True)
+class ListView:
+    """A list page: which api list it shows, through which template, under which heading."""
+
+    api_path: str
+    model: type[BaseModel]
+    template: str
+    title: str
+    nav: str
+    description: str
+    limit: int = 25
+
+
+async def _list_page(
+    request: Request, view: ListView, filters: dict[str, str | None], cursor: str | None, **extra: Any
+) -> Response:
+    """Fetch one page of ``view`` with ``filters`` (and the jurisdictions for the filter form), render it.
+
+    ``extra`` values that are awaitables are fetched concurrently with the page and passed to the template.
+    """
+    api = _api(request)
+    params: dict[str, Any] = {**filters, "cursor": cursor, "limit": view.limit}
+    names = list(extra)
+    page, jurisdictions, *fetched = await asyncio.gather(
+        api.get_model(view.model, view.api_path, params), _jurisdictions(api), *extra.values()
+    )
+    return _render(
+        request,
+        view.template,
+        title=view.title,
+        active_nav=view.nav,
+        description=view.description,
+        results=page.results,
+        jurisdictions=jurisdictions,
+        filters={key: value or "" for key, value in filters.items()},
+        pager=_pager(request, page.pagination.next),
+        web_path=web_path,
+        **dict(zip(names, fetched, strict=True)),
+    )
 
 
 # --- home, search, status ------------------------------------------------------------------------------------
@@ -140,6 +183,16 @@ async def api_docs(request: Request) -> Response:
 # --- people ----------------------------------------------------------------------------------------------------
 
 
+PEOPLE = ListView(
+    "/v1/people",
+    s.PersonPage,
+    "people.html",
+    "People",
+    "/people",
+    "Legislators past and present, with their party and district.",
+)
+
+
 @router.get("/people")
 async def people(
     request: Request,
@@ -150,38 +203,14 @@ async def people(
     current: Text = None,
     cursor: Text = None,
 ) -> Response:
-    api = _api(request)
-    params = {
+    filters = {
         "q": q,
         "jurisdiction": jurisdiction,
         "party": party,
         "district": district,
         "current": "true" if current == "true" else None,
-        "cursor": cursor,
-        "limit": 25,
     }
-    page, parties, jurisdictions = await asyncio.gather(
-        api.get_model(s.PersonPage, "/v1/people", params), _parties(api, jurisdiction), _jurisdictions(api)
-    )
-    return _render(
-        request,
-        "people.html",
-        title="People",
-        active_nav="/people",
-        description="Legislators past and present, with their party and district.",
-        people=page.results,
-        parties=parties,
-        jurisdictions=jurisdictions,
-        filters={
-            "q": q or "",
-            "jurisdiction": jurisdiction or "",
-            "party": party or "",
-            "district": district or "",
-            "current": current == "true",
-        },
-        pager=_pager(request, page.pagination.next),
-        web_path=web_path,
-    )
+    return await _list_page(request, PEOPLE, filters, cursor, parties=_parties(_api(request), jurisdiction))
 
 
 @router.get("/people/{person_id:path}")
@@ -210,6 +239,16 @@ async def person(request: Request, person_id: str, votes_cursor: Text = None) ->
 # --- bills -----------------------------------------------------------------------------------------------------
 
 
+BILLS = ListView(
+    "/v1/bills",
+    s.BillPage,
+    "bills.html",
+    "Bills",
+    "/bills",
+    "Bills before the legislatures, with their status and latest action.",
+)
+
+
 @router.get("/bills")
 async def bills(
     request: Request,
@@ -221,37 +260,15 @@ async def bills(
     sponsor: Text = None,
     cursor: Text = None,
 ) -> Response:
-    api = _api(request)
-    params = {
+    filters = {
         "q": q,
         "jurisdiction": jurisdiction,
         "session": session,
         "status": status,
         "subject": subject,
         "sponsor": sponsor,
-        "cursor": cursor,
-        "limit": 25,
     }
-    page, jurisdictions = await asyncio.gather(api.get_model(s.BillPage, "/v1/bills", params), _jurisdictions(api))
-    return _render(
-        request,
-        "bills.html",
-        title="Bills",
-        active_nav="/bills",
-        description="Bills before the legislatures, with their status and latest action.",
-        bills=page.results,
-        jurisdictions=jurisdictions,
-        filters={
-            "q": q or "",
-            "jurisdiction": jurisdiction or "",
-            "session": session or "",
-            "status": status or "",
-            "subject": subject or "",
-            "sponsor": sponsor or "",
-        },
-        pager=_pager(request, page.pagination.next),
-        web_path=web_path,
-    )
+    return await _list_page(request, BILLS, filters, cursor)
 
 
 @router.get("/bills/{bill_id:path}")
@@ -271,6 +288,16 @@ async def bill(request: Request, bill_id: str) -> Response:
 # --- votes -----------------------------------------------------------------------------------------------------
 
 
+VOTES = ListView(
+    "/v1/votes",
+    s.VotePage,
+    "votes.html",
+    "Votes",
+    "/votes",
+    "Recorded votes (divisions, roll calls) with their results.",
+)
+
+
 @router.get("/votes")
 async def votes(
     request: Request,
@@ -282,37 +309,15 @@ async def votes(
     date_before: Text = None,
     cursor: Text = None,
 ) -> Response:
-    api = _api(request)
-    params = {
+    filters = {
         "q": q,
         "jurisdiction": jurisdiction,
         "session": session,
         "result": result,
         "date_after": date_after,
         "date_before": date_before,
-        "cursor": cursor,
-        "limit": 25,
     }
-    page, jurisdictions = await asyncio.gather(api.get_model(s.VotePage, "/v1/votes", params), _jurisdictions(api))
-    return _render(
-        request,
-        "votes.html",
-        title="Votes",
-        active_nav="/votes",
-        description="Recorded votes (divisions, roll calls) with their results.",
-        votes=page.results,
-        jurisdictions=jurisdictions,
-        filters={
-            "q": q or "",
-            "jurisdiction": jurisdiction or "",
-            "session": session or "",
-            "result": result or "",
-            "date_after": date_after or "",
-            "date_before": date_before or "",
-        },
-        pager=_pager(request, page.pagination.next),
-        web_path=web_path,
-    )
+    return await _list_page(request, VOTES, filters, cursor)
 
 
 @router.get("/votes/{vote_id:path}")
@@ -337,25 +342,20 @@ async def vote(request: Request, vote_id: str) -> Response:
 # --- districts, committees -------------------------------------------------------------------------------------
 
 
+DISTRICTS = ListView(
+    "/v1/areas",
+    s.AreaPage,
+    "districts.html",
+    "Districts",
+    "/districts",
+    "Electoral districts and who represents them.",
+    limit=50,
+)
+
+
 @router.get("/districts")
 async def districts(request: Request, q: Text = None, jurisdiction: Text = None, cursor: Text = None) -> Response:
-    api = _api(request)
-    page, jurisdictions = await asyncio.gather(
-        api.get_model(s.AreaPage, "/v1/areas", {"q": q, "jurisdiction": jurisdiction, "cursor": cursor, "limit": 50}),
-        _jurisdictions(api),
-    )
-    return _render(
-        request,
-        "districts.html",
-        title="Districts",
-        active_nav="/districts",
-        description="Electoral districts and who represents them.",
-        areas=page.results,
-        jurisdictions=jurisdictions,
-        filters={"q": q or "", "jurisdiction": jurisdiction or ""},
-        pager=_pager(request, page.pagination.next),
-        web_path=web_path,
-    )
+    return await _list_page(request, DISTRICTS, {"q": q, "jurisdiction": jurisdiction}, cursor)
 
 
 @router.get("/districts/{area_id:path}")
@@ -372,27 +372,20 @@ async def district(request: Request, area_id: str) -> Response:
     )
 
 
+COMMITTEES = ListView(
+    "/v1/committees",
+    s.OrganizationPage,
+    "committees.html",
+    "Committees",
+    "/committees",
+    "Committees and subcommittees and their members.",
+    limit=50,
+)
+
+
 @router.get("/committees")
 async def committees(request: Request, q: Text = None, jurisdiction: Text = None, cursor: Text = None) -> Response:
-    api = _api(request)
-    page, jurisdictions = await asyncio.gather(
-        api.get_model(
-            s.OrganizationPage, "/v1/committees", {"q": q, "jurisdiction": jurisdiction, "cursor": cursor, "limit": 50}
-        ),
-        _jurisdictions(api),
-    )
-    return _render(
-        request,
-        "committees.html",
-        title="Committees",
-        active_nav="/committees",
-        description="Committees and subcommittees and their members.",
-        committees=page.results,
-        jurisdictions=jurisdictions,
-        filters={"q": q or "", "jurisdiction": jurisdiction or ""},
-        pager=_pager(request, page.pagination.next),
-        web_path=web_path,
-    )
+    return await _list_page(request, COMMITTEES, {"q": q, "jurisdiction": jurisdiction}, cursor)
 
 
 @router.get("/committees/{committee_id:path}")
