@@ -1,14 +1,22 @@
-"""Organization detail shared by /v1/organizations and /v1/committees."""
+"""Organization list and detail shared by /v1/organizations and /v1/committees."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import Select, case, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, load_only
 
-from openpolicy.api.queries.common import is_current
+from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page
+from openpolicy.api.queries.common import (
+    is_current,
+    jurisdiction_ids,
+    name_contains,
+    organization_ids,
+    ref_columns,
+)
 from openpolicy.api.queries.people import current_seats
 from openpolicy.api.schemas import (
     AreaRef,
@@ -16,9 +24,11 @@ from openpolicy.api.schemas import (
     Link,
     OrganizationDetail,
     OrganizationMember,
+    OrganizationPage,
     OrganizationRef,
     OrganizationSummary,
     OtherName,
+    Pagination,
     PartyRef,
     PersonRef,
 )
@@ -44,6 +54,50 @@ SUMMARY_COLUMNS = (
     "image",
     "updated_at",
 )
+
+
+SORTS = Sorts(
+    {
+        "name": SortKey(Organization.name, "str"),
+        "updated_at": SortKey(Organization.updated_at, "datetime"),
+    },
+    default="name",
+    tiebreak=Organization.id,
+)
+
+_PARENT = aliased(Organization)
+_SUMMARY = [getattr(Organization, c) for c in SUMMARY_COLUMNS]
+
+
+def list_statement(
+    *, jurisdiction: str | None, parent: str | None, q: str | None, updated_since: datetime | None
+) -> Select[Organization, Organization]:
+    """Organizations with their parent, narrowed by the filters both list endpoints share."""
+    stmt = (
+        select(Organization, _PARENT)
+        .outerjoin(_PARENT, _PARENT.id == Organization.parent_id)
+        .options(load_only(*_SUMMARY, raiseload=True), ref_columns(_PARENT))
+    )
+    if jurisdiction:
+        stmt = stmt.where(Organization.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
+    if parent:
+        stmt = stmt.where(Organization.parent_id.in_(organization_ids(parent)))
+    if q:
+        stmt = stmt.where(name_contains(Organization.name, q))
+    if updated_since:
+        stmt = stmt.where(Organization.updated_at >= updated_since)
+    return stmt
+
+
+async def summary_page(
+    session: AsyncSession, stmt: Select[Organization, Organization], page: PageRequest
+) -> OrganizationPage:
+    """One keyset page of ``list_statement`` rows as summaries."""
+    rows, next_url = await fetch_page(session, stmt, page)
+    return OrganizationPage(
+        results=[summary(org, par) for org, par in rows],
+        pagination=Pagination(limit=page.limit, next=next_url),
+    )
 
 
 def _columns(org: Organization) -> dict[str, Any]:

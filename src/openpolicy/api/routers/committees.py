@@ -7,46 +7,27 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, load_only
 
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.pagination import PageRequest, page_params
 from openpolicy.api.queries import organizations as orgs
 from openpolicy.api.queries.common import (
     COMMITTEE_CLASSIFICATIONS,
     chamber_ids,
     check_id,
-    jurisdiction_ids,
-    name_contains,
-    organization_ids,
-    ref_columns,
 )
-from openpolicy.api.schemas import OrganizationDetail, OrganizationPage, Pagination
+from openpolicy.api.schemas import OrganizationDetail, OrganizationPage
 from openpolicy.db.models import Organization
 
 router = APIRouter(prefix="/committees", tags=["committees"])
-
-_PARENT = aliased(Organization)
-_SUMMARY = [
-    *(getattr(Organization, c) for c in orgs.SUMMARY_COLUMNS if c != "parent"),
-]
-
-SORTS = Sorts(
-    {
-        "name": SortKey(Organization.name, "str"),
-        "updated_at": SortKey(Organization.updated_at, "datetime"),
-    },
-    default="name",
-    tiebreak=Organization.id,
-)
 
 
 @router.get("", summary="List committees")
 async def list_committees(
     db: Annotated[AsyncSession, Depends(get_session)],
-    page: Annotated[PageRequest, Depends(page_params(SORTS))],
+    page: Annotated[PageRequest, Depends(page_params(orgs.SORTS))],
     jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
     chamber: Annotated[
         f.OptText, f.text("upper, lower, unicameral, or a chamber id/name: its committees and their subcommittees.")
@@ -61,30 +42,15 @@ async def list_committees(
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
 ) -> OrganizationPage:
     """Committees and subcommittees, filtered and paged (keyset cursor)."""
-    parent_org = _PARENT
-    stmt = (
-        select(Organization, parent_org)
-        .outerjoin(parent_org, parent_org.id == Organization.parent_id)
-        .options(load_only(*_SUMMARY, raiseload=True), ref_columns(parent_org))
-        .where(Organization.classification.in_([classification] if classification else COMMITTEE_CLASSIFICATIONS))
+    stmt = orgs.list_statement(jurisdiction=jurisdiction, parent=parent, q=q, updated_since=updated_since)
+    stmt = stmt.where(
+        Organization.classification.in_([classification] if classification else COMMITTEE_CLASSIFICATIONS)
     )
-    if jurisdiction:
-        stmt = stmt.where(Organization.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
     if chamber:
         ids = chamber_ids(chamber)
         committees_of_chamber = select(Organization.id).where(Organization.parent_id.in_(ids))
         stmt = stmt.where(or_(Organization.parent_id.in_(ids), Organization.parent_id.in_(committees_of_chamber)))
-    if parent:
-        stmt = stmt.where(Organization.parent_id.in_(organization_ids(parent)))
-    if q:
-        stmt = stmt.where(name_contains(Organization.name, q))
-    if updated_since:
-        stmt = stmt.where(Organization.updated_at >= updated_since)
-    rows, next_url = await fetch_page(db, stmt, page)
-    return OrganizationPage(
-        results=[orgs.summary(org, par) for org, par in rows],
-        pagination=Pagination(limit=page.limit, next=next_url),
-    )
+    return await orgs.summary_page(db, stmt, page)
 
 
 @router.get("/{committee_id:path}", summary="One committee", responses={404: {"description": "Unknown id"}})
