@@ -6,11 +6,11 @@ import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
-from openpolicy.ingest.records import InputError
+from openpolicy.ingest.records import Bundle, InputError
 
 
 def display(path: Path, names: dict[Path, str] | None = None) -> str:
@@ -18,6 +18,31 @@ def display(path: Path, names: dict[Path, str] | None = None) -> str:
     if names and path in names:
         return names[path]
     return str(path)
+
+
+def ordinal(n: int) -> str:
+    """``1st``, ``2nd``, ``3rd``, ``11th``, ``21st``: Parliaments, Congresses and sessions are named so."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+class FileSorter(Protocol):
+    """A parser that sorts files by content first (``classify``), then builds its bundle (``finish``)."""
+
+    bundle: Bundle
+
+    def classify(self, path: Path, shown: str) -> None: ...
+
+    def finish(self) -> Bundle: ...
+
+
+def parse_sorted(parser: FileSorter, files: list[Path], names: dict[Path, str] | None) -> Bundle:
+    """Feed every file to ``parser`` under its shown name (listed in the bundle), then finish the bundle."""
+    for path in files:
+        shown = display(path, names)
+        parser.classify(path, shown)
+        parser.bundle.files.append(shown)
+    return parser.finish()
 
 
 def read_json(path: Path, shown: str) -> Any:

@@ -39,7 +39,7 @@ from openpolicy.ingest.records import (
     party_id,
     sort_name_of,
 )
-from openpolicy.ingest.sources.common import read_csv
+from openpolicy.ingest.sources.common import ordinal, parse_sorted, read_csv
 
 SOURCE = "ourcommons"
 JURISDICTION = JurisdictionRec(
@@ -64,11 +64,6 @@ BILL_TITLE = re.compile(r"\bBill ([CS]-\d+[A-Z]?),\s*(An Act .+)$")
 
 def discover(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in {".xml", ".csv"})
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 @dataclass(slots=True)
@@ -133,14 +128,14 @@ class _Parser:
                     id=ocd_id("legislative-period", JURISDICTION.id, str(parliament)),
                     jurisdiction_id=JURISDICTION.id,
                     identifier=str(parliament),
-                    name=f"{_ordinal(parliament)} Parliament",
+                    name=f"{ordinal(parliament)} Parliament",
                     organization_id=HOUSE_ID,
                 )
             self.sessions[key] = SessionRec(
                 id=ocd_id("session", JURISDICTION.id, key),
                 jurisdiction_id=JURISDICTION.id,
                 identifier=key,
-                name=f"{_ordinal(parliament)} Parliament, {_ordinal(session)} Session",
+                name=f"{ordinal(parliament)} Parliament, {ordinal(session)} Session",
                 legislative_period_id=period.id,
             )
         return self.sessions[key].id
@@ -427,9 +422,4 @@ def _person_id(shown: str, record: str, row: dict[str, str]) -> str:
 
 
 def parse(files: list[Path], names: dict[Path, str] | None = None) -> Bundle:
-    parser = _Parser()
-    for path in files:
-        shown = (names or {}).get(path, str(path))
-        parser.classify(path, shown)
-        parser.bundle.files.append(shown)
-    return parser.finish()
+    return parse_sorted(_Parser(), files, names)

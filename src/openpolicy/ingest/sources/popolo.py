@@ -36,7 +36,7 @@ from openpolicy.ingest.records import (
     require_str,
     sort_name_of,
 )
-from openpolicy.ingest.sources.common import read_json
+from openpolicy.ingest.sources.common import display, read_json
 
 SOURCE = "popolo"
 POPOLO_KEYS = ("persons", "organizations", "memberships", "areas", "events", "posts", "vote_events", "motions")
@@ -437,7 +437,7 @@ def parse(files: list[Path], jurisdiction: JurisdictionRec, names: dict[Path, st
     """Parse Popolo files into one bundle."""
     bundle = Bundle(source=SOURCE, jurisdictions=[jurisdiction])
     for path in files:
-        shown = (names or {}).get(path, str(path))
+        shown = display(path, names)
         doc = read_json(path, shown)
         if not isinstance(doc, dict) or not any(key in doc for key in POPOLO_KEYS):
             raise InputError(shown, None, None, f"not a Popolo document (expected an object with {POPOLO_KEYS})")

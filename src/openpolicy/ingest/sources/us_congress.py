@@ -40,7 +40,7 @@ from openpolicy.ingest.records import (
     party_id,
     sort_name_of,
 )
-from openpolicy.ingest.sources.common import read_json
+from openpolicy.ingest.sources.common import ordinal, parse_sorted, read_json
 
 SOURCE = "us-congress"
 JURISDICTION = JurisdictionRec(
@@ -75,11 +75,6 @@ def discover(folder: Path) -> list[Path]:
     yamls = sorted(p for p in folder.rglob("*.yaml") if p.is_file()) + sorted(folder.rglob("*.yml"))
     votes = sorted(p for p in folder.rglob("*.json") if p.is_file())
     return yamls + votes
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 class _Parser:
@@ -163,7 +158,7 @@ class _Parser:
                 id=ocd_id("legislative-period", JURISDICTION.id, str(congress)),
                 jurisdiction_id=JURISDICTION.id,
                 identifier=str(congress),
-                name=f"{_ordinal(congress)} Congress",
+                name=f"{ordinal(congress)} Congress",
                 organization_id=LEGISLATURE_ID,
                 start_date=dt.date(first_year, 1, 3),
                 end_date=dt.date(first_year + 2, 1, 3),
@@ -173,7 +168,7 @@ class _Parser:
                 id=ocd_id("session", JURISDICTION.id, str(congress)),
                 jurisdiction_id=JURISDICTION.id,
                 identifier=str(congress),
-                name=f"{_ordinal(congress)} Congress",
+                name=f"{ordinal(congress)} Congress",
                 legislative_period_id=period.id,
                 start_date=period.start_date,
                 end_date=period.end_date,
@@ -590,9 +585,4 @@ def _vote_order(doc: dict[str, Any]) -> tuple[str, int, str]:
 
 
 def parse(files: list[Path], names: dict[Path, str] | None = None) -> Bundle:
-    parser = _Parser()
-    for path in files:
-        shown = (names or {}).get(path, str(path))
-        parser.classify(path, shown)
-        parser.bundle.files.append(shown)
-    return parser.finish()
+    return parse_sorted(_Parser(), files, names)
