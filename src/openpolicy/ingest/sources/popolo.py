@@ -396,30 +396,21 @@ class _FileParser:
         append = self.bundle.ballots.append
         people, names = self.people, self.names
         options: dict[str, str | None] = {}
-        for ordinal, vote in enumerate(nested):
-            voter = vote.get("voter_id")
-            person = people.get(voter if type(voter) is str else str(voter)) if voter else None
-            raw = vote.get("option", "")
-            raw = raw if type(raw) is str else str(raw)
-            if raw in options:
-                option = options[raw]
-            else:
-                option = options[raw] = normalize_option(raw)
-            if person is None or option is None:
-                self._bad_ballot(f"{record} votes[{ordinal}]", voter, person, raw)
-            append((vote_id, ordinal, person, names[person], option))
-        for ordinal, (index, vote) in enumerate(top, start=len(nested)):
-            voter = vote.get("voter_id")
-            person = people.get(voter if type(voter) is str else str(voter)) if voter else None
-            raw = vote.get("option", "")
-            raw = raw if type(raw) is str else str(raw)
-            if raw in options:
-                option = options[raw]
-            else:
-                option = options[raw] = normalize_option(raw)
-            if person is None or option is None:
-                self._bad_ballot(f"votes[{index}]", voter, person, raw)
-            append((vote_id, ordinal, person, names[person], option))
+        ordinal = 0
+        for where, items in ((f"{record} votes", enumerate(nested)), ("votes", top)):
+            for index, vote in items:
+                voter = vote.get("voter_id")
+                person = people.get(voter if type(voter) is str else str(voter)) if voter else None
+                raw = vote.get("option", "")
+                raw = raw if type(raw) is str else str(raw)
+                if raw in options:
+                    option = options[raw]
+                else:
+                    option = options[raw] = normalize_option(raw)
+                if person is None or option is None:
+                    self._bad_ballot(f"{where}[{index}]", voter, person, raw)
+                append((vote_id, ordinal, person, names[person], option))
+                ordinal += 1
 
     def _bad_ballot(self, record: str, voter: Any, person: str | None, raw_option: str) -> NoReturn:
         if voter is None or voter == "":
