@@ -25,7 +25,18 @@ def like_pattern(value: str) -> str:
 
 
 def name_contains(column: Any, value: str) -> ColumnElement[bool]:
+    """``column`` (any text column: a name, a title, a motion) contains ``value``, case-insensitively."""
     return column.ilike(like_pattern(value), escape="\\")  # type: ignore[no-any-return]
+
+
+def within(column: Any, low: Any | None, high: Any | None) -> list[ColumnElement[bool]]:
+    """The conditions ``low <= column <= high`` for the bounds given (none when both are absent)."""
+    conditions = []
+    if low:
+        conditions.append(column >= low)
+    if high:
+        conditions.append(column <= high)
+    return conditions
 
 
 def jurisdiction_ids(value: str) -> Select[str]:

@@ -18,10 +18,11 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
     jurisdiction_ids,
-    like_pattern,
     load_refs,
+    name_contains,
     ref_columns,
     session_ids,
+    within,
 )
 from openpolicy.api.schemas import (
     BillActionOut,
@@ -152,7 +153,7 @@ async def list_bills(
         if value:
             cond = [
                 BillSponsorship.bill_id == Bill.id,
-                or_(BillSponsorship.person_id == value, BillSponsorship.name.ilike(like_pattern(value), escape="\\")),
+                or_(BillSponsorship.person_id == value, name_contains(BillSponsorship.name, value)),
             ]
             if primary_only:
                 cond.append(BillSponsorship.primary.is_(True))
@@ -163,16 +164,10 @@ async def list_bills(
         stmt = stmt.where(Bill.classification.contains([classification]))
     if identifier:
         stmt = stmt.where(Bill.normalized_identifier == normalize_bill_identifier(identifier))
-    if introduced_after:
-        stmt = stmt.where(Bill.introduced_date >= introduced_after)
-    if introduced_before:
-        stmt = stmt.where(Bill.introduced_date <= introduced_before)
-    if action_since:
-        stmt = stmt.where(Bill.latest_action_date >= action_since)
-    if action_before:
-        stmt = stmt.where(Bill.latest_action_date <= action_before)
+    stmt = stmt.where(*within(Bill.introduced_date, introduced_after, introduced_before))
+    stmt = stmt.where(*within(Bill.latest_action_date, action_since, action_before))
     if q:
-        stmt = stmt.where(Bill.title.ilike(like_pattern(q), escape="\\"))
+        stmt = stmt.where(name_contains(Bill.title, q))
     if updated_since:
         stmt = stmt.where(Bill.updated_at >= updated_since)
     rows, next_url = await fetch_page(db, stmt, page)

@@ -21,9 +21,10 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
     jurisdiction_ids,
-    like_pattern,
+    name_contains,
     party_of,
     session_ids,
+    within,
 )
 from openpolicy.api.schemas import (
     BallotOption,
@@ -90,12 +91,9 @@ async def list_votes(
         if option:
             cond.append(Ballot.option == option)
         stmt = stmt.where(select(Ballot.ordinal).where(*cond).exists())
-    if date_after:
-        stmt = stmt.where(VoteEvent.start_date >= date_after)
-    if date_before:
-        stmt = stmt.where(VoteEvent.start_date <= date_before)
+    stmt = stmt.where(*within(VoteEvent.start_date, date_after, date_before))
     if q:
-        stmt = stmt.where(VoteEvent.motion_text.ilike(like_pattern(q), escape="\\"))
+        stmt = stmt.where(name_contains(VoteEvent.motion_text, q))
     if updated_since:
         stmt = stmt.where(VoteEvent.updated_at >= updated_since)
     rows, next_url = await fetch_page(db, stmt, page)
