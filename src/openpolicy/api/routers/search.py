@@ -11,11 +11,12 @@ stemmed French and exact tokens all match. Ranking, highest first:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Boolean, ColumnElement, Text, case, cast, func, literal, literal_column, or_, select
+from sqlalchemy import Boolean, ColumnElement, Row, Text, case, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,12 +66,21 @@ def _tsquery(text: str) -> ColumnElement[Any]:
     return cast(literal(text), TSQUERY)
 
 
+def _matches(vector: Any, query: ColumnElement[Any]) -> ColumnElement[bool]:
+    """``vector @@ query``."""
+    return vector.op("@@", return_type=Boolean)(query)  # type: ignore[no-any-return]
+
+
+def _exact_boost(q: str, *columns: Any) -> ColumnElement[Any]:
+    """EXACT_BOOST when one of ``columns`` equals the query (case-insensitively), else 0."""
+    low = q.lower()
+    return case((or_(*(func.lower(column) == low for column in columns)), EXACT_BOOST), else_=0.0)
+
+
 def _headline(english_text: Any, french_text: Any, q: str) -> ColumnElement[Any]:
     """Highlighted excerpt: of the French text when only it matches the French query, else of the English."""
-    french = func.to_tsvector(_config("french"), func.coalesce(french_text, "")).op("@@", return_type=Boolean)(
-        _ts("french", q)
-    )
-    english = func.to_tsvector(_config("english"), english_text).op("@@", return_type=Boolean)(_ts("english", q))
+    french = _matches(func.to_tsvector(_config("french"), func.coalesce(french_text, "")), _ts("french", q))
+    english = _matches(func.to_tsvector(_config("english"), english_text), _ts("english", q))
     return case(
         (french & ~english, func.ts_headline(_config("french"), french_text, _ts("french", q), _HEADLINE)),
         else_=func.ts_headline(_config("english"), english_text, _ts("english", q), _HEADLINE),
@@ -101,14 +111,33 @@ def _check_query(q: str | None) -> str:
     return q
 
 
+async def _top_with_snippets(
+    db: AsyncSession,
+    q: str,
+    limit: int,
+    *,
+    key: Any,
+    shown: tuple[Any, ...],
+    text: tuple[Any, Any],
+    where: ColumnElement[bool],
+    rank: ColumnElement[Any],
+) -> Sequence[Row[*tuple[Any, ...]]]:
+    """Rows ``(key, *shown, rank, snippet)`` of the ``limit`` best matches, highest rank first; the snippet
+    (``ts_headline`` of the English/French ``text`` pair, costly) is made only for those rows."""
+    columns = [key, *shown, *(column for column in text if column not in shown)]
+    top = select(*columns, rank).where(where).order_by(rank.desc(), key).limit(limit).subquery()
+    snippet = _headline(top.c[text[0].key], top.c[text[1].key], q)
+    outer = select(top.c[key.key], *(top.c[column.key] for column in shown), top.c.rank, snippet)
+    return (await db.execute(outer)).all()
+
+
 async def _bills(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
     number = normalize_bill_identifier(q)
-    low = q.lower()
     matches: list[ColumnElement[bool]] = []
     text_rank: ColumnElement[Any] = literal(0.0)
     if parsed.any_language:
         query = _tsquery(parsed.any_language)
-        matches.append(Bill.search_vector.op("@@", return_type=Boolean)(query))
+        matches.append(_matches(Bill.search_vector, query))
         text_rank = func.ts_rank_cd(Bill.search_vector, query)
     if number:
         matches.append(Bill.normalized_identifier == number)
@@ -117,20 +146,18 @@ async def _bills(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[S
     rank = (
         text_rank
         + case((Bill.normalized_identifier == number, BILL_NUMBER_BOOST), else_=0.0)
-        + case(
-            (or_(func.lower(Bill.title) == low, func.lower(Bill.title_fr) == low), EXACT_BOOST),
-            else_=0.0,
-        )
+        + _exact_boost(q, Bill.title, Bill.title_fr)
     ).label("rank")
-    top = (
-        select(Bill.id, Bill.identifier, Bill.title, Bill.title_fr, rank)
-        .where(or_(*matches))
-        .order_by(rank.desc(), Bill.id)
-        .limit(limit)
-        .subquery()
+    rows = await _top_with_snippets(
+        db,
+        q,
+        limit,
+        key=Bill.id,
+        shown=(Bill.identifier, Bill.title),
+        text=(Bill.title, Bill.title_fr),
+        where=or_(*matches),
+        rank=rank,
     )
-    snippet = _headline(top.c.title, top.c.title_fr, q)
-    rows = await db.execute(select(top.c.id, top.c.identifier, top.c.title, top.c.rank, snippet))
     return [
         SearchResult(
             type="bill",
@@ -140,7 +167,7 @@ async def _bills(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[S
             rank=float(r),
             url=f"/v1/bills/{bill_id}",
         )
-        for bill_id, identifier, title, r, snip in rows.all()
+        for bill_id, identifier, title, r, snip in rows
     ]
 
 
@@ -148,13 +175,10 @@ async def _people(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[
     if not parsed.simple:
         return []
     query = _tsquery(parsed.simple)
-    rank = (
-        func.ts_rank_cd(Person.search_vector, query)
-        + case((func.lower(Person.name) == q.lower(), EXACT_BOOST), else_=0.0)
-    ).label("rank")
+    rank = (func.ts_rank_cd(Person.search_vector, query) + _exact_boost(q, Person.name)).label("rank")
     rows = await db.execute(
         select(Person.id, Person.name, rank)
-        .where(Person.search_vector.op("@@", return_type=Boolean)(query))
+        .where(_matches(Person.search_vector, query))
         .order_by(rank.desc(), Person.id)
         .limit(limit)
     )
@@ -168,23 +192,18 @@ async def _votes(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[S
     if not parsed.any_language:
         return []
     query = _tsquery(parsed.any_language)
-    low = q.lower()
-    rank = (
-        func.ts_rank_cd(VoteEvent.search_vector, query)
-        + case(
-            (or_(func.lower(VoteEvent.motion_text) == low, func.lower(VoteEvent.motion_text_fr) == low), EXACT_BOOST),
-            else_=0.0,
-        )
-    ).label("rank")
-    top = (
-        select(VoteEvent.id, VoteEvent.motion_text, VoteEvent.motion_text_fr, VoteEvent.start_date, rank)
-        .where(VoteEvent.search_vector.op("@@", return_type=Boolean)(query))
-        .order_by(rank.desc(), VoteEvent.id)
-        .limit(limit)
-        .subquery()
+    text = (VoteEvent.motion_text, VoteEvent.motion_text_fr)
+    rank = (func.ts_rank_cd(VoteEvent.search_vector, query) + _exact_boost(q, *text)).label("rank")
+    rows = await _top_with_snippets(
+        db,
+        q,
+        limit,
+        key=VoteEvent.id,
+        shown=(VoteEvent.motion_text, VoteEvent.start_date),
+        text=text,
+        where=_matches(VoteEvent.search_vector, query),
+        rank=rank,
     )
-    snippet = _headline(top.c.motion_text, top.c.motion_text_fr, q)
-    rows = await db.execute(select(top.c.id, top.c.motion_text, top.c.start_date, top.c.rank, snippet))
     return [
         SearchResult(
             type="vote",
@@ -194,7 +213,7 @@ async def _votes(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[S
             rank=float(r),
             url=f"/v1/votes/{vid}",
         )
-        for vid, motion, day, r, snip in rows.all()
+        for vid, motion, day, r, snip in rows
     ]
 
 
