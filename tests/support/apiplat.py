@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from tests.support import ROOT, free_port, wait_http
+from tests.support import ROOT, Service, free_port, wait_http
 
 
 class PrivatePostgres:
@@ -106,10 +105,15 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         server.close()
 
 
-class AppProcess:
-    """``python -m openpolicy.api.server <factory>`` (uvicorn with the drain) on a free port."""
+class AppProcess(Service):
+    """``python -m openpolicy.api.server <factory>`` (uvicorn with the drain) on a free port.
+
+    Started with the interpreter rather than the ``openpolicy`` entry point (a test factory is a module path);
+    ``logs()`` and ``stop()`` are :class:`tests.support.Service`'s.
+    """
 
     def __init__(self, factory: str, env: Mapping[str, str], log_path: Path) -> None:
+        self.args = [factory]
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -132,21 +136,6 @@ class AppProcess:
         except Exception:
             self.stop()
             raise AssertionError(f"app did not start:\n{self.logs()}") from None
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        if not self._log.closed:
-            self._log.close()
-        return int(self.proc.returncode)
 
 
 def slow_app() -> Any:
