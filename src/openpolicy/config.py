@@ -73,6 +73,14 @@ class Settings(BaseSettings):
     api_url: str = Field(default="http://127.0.0.1:8000", description="Base URL of the api (web → api).")
     api_timeout_seconds: float = Field(default=5.0, gt=0, description="web → api request timeout.")
     api_retries: int = Field(default=2, ge=0, le=10, description="Retries of idempotent web → api GETs.")
+    web_page_cache_seconds: int = Field(
+        default=10,
+        ge=0,
+        le=300,
+        description="Rendered public pages are reused this long per process (micro-cache; 0: off). Pages "
+        "already say `Cache-Control: public, max-age=30`, so no reader sees fresher data by going around it.",
+    )
+    web_page_cache_max_mb: int = Field(default=32, ge=1, le=1024, description="Size cap of that page cache.")
 
     # --- observability -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(default="INFO")

@@ -64,3 +64,21 @@ def test_bad_filter_value_is_a_400_page_not_a_500(live_stack: LiveStack) -> None
     long = httpx.get(f"{live_stack.web}/people", params={"q": "x" * 500})
     assert long.status_code == 400
     assert "q" in long.text and long.headers["content-type"].startswith("text/html")
+
+
+def test_page_micro_cache_reuses_rendered_pages(live_stack: LiveStack) -> None:
+    bill = httpx.get(f"{live_stack.api}/v1/bills", params={"limit": 1}).json()["results"][0]
+    url = f"{live_stack.web}/bills/{bill['id']}"
+    first = httpx.get(url, headers={"Cache-Control": "no-cache"})
+    assert first.headers.get("x-page-cache") is None  # no-cache goes around the cache
+    second = httpx.get(url)
+    third = httpx.get(url)
+    assert (second.headers["x-page-cache"], third.headers["x-page-cache"]) in {("miss", "hit"), ("hit", "hit")}
+    assert third.text == second.text and third.headers["cache-control"] == "public, max-age=30"
+    assert third.headers["x-request-id"] != second.headers["x-request-id"]  # ids are per request, not cached
+    metrics = httpx.get(f"{live_stack.web}/metrics").text
+    assert 'route="/bills/{bill_id:path}"' in metrics and 'route="unmatched"' not in metrics
+    missing = httpx.get(f"{live_stack.web}/bills/ocd-bill/none")
+    again = httpx.get(f"{live_stack.web}/bills/ocd-bill/none")
+    assert missing.status_code == again.status_code == 404  # errors are never cached
+    assert again.headers.get("x-page-cache") == "miss"

@@ -27,6 +27,7 @@ from openpolicy.observability.health import is_draining
 from openpolicy.observability.logging import get_logger
 from openpolicy.observability.metrics import DEPENDENCY_UP, install_observability
 from openpolicy.web.client import ApiBadRequest, ApiClient, ApiNotFound, ApiUnavailable
+from openpolicy.web.pagecache import PageCacheMiddleware
 
 SERVICE_NAME = "web-interface"
 STATIC_MAX_AGE = 31_536_000  # a year: static URLs carry a content hash
@@ -245,5 +246,10 @@ def create_app(settings: Settings | None = None, *, api: ApiClient | None = None
 
     app.include_router(pages.router)
     _install_error_pages(app)
+    app.add_middleware(
+        PageCacheMiddleware,
+        ttl_seconds=settings.web_page_cache_seconds,
+        max_bytes=settings.web_page_cache_max_mb * 1024 * 1024,
+    )
     install_observability(app, service_name=SERVICE_NAME, settings=settings)
     return app
