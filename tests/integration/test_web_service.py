@@ -41,7 +41,8 @@ def test_static_assets_are_cacheable_and_versioned(live_stack: LiveStack) -> Non
 
 def test_request_id_is_passed_to_the_api(live_stack: LiveStack) -> None:
     request_id = uuid.uuid4().hex
-    response = httpx.get(f"{live_stack.web}/bills", headers={"X-Request-ID": request_id})
+    # no-cache: a rendered /bills may sit in the web's page cache from an earlier test
+    response = httpx.get(f"{live_stack.web}/bills", headers={"X-Request-ID": request_id, "Cache-Control": "no-cache"})
     assert response.status_code == 200
     assert response.headers["x-request-id"] == request_id
     deadline = time.monotonic() + 10
