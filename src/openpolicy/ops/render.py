@@ -235,7 +235,8 @@ def write(env: str, out_dir: Path) -> list[Path]:
 
 _MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$')
 SECRETS_DIR = "/etc/alertmanager/secrets/"
-SECRET_PLACEHOLDER = "__SECRET_NAME__"  # noqa: S105 - a placeholder for a Secret *name*
+# Token the monitoring-stack chart replaces with .Values.alertmanagerConfig.secretName (a Secret *name*).
+SECRET_NAME_TOKEN = "__SECRET_NAME__"  # noqa: S105
 
 
 def _matchers(items: list[str]) -> list[dict[str, str]]:
@@ -251,7 +252,7 @@ def _matchers(items: list[str]) -> list[dict[str, str]]:
 def _secret_ref(file_path: str, where: str) -> dict[str, str]:
     if not file_path.startswith(SECRETS_DIR):
         raise RenderError(f"alertmanager.yml: {where} reads {file_path}, outside {SECRETS_DIR}")
-    return {"name": SECRET_PLACEHOLDER, "key": file_path[len(SECRETS_DIR) :]}
+    return {"name": SECRET_NAME_TOKEN, "key": file_path[len(SECRETS_DIR) :]}
 
 
 def _camel(key: str) -> str:
@@ -366,7 +367,7 @@ def monitoring_files() -> dict[str, str]:
         spec = alertmanager_config_spec(yaml.safe_load(am.read_text()))
         files["alertmanager/alertmanagerconfig-spec.yaml"] = (
             "# Translated from infrastructure/monitoring/alertmanager/alertmanager.yml by `make helm-sync-monitoring`"
-            f" (openpolicy.ops.render); do not edit. {SECRET_PLACEHOLDER} = values alertmanagerConfig.secretName.\n"
+            f" (openpolicy.ops.render); do not edit. {SECRET_NAME_TOKEN} = values alertmanagerConfig.secretName.\n"
             + _dump(spec)
         )
         provenance.append(
