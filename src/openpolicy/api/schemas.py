@@ -504,6 +504,55 @@ class SearchResults(Schema):
     results: list[SearchResult]
 
 
+# --- status, stats (plain models: built from dicts, not ORM rows) -------------------------------------------
+
+
+class LastRun(BaseModel):
+    id: int
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: str | None
+
+
+class SourceFreshness(BaseModel):
+    source: str = Field(description="Import source (popolo, us-congress, ourcommons ...).")
+    last_success: dt.datetime | None = Field(description="When the latest successful run finished.")
+    age_seconds: int | None = Field(description="Seconds since last_success (null: never succeeded).")
+    expected_interval_seconds: int = Field(description="IMPORT_EXPECTED_INTERVALS for this source.")
+    stale: bool = Field(description="True when never succeeded or older than the expected interval.")
+    last_run: LastRun | None
+    last_duration_seconds: float | None
+
+
+class CheckFinding(BaseModel):
+    source: str
+    check: str = Field(description="ballots_vs_counts, membership_without_party_or_district, overlapping_seats")
+    findings: int = Field(description="Findings of the source's latest successful run.")
+    examples: list[dict[str, Any]]
+
+
+class Status(BaseModel):
+    generated_at: dt.datetime
+    sources: list[SourceFreshness]
+    checks: list[CheckFinding]
+
+
+class Stats(BaseModel):
+    """Counts of what the platform holds."""
+
+    jurisdictions: int
+    people: int
+    current_legislators: int = Field(description="People with a current seat in a legislature or chamber.")
+    parties: int
+    committees: int
+    areas: int
+    bills: int
+    votes: int
+    ballots: int
+    last_updated: dt.datetime | None = Field(description="Latest change to a bill or vote.")
+
+
 # Concrete page types give the OpenAPI document readable names.
 class JurisdictionPage(Page[JurisdictionSummary]):
     """A page of jurisdictions."""

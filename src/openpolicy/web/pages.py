@@ -15,8 +15,6 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from openpolicy.api import schemas as s
-from openpolicy.api.routers.stats import Stats
-from openpolicy.api.routers.status import Status
 from openpolicy.web.charts import PartyRow, vote_by_party_svg
 from openpolicy.web.client import ApiClient
 from openpolicy.web.views import cursor_of, query_with
@@ -121,8 +119,8 @@ async def _list_page(
 async def home(request: Request) -> Response:
     api = _api(request)
     stats, status, votes, bills = await asyncio.gather(
-        api.get_model(Stats, "/v1/stats"),
-        api.get_model(Status, "/v1/status"),
+        api.get_model(s.Stats, "/v1/stats"),
+        api.get_model(s.Status, "/v1/status"),
         api.get_model(s.VotePage, "/v1/votes", {"limit": 5}),
         api.get_model(s.BillPage, "/v1/bills", {"limit": 5}),
     )
@@ -163,7 +161,7 @@ async def search(request: Request, q: Text = None, type: Annotated[str | None, Q
 
 @router.get("/status")
 async def status_page(request: Request) -> Response:
-    status = await _api(request).get_model(Status, "/v1/status")
+    status = await _api(request).get_model(s.Status, "/v1/status")
     return _render(
         request,
         "status.html",

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session
+from openpolicy.api.schemas import Stats
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 
@@ -34,21 +33,6 @@ STATS_SQL = text(
       (SELECT max(updated_at) FROM vote_events) AS votes_updated_at
     """
 )
-
-
-class Stats(BaseModel):
-    """Counts of what the platform holds."""
-
-    jurisdictions: int
-    people: int
-    current_legislators: int = Field(description="People with a current seat in a legislature or chamber.")
-    parties: int
-    committees: int
-    areas: int
-    bills: int
-    votes: int
-    ballots: int
-    last_updated: dt.datetime | None = Field(description="Latest change to a bill or vote.")
 
 
 @router.get("", summary="Headline numbers")

@@ -15,47 +15,16 @@ from fastapi import APIRouter, Depends
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session, get_settings
+from openpolicy.api.schemas import CheckFinding, SourceFreshness, Status
 from openpolicy.config import Settings
 from openpolicy.config import get_settings as env_settings
 from openpolicy.observability import names
 from openpolicy.observability.metrics import SCRAPE_HOOKS
 
 router = APIRouter(prefix="/status", tags=["status"])
-
-
-class LastRun(BaseModel):
-    id: int
-    status: str
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
-    error: str | None
-
-
-class SourceFreshness(BaseModel):
-    source: str = Field(description="Import source (popolo, us-congress, ourcommons ...).")
-    last_success: dt.datetime | None = Field(description="When the latest successful run finished.")
-    age_seconds: int | None = Field(description="Seconds since last_success (null: never succeeded).")
-    expected_interval_seconds: int = Field(description="IMPORT_EXPECTED_INTERVALS for this source.")
-    stale: bool = Field(description="True when never succeeded or older than the expected interval.")
-    last_run: LastRun | None
-    last_duration_seconds: float | None
-
-
-class CheckFinding(BaseModel):
-    source: str
-    check: str = Field(description="ballots_vs_counts, membership_without_party_or_district, overlapping_seats")
-    findings: int = Field(description="Findings of the source's latest successful run.")
-    examples: list[dict[str, Any]]
-
-
-class Status(BaseModel):
-    generated_at: dt.datetime
-    sources: list[SourceFreshness]
-    checks: list[CheckFinding]
 
 
 @router.get("", summary="Data freshness and data checks")
