@@ -165,8 +165,7 @@ class Jurisdiction(Timestamped, Base):
 
     __table_args__ = (
         Index(None, "country"),
-        Index(None, "updated_at"),
-        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
+        Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
     )
 
 
@@ -200,8 +199,7 @@ class Organization(Timestamped, Base):
         Index(None, "parent_id"),
         Index(None, "classification", "name", "id"),
         Index(None, "name", "id"),
-        Index(None, "updated_at"),
-        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
+        Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
     )
 
 
@@ -246,8 +244,7 @@ class Person(Timestamped, Base):
         CheckConstraint(f"death_date IS NULL OR death_date ~ '{PARTIAL_DATE_RE}'", name="death_date"),
         Index(None, "sort_name", "id"),
         Index(None, "name", "id"),
-        Index(None, "updated_at"),
-        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
+        Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
         Index(None, "search_vector", postgresql_using="gin"),
         Index("ix_people_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
@@ -291,8 +288,7 @@ class Area(Timestamped, Base):
         Index(None, "jurisdiction_id", "name", "id"),
         Index(None, "parent_id"),
         Index(None, "name", "id"),
-        Index(None, "updated_at"),
-        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
+        Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
     )
 
 
@@ -461,8 +457,7 @@ class Bill(Timestamped, Base):
         Index(None, "normalized_identifier"),
         Index(None, "latest_action_date", "id"),
         Index(None, "introduced_date", "id"),
-        Index(None, "updated_at"),
-        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
+        Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
         Index(None, "subjects", postgresql_using="gin"),
         Index(None, "classification", postgresql_using="gin"),
         Index(None, "search_vector", postgresql_using="gin"),
@@ -580,8 +575,7 @@ class VoteEvent(Timestamped, Base):
         Index(None, "bill_id"),
         Index(None, "result"),
         Index(None, "start_date", "id"),
-        Index(None, "updated_at"),
-        Index(None, "updated_at", "id"),  # keyset pages of sort=updated_at (revision 0002)
+        Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
         Index(None, "search_vector", postgresql_using="gin"),
     )
 
