@@ -68,7 +68,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from openpolicy.db.engine import create_engine, create_sessionmaker
 
     settings: Settings = app.state.settings
-    engine = await asyncio.to_thread(create_engine, settings, application_name=SERVICE_NAME)
+    engine = await asyncio.to_thread(create_engine, settings, application_name=SERVICE_NAME, read_only=True)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     instrument_engine(engine)

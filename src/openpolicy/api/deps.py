@@ -1,4 +1,4 @@
-"""FastAPI dependencies of the api's routers: ``Depends(get_session)``, ``Depends(get_settings)``."""
+"""FastAPI dependencies of the api's routers: database session or connection, settings, Redis, request id."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from openpolicy.config import Settings
 
@@ -15,6 +15,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One AsyncSession per request from ``app.state.sessionmaker``; closed (rolled back if open) afterwards."""
     async with request.app.state.sessionmaker() as session:
         yield session
+
+
+async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    """One pooled connection per request (autocommit, read-only: see ``create_engine(read_only=True)``)."""
+    async with request.app.state.engine.connect() as connection:
+        yield connection
 
 
 def get_settings(request: Request) -> Settings:

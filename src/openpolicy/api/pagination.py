@@ -27,7 +27,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Query, Request
 from sqlalchemy import Select, and_, literal, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -240,7 +240,9 @@ def _beyond(exprs: Sequence[SortExpression], after: Sequence[Any], desc: bool) -
     return and_(head, beyond)
 
 
-async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) -> tuple[list[Any], str | None]:
+async def fetch_page(
+    session: AsyncSession | AsyncConnection, stmt: AnySelect, page: PageRequest
+) -> tuple[list[Any], str | None]:
     """Run ``stmt`` as one page; return its rows (key columns stripped) and the next page's URL (or None).
 
     The keyset condition, ORDER BY and LIMIT (one extra row, to know whether a next page exists) are added
