@@ -34,7 +34,13 @@ class Settings(BaseSettings):
         default=None, description="Redis URL for the response cache (redis://host:6379/0). Optional."
     )
     db_pool_size: int = Field(default=10, ge=1, le=200, description="SQLAlchemy pool size per process.")
-    db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections beyond the pool.")
+    db_max_overflow: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="Extra connections beyond the pool, opened under a burst and closed when returned (each costs "
+        "a PostgreSQL backend start). 0: requests beyond the pool wait for a pooled connection.",
+    )
     db_pool_timeout_seconds: float = Field(default=5.0, gt=0, description="Wait for a pooled connection.")
     db_statement_timeout_ms: int = Field(default=15000, ge=0, description="PostgreSQL statement_timeout.")
     db_connect_timeout_seconds: float = Field(default=5.0, gt=0, description="Connect timeout to PostgreSQL.")

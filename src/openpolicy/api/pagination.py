@@ -20,7 +20,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -187,14 +187,14 @@ def request_settings(request: Request) -> Settings:
     return settings if isinstance(settings, Settings) else get_settings()
 
 
-def page_params(sorts: Sorts) -> Callable[..., PageRequest]:
+def page_params(sorts: Sorts) -> Callable[..., Awaitable[PageRequest]]:
     """A FastAPI dependency reading ``limit``, ``cursor`` and ``sort`` (validated against ``sorts``)."""
     sort_doc = f"Sort order: a field name, `-` prefix for descending. One of: {', '.join(sorts.choices)}."
     nullable = [name for name, key in sorts.fields.items() if key.nullable]
     if nullable:
         sort_doc += f" Records without a value for {', '.join(nullable)} come last in both directions."
 
-    def dependency(
+    async def dependency(
         request: Request,
         limit: Annotated[
             int | None,
