@@ -18,9 +18,9 @@ from typing import Annotated, Any, get_args
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Boolean, ColumnElement, Row, Text, case, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openpolicy.api.deps import get_session
+from openpolicy.api.deps import get_connection
 from openpolicy.api.errors import BadParameter
 from openpolicy.api.pagination import request_settings
 from openpolicy.api.schemas import SearchResult, SearchResults, SearchType
@@ -54,7 +54,7 @@ class Parsed:
     simple: str | None
 
 
-async def _parse(db: AsyncSession, q: str) -> Parsed:
+async def _parse(db: AsyncConnection, q: str) -> Parsed:
     """One round trip: how ``websearch_to_tsquery`` reads ``q`` in english, french and simple."""
     row = (await db.execute(select(*(cast(_ts(config, q), Text) for config in ("english", "french", "simple"))))).one()
     readings = list(dict.fromkeys(text for text in row if text))
@@ -112,7 +112,7 @@ def _check_query(q: str | None) -> str:
 
 
 async def _top_with_snippets(
-    db: AsyncSession,
+    db: AsyncConnection,
     q: str,
     limit: int,
     *,
@@ -131,7 +131,7 @@ async def _top_with_snippets(
     return (await db.execute(outer)).all()
 
 
-async def _bills(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
+async def _bills(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
     number = normalize_bill_identifier(q)
     matches: list[ColumnElement[bool]] = []
     text_rank: ColumnElement[Any] = literal(0.0)
@@ -171,7 +171,7 @@ async def _bills(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[S
     ]
 
 
-async def _people(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
+async def _people(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
     if not parsed.simple:
         return []
     query = _tsquery(parsed.simple)
@@ -188,7 +188,7 @@ async def _people(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[
     ]
 
 
-async def _votes(db: AsyncSession, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
+async def _votes(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
     if not parsed.any_language:
         return []
     query = _tsquery(parsed.any_language)
@@ -223,7 +223,7 @@ _SEARCHERS = {"person": _people, "bill": _bills, "vote": _votes}
 @router.get("/search", summary="Search people, bills and votes")
 async def search(
     request: Request,
-    db: Annotated[AsyncSession, Depends(get_session)],
+    db: Annotated[AsyncConnection, Depends(get_connection)],
     q: Annotated[
         str | None,
         Query(
