@@ -126,7 +126,7 @@ class PhaseTimer:
                 timer.marks.append((name, time.perf_counter()))
 
             def advance(self, name: str, amount: int) -> None:
-                if name in {"vote", "ballot", "change-log"}:
+                if name in {"vote", "ballot-copied", "ballot", "change-log"}:
                     timer.marks.append((f"after {name}", time.perf_counter()))
 
             def finish(self) -> None:
@@ -136,7 +136,8 @@ class PhaseTimer:
 
     def breakdown(self) -> str:
         names = {"fetch": "fetch", "parse": "parse", "load": "load entities", "after vote": "ballots COPY",
-                 "after ballot": "ballot sync", "after change-log": "change log", "checks": "data checks"}  # fmt: skip
+                 "after ballot-copied": "key rebuild + ANALYZE", "after ballot": "ballot sync",
+                 "after change-log": "change log", "checks": "data checks", "commit": "commit"}  # fmt: skip
         parts = []
         for (name, at), (_next, until) in zip(self.marks, self.marks[1:], strict=False):
             if name in names:

@@ -130,3 +130,27 @@ def test_constraints_reject_bad_rows(empty_database_url: str) -> None:
     fetch(url, "INSERT INTO person_identifiers (person_id, scheme, identifier) VALUES ('p2', 'wikidata', 'Q1')")
     with pytest.raises(asyncpg.UniqueViolationError):
         fetch(url, "INSERT INTO person_identifiers (person_id, scheme, identifier) VALUES ('p3', 'wikidata', 'Q1')")
+
+
+def test_column_collations_match_the_models(empty_database_url: str) -> None:
+    """Alembic's comparison ignores collations: the catalog's per-column collation must equal the models' (e.g.
+    ``COLLATE "C"`` on the ballots keys, revision 0005), and everything else uses the database default."""
+    rows = fetch(
+        empty_database_url,
+        """
+        SELECT c.relname AS table_name, a.attname AS column_name, co.collname AS collation
+        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        JOIN pg_collation co ON co.oid = a.attcollation
+        WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+          AND a.attcollation <> 0 AND c.relname <> 'alembic_version'
+        """,
+    )
+    stored = {(r["table_name"], r["column_name"]): r["collation"] for r in rows}
+    declared = {
+        (table.name, column.name): getattr(column.type, "collation", None) or "default"
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if (table.name, column.name) in stored
+    }
+    assert declared == stored
+    assert stored[("ballots", "vote_event_id")] == stored[("ballots", "person_id")] == "C"

@@ -180,6 +180,46 @@ def test_change_feed_replays_into_an_equal_mirror(source_db: str) -> None:
             assert _table(mirror, table, key) == source_rows, table
 
 
+# The image of a vote as the feed served it when the loader aggregated it in SQL: the reference the loader's
+# images (ballots serialised from the rows it wrote, loader._vote_change_log) must equal.
+SQL_VOTE_IMAGE = """
+    SELECT t.id, to_jsonb(t) - 'search_vector' || jsonb_build_object(
+        'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value) FROM vote_counts c WHERE c.vote_event_id = t.id),
+                           '{}'::jsonb),
+        'ballots', (SELECT jsonb_build_object(
+            'ordinal', coalesce(to_jsonb(array_agg(b.ordinal ORDER BY b.ordinal)), '[]'::jsonb),
+            'person_id', coalesce(to_jsonb(array_agg(b.person_id ORDER BY b.ordinal)), '[]'::jsonb),
+            'voter_name', coalesce(to_jsonb(array_agg(b.voter_name ORDER BY b.ordinal)), '[]'::jsonb),
+            'option', coalesce(to_jsonb(array_agg(b.option ORDER BY b.ordinal)), '[]'::jsonb))
+            FROM ballots b WHERE b.vote_event_id = t.id)) AS image
+    FROM vote_events t
+"""
+
+
+def assert_vote_images_equal_the_stored_rows(url: str) -> int:
+    """Each vote's latest change image equals the SQL image of its stored row, counts and ballots, as jsonb."""
+    rows = query(
+        url,
+        f"""
+        WITH latest AS (
+            SELECT DISTINCT ON (entity_id) entity_id, data FROM change_log WHERE entity_type = 'vote'
+            ORDER BY entity_id, id DESC
+        )
+        SELECT s.id, l.data = s.image AS equal, l.data::text AS logged, s.image::text AS stored
+        FROM ({SQL_VOTE_IMAGE}) s JOIN latest l ON l.entity_id = s.id
+        """,
+    )
+    for row in rows:
+        assert row["equal"], (row["id"], row["logged"][:300], row["stored"][:300])
+    return len(rows)
+
+
+def test_vote_change_images_equal_the_stored_rows(source_db: str) -> None:
+    # popolo, ourcommons (people merged into EveryPolitician's: remapped voters) and us-congress votes
+    votes = assert_vote_images_equal_the_stored_rows(source_db)
+    assert votes == query(source_db, "SELECT count(*) FROM vote_events")[0][0] > 0
+
+
 def test_changes_filters_and_bad_parameters(source_db: str) -> None:
     with api_client(source_db) as api:
         response = api.get("/v1/changes", params={"types": "bill,vote", "limit": 1000})

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.integration.test_ingest_feed import assert_vote_images_equal_the_stored_rows
 from tests.support import OPENPOLICY, temporary_database
 from tests.support.ingest import (
     EP_CANADA,
@@ -420,3 +421,42 @@ def test_bulk_ballot_load_rebuilds_the_keys_and_a_failure_restores_them(tmp_path
         asyncio.run(load())
         assert scalar(url, "SELECT count(*) FROM ballots") == 52_000 + 53_000
         assert sorted(_ballot_keys(url)) == sorted(keys)
+        assert assert_vote_images_equal_the_stored_rows(url) == 520 + 530
+
+
+def test_vote_change_images_after_ballots_change(tmp_path: Path) -> None:
+    """A re-import that changes, removes and adds ballots of stored votes (the synchronised path, not the bulk
+    COPY): the votes' change images, built from the loaded rows, equal the stored rows; the data check
+    counts the ballots as stored."""
+    path = tmp_path / "votes.json"
+    _synthetic_votes(path, "v", 6, 4)
+    with temporary_database("openpolicy_test_ingest_images") as url:
+        run(url, "popolo", str(path), "zz")
+        assert assert_vote_images_equal_the_stored_rows(url) == 4
+        doc = json.loads(path.read_text())
+        doc["vote_events"][0]["votes"][2]["option"] = "no"  # changed
+        del doc["vote_events"][1]["votes"][5]  # removed (the published count now disagrees)
+        doc["vote_events"][2]["votes"].append({"voter_id": "p0", "option": "absent"})  # added
+        doc["vote_events"][3]["votes"] = []  # all removed: not checked against its counts
+        path.write_text(json.dumps(doc))
+        report = run(url, "popolo", str(path), "zz")
+        assert report.counts["ballot"] == {"inserted": 1, "updated": 1, "unchanged": 16, "deleted": 7}
+        assert report.counts["vote"]["updated"] == 4
+        assert assert_vote_images_equal_the_stored_rows(url) == 4
+        emptied = scalar(
+            url,
+            "SELECT c.data->'ballots' FROM change_log c JOIN vote_events v ON v.id = c.entity_id "
+            "WHERE v.identifier = 'v3' ORDER BY c.id DESC LIMIT 1",
+        )
+        assert json.loads(emptied) == {"ordinal": [], "person_id": [], "voter_name": [], "option": []}
+        findings = query(
+            url,
+            "SELECT entity_id, details FROM data_check_results WHERE import_run_id = $1 ORDER BY entity_id",
+            report.run_id,
+        )
+        details = sorted((json.loads(f["details"]) for f in findings), key=json.dumps)
+        assert details == [  # changed, removed, added; not the emptied one
+            {"absent": {"ballots": 1, "counted": 0}},
+            {"no": {"ballots": 1, "counted": 0}, "yes": {"ballots": 5, "counted": 6}},
+            {"yes": {"ballots": 5, "counted": 6}},
+        ]

@@ -606,15 +606,20 @@ class Ballot(Base):
 
     __tablename__ = "ballots"
 
-    vote_event_id: Mapped[str] = mapped_column(ForeignKey("vote_events.id", ondelete="CASCADE"), primary_key=True)
+    # COLLATE "C" (revision 0005): the keys of a bulk load are rebuilt by sorting them, memcmp instead of strcoll.
+    vote_event_id: Mapped[str] = mapped_column(
+        String(300, collation="C"), ForeignKey("vote_events.id", ondelete="CASCADE"), primary_key=True
+    )
     ordinal: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    person_id: Mapped[str | None] = mapped_column(
+        String(300, collation="C"), ForeignKey("people.id", ondelete="SET NULL")
+    )
     voter_name: Mapped[str] = mapped_column(Text, nullable=False)
     option: Mapped[str] = mapped_column(String(20), nullable=False)
 
     __table_args__ = (
         CheckConstraint(_in("option", BALLOT_OPTIONS), name="option"),
-        Index(None, "person_id", "vote_event_id"),
+        Index(None, "person_id"),  # by person (voting records); by vote event: the primary key (revision 0005)
     )
 
 

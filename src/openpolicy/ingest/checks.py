@@ -2,7 +2,9 @@
 
 ``ballots_vs_counts`` looks at the vote events of this import only (the loader's ``s_vote_events`` staging
 table, still present in the transaction): re-tallying a million ballots of other runs on every import would
-cost more than the import itself.
+cost more than the import itself. Their tally per option is the loader's ``s_ballot_tally``, counted from the
+rows the loader wrote (after the load, the stored ballots of these vote events are exactly those), rather
+than re-read from the ``ballots`` table it has just filled (a million rows: 0.4–0.9 s per import).
 
 Each finding is a row of ``data_check_results`` (``import_run_id`` = the run); ``/v1/status`` serves the
 findings of each source's latest successful run and ``openpolicy_data_check_failures{check}`` counts them.
@@ -16,14 +18,13 @@ CHECKS: dict[str, str] = {
     # Vote events with ballots whose tally per option differs from the published counts.
     "ballots_vs_counts": """
         WITH tally AS (
-            SELECT b.vote_event_id, b.option, count(*)::int AS n FROM ballots b
-            JOIN s_vote_events v ON v.id = b.vote_event_id
-            GROUP BY b.vote_event_id, b.option
+            SELECT t.vote_event_id, t.option, t.n FROM s_ballot_tally t
+            JOIN s_vote_events v ON v.id = t.vote_event_id
         ), published AS (
             SELECT c.vote_event_id, c.option, c.value AS n FROM vote_counts c
             JOIN s_vote_events v ON v.id = c.vote_event_id
             WHERE cardinality($1::text[]) > 0
-              AND EXISTS (SELECT 1 FROM ballots b WHERE b.vote_event_id = c.vote_event_id)
+              AND EXISTS (SELECT 1 FROM s_ballot_tally t WHERE t.vote_event_id = c.vote_event_id)
         ), diff AS (
             SELECT coalesce(t.vote_event_id, p.vote_event_id) AS vote_event_id,
                    coalesce(t.option, p.option) AS option, coalesce(t.n, 0) AS ballots, coalesce(p.n, 0) AS counted

@@ -42,6 +42,8 @@ def _reporter(plain: bool) -> Reporter:
                 return
             if name == "ballot-staged":
                 self._line(f"staged {amount} ballots")
+            elif name == "ballot-copied":
+                self._line(f"copied {amount} new ballots; rebuilding the ballots keys")
             elif name == "change-log":
                 self._line("writing the change log")
             else:
@@ -77,7 +79,7 @@ def _reporter(plain: bool) -> Reporter:
                 return
             if name == "fetch":
                 self.progress.update(task, completed=amount)
-            elif name not in {"ballot-staged", "change-log"}:
+            elif name not in {"ballot-staged", "ballot-copied", "change-log"}:
                 self.progress.advance(task, amount)
                 self.progress.update(task, description=f"load: {name}")
 

@@ -23,9 +23,13 @@ are merged. Everything else is replaced by what the source says.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -194,6 +198,8 @@ class Loader:
         self.run_id = run_id
         self.progress = progress or (lambda _stage, _n: None)
         self.result = LoadResult(counts={}, changed_entities=set())
+        self._ballot_groups: dict[str, list[BallotRow]] = {}
+        self._ballot_summary: asyncio.Future[BallotSummary] | None = None
 
     # --- staging ----------------------------------------------------------------------------------
     async def _stage(self, spec: Spec, rows: list[tuple[Any, ...]]) -> None:
@@ -415,8 +421,11 @@ class Loader:
         touched |= await self._ballots(bundle.ballots, remap)
         await self._touch("vote", "vote_events", touched)
 
-    async def _copy_new_ballots(self, rows: list[BallotRow]) -> None:
-        """COPY ballots of vote events created in this transaction.
+    async def _copy_new_ballots(self, rows: Iterable[BallotRow], n: int) -> bulk.DroppedKeys | None:
+        """COPY ``n`` ballots of vote events created in this transaction; return the keys dropped for it.
+
+        The caller rebuilds what is returned (:func:`openpolicy.db.bulk.rebuild_keys`) before the commit. The
+        rows come in key order (vote event id, ordinal), so the rebuilt primary key's sort finds them presorted.
 
         From ``BULK_BALLOTS`` new ballots on, two bulk measures (each only where it is allowed):
 
@@ -433,25 +442,25 @@ class Loader:
           constraints still apply to every row. Otherwise the triggers run.
         """
         columns = ["vote_event_id", "ordinal", "person_id", "voter_name", "option"]
-        if len(rows) < BULK_BALLOTS:
+        if n < BULK_BALLOTS:
             await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
-            return
-        dropped = await self._drop_ballot_keys(len(rows))
+            return None
+        dropped = await self._drop_ballot_keys(n)
         if not await self._may_skip_triggers():
             await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
-        else:
-            people = sorted({row[2] for row in rows if row[2] is not None})
-            found = await self.conn.fetch(
-                "SELECT id FROM people WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE", people
-            )
-            if len(found) != len(people):
-                missing = sorted(set(people) - {r["id"] for r in found})
-                raise InputError("ballots", f"person {missing[0]}", "person_id", f"{len(missing)} unknown people")
-            await self.conn.execute("SET LOCAL session_replication_role = replica")
-            await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
-            await self.conn.execute("SET LOCAL session_replication_role = origin")
-        if dropped is not None:
-            await bulk.rebuild_keys(self.conn, dropped)
+            return dropped
+        rows = rows if isinstance(rows, list) else list(rows)
+        people = sorted({row[2] for row in rows if row[2] is not None})
+        found = await self.conn.fetch(
+            "SELECT id FROM people WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE", people
+        )
+        if len(found) != len(people):
+            missing = sorted(set(people) - {r["id"] for r in found})
+            raise InputError("ballots", f"person {missing[0]}", "person_id", f"{len(missing)} unknown people")
+        await self.conn.execute("SET LOCAL session_replication_role = replica")
+        await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
+        await self.conn.execute("SET LOCAL session_replication_role = origin")
+        return dropped
 
     async def _drop_ballot_keys(self, new_rows: int) -> bulk.DroppedKeys | None:
         """Drop the ballots table's keys when ``new_rows`` are at least as many as the stored ballots."""
@@ -471,23 +480,35 @@ class Loader:
     async def _ballots(self, ballots: list[BallotRow], remap: dict[str, str]) -> set[str]:
         if remap:
             ballots = [(v, o, remap.get(p, p) if p else p, n, opt) for v, o, p, n, opt in ballots]
+        groups = self._ballot_groups = by_vote(ballots)
         outcome = self.result.counts.setdefault("ballot", Outcome())
         touched: set[str] = set()
         # Vote events inserted by this run have no ballots yet: their ballots are COPY-ed straight into the
-        # table (the bulk path of a first import, 1,000,000+ rows; the constraints still check every row).
+        # table (the bulk path of a first import, 1,000,000+ rows; the constraints still check every row), in
+        # key order: vote event ids sorted as the column's "C" collation sorts them (code points), ordinals
+        # ascending within each (by_vote), so the primary key's rebuild sorts presorted rows.
         new_votes = {
             row["entity_id"]
             for row in await self.conn.fetch(
                 "SELECT entity_id FROM _changed WHERE entity_type = 'vote' AND operation = 'insert'"
             )
         }
-        if new_votes:
-            fresh = [b for b in ballots if b[0] in new_votes]
-            if fresh:
-                await self._copy_new_ballots(fresh)
-                outcome.inserted += len(fresh)
-                ballots = [b for b in ballots if b[0] not in new_votes] if len(fresh) < len(ballots) else []
-                self.progress("ballot", len(fresh))
+        fresh = sorted(vote for vote in groups if vote in new_votes)
+        dropped = None
+        if fresh:
+            n = sum(len(groups[vote]) for vote in fresh)
+            dropped = await self._copy_new_ballots(chain.from_iterable(groups[vote] for vote in fresh), n)
+            outcome.inserted += n
+            ballots = [b for b in ballots if b[0] not in new_votes] if n < len(ballots) else []
+            self.progress("ballot-copied", n)
+        # The change log's ballot images and the tally of the data checks come from the same rows (see
+        # _vote_change_log, _ballot_tally), computed in a thread while the server rebuilds the keys: two cores,
+        # each busy.
+        self._ballot_summary = asyncio.ensure_future(asyncio.to_thread(summarize_ballots, groups))
+        if dropped is not None:
+            await bulk.rebuild_keys(self.conn, dropped)
+        if fresh:
+            self.progress("ballot", n)
         # Vote events that existed before: their ballots are synchronised through a staging table.
         await self.conn.execute(
             "CREATE TEMP TABLE s_old_votes ON COMMIT DROP AS SELECT id FROM s_votes_ids "
@@ -539,40 +560,102 @@ class Loader:
         return touched
 
     # --- change log -------------------------------------------------------------------------------
+    def _image(self, spec: Spec) -> str:
+        """SQL of an entity's change image (row ``t``); a vote's without its ``ballots`` (see _vote_change_log)."""
+        image = f"to_jsonb(t) - {' - '.join(repr(c) for c in GENERATED_COLUMNS)}"
+        if spec.entity == "person":
+            image += """ || jsonb_build_object('identifiers', coalesce((
+                SELECT jsonb_agg(jsonb_build_object('scheme', i.scheme, 'identifier', i.identifier)
+                                 ORDER BY i.scheme, i.identifier)
+                FROM person_identifiers i WHERE i.person_id = t.id), '[]'::jsonb))"""
+        elif spec.entity == "vote":
+            image += """ || jsonb_build_object(
+                'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value)
+                                    FROM vote_counts c WHERE c.vote_event_id = t.id), '{}'::jsonb))"""
+        return image
+
     async def _change_log(self) -> None:
         for spec in SPECS:
-            image = f"to_jsonb(t) - {' - '.join(repr(c) for c in GENERATED_COLUMNS)}"
-            if spec.entity == "person":
-                image += """ || jsonb_build_object('identifiers', coalesce((
-                    SELECT jsonb_agg(jsonb_build_object('scheme', i.scheme, 'identifier', i.identifier)
-                                     ORDER BY i.scheme, i.identifier)
-                    FROM person_identifiers i WHERE i.person_id = t.id), '[]'::jsonb))"""
-            elif spec.entity == "vote":
-                image += """ || jsonb_build_object(
-                    'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value)
-                                        FROM vote_counts c WHERE c.vote_event_id = t.id), '{}'::jsonb),
-                    'ballots', (SELECT jsonb_build_object(
-                        'ordinal', coalesce(to_jsonb(array_agg(b.ordinal ORDER BY b.ordinal)), '[]'::jsonb),
-                        'person_id', coalesce(to_jsonb(array_agg(b.person_id ORDER BY b.ordinal)), '[]'::jsonb),
-                        'voter_name', coalesce(to_jsonb(array_agg(b.voter_name ORDER BY b.ordinal)), '[]'::jsonb),
-                        'option', coalesce(to_jsonb(array_agg(b.option ORDER BY b.ordinal)), '[]'::jsonb))
-                        FROM ballots b WHERE b.vote_event_id = t.id))"""
-            status = await self.conn.execute(
-                f"""
-                INSERT INTO change_log (import_run_id, entity_type, entity_id, operation, data)
-                SELECT $1, c.entity_type, c.entity_id, c.operation, {image}
-                FROM _changed c JOIN {spec.table} t ON t.id = c.entity_id
-                WHERE c.entity_type = $2
-                ORDER BY c.seq
-                """,  # noqa: S608 - identifiers come from module constants
-                self.run_id,
-                spec.entity,
-            )
-            if not status.endswith(" 0"):
+            if spec.entity == "vote":
+                inserted = await self._vote_change_log(spec)
+            else:
+                status = await self.conn.execute(
+                    f"""
+                    INSERT INTO change_log (import_run_id, entity_type, entity_id, operation, data)
+                    SELECT $1, c.entity_type, c.entity_id, c.operation, {self._image(spec)}
+                    FROM _changed c JOIN {spec.table} t ON t.id = c.entity_id
+                    WHERE c.entity_type = $2
+                    ORDER BY c.seq
+                    """,  # noqa: S608 - identifiers come from module constants
+                    self.run_id,
+                    spec.entity,
+                )
+                inserted = int(status.rsplit(" ", 1)[-1])
+            if inserted:
                 self.result.changed_entities.add(spec.entity)
+
+    async def _vote_change_log(self, spec: Spec) -> int:
+        """Votes' change images: the row and its counts from the database, the ``ballots`` from this run's rows.
+
+        Every vote in ``_changed`` is a vote of the bundle, and after _ballots its stored ballots *are* the
+        bundle's (new votes: COPY-ed; older ones: synchronised — deleted, updated, inserted), so the columnar
+        ``ballots`` object is serialised here (orjson, in a thread during the key rebuild) instead of being
+        aggregated and converted element by element in SQL (a million ballots: the slowest statement of the
+        run). The server parses each image once into ``jsonb``, which normalises it: the stored image is the
+        one the SQL aggregation gave (test_vote_change_images_equal_the_stored_rows).
+        """
+        heads = await self.conn.fetch(
+            f"""
+            SELECT c.entity_id, c.operation, ({self._image(spec)})::text AS head
+            FROM _changed c JOIN {spec.table} t ON t.id = c.entity_id
+            WHERE c.entity_type = 'vote'
+            ORDER BY c.seq
+            """  # noqa: S608 - identifiers come from module constants
+        )
+        if not heads:
+            return 0
+        images = (await self._summary()).images
+        empty = images[""]
+        records = [
+            # head is the text of a jsonb object (never empty: it has "id"): "{...}" → "{..., "ballots": {...}}"
+            (self.run_id, "vote", row["entity_id"], row["operation"],
+             f'{row["head"][:-1]}, "ballots": {images.get(row["entity_id"], empty)}}}')
+            for row in heads
+        ]  # fmt: skip
+        await self.conn.copy_records_to_table(
+            "change_log", records=records, columns=["import_run_id", "entity_type", "entity_id", "operation", "data"]
+        )
+        return len(records)
 
     # --- all --------------------------------------------------------------------------------------
     async def load(self, bundle: Bundle) -> LoadResult:
+        try:
+            return await self._load(bundle)
+        finally:
+            if self._ballot_summary is not None and not self._ballot_summary.done():
+                await asyncio.wait([self._ballot_summary])  # a failure: let the thread finish, drop its result
+            self._ballot_summary = None
+
+    async def _summary(self) -> BallotSummary:
+        if self._ballot_summary is None:
+            self._ballot_summary = asyncio.ensure_future(asyncio.to_thread(summarize_ballots, self._ballot_groups))
+        return await self._ballot_summary
+
+    async def _ballot_tally(self) -> None:
+        """``s_ballot_tally``: this run's ballots per vote event and option, for the ``ballots_vs_counts`` check.
+
+        Counted from the rows this run wrote (after _ballots the stored ballots of the bundle's vote events are
+        exactly those), so the check does not scan the table it has just loaded."""
+        await self.conn.execute(
+            "CREATE TEMP TABLE s_ballot_tally (vote_event_id text, option text, n integer) ON COMMIT DROP"
+        )
+        tally = (await self._summary()).tally
+        rows = [(vote, option, n) for vote, counts in tally.items() for option, n in counts.items()]
+        if rows:
+            await self.conn.copy_records_to_table("s_ballot_tally", records=rows)
+        await self.conn.execute("ANALYZE s_ballot_tally")
+
+    async def _load(self, bundle: Bundle) -> LoadResult:
         await self.conn.execute(
             "CREATE TEMP TABLE _changed (seq bigserial PRIMARY KEY, entity_type text, entity_id text, "
             "operation text) ON COMMIT DROP"
@@ -590,7 +673,48 @@ class Loader:
         await self._vote_children(bundle, remap)
         self.progress("change-log", 0)
         await self._change_log()
+        await self._ballot_tally()
         return self.result
+
+
+def by_vote(ballots: Iterable[BallotRow]) -> dict[str, list[BallotRow]]:
+    """Ballots grouped by vote event (first-seen order), each group in ordinal order.
+
+    The parsers emit a vote's ballots together and in order; runs are joined and sorted anyway (cheap when
+    they already are: one pass of Timsort)."""
+    groups: dict[str, list[BallotRow]] = {}
+    for vote_id, run in groupby(ballots, itemgetter(0)):
+        group = groups.get(vote_id)
+        if group is None:
+            groups[vote_id] = list(run)
+        else:
+            group.extend(run)
+    by_ordinal = itemgetter(1)
+    for group in groups.values():
+        group.sort(key=by_ordinal)
+    return groups
+
+
+@dataclass
+class BallotSummary:
+    """What the change log and the data checks need of a run's ballots, computed from its rows (by_vote)."""
+
+    images: dict[str, str]  # vote id -> the "ballots" member of its change image (columnar JSON); "" -> none
+    tally: dict[str, Counter[str]]  # vote id -> ballots per option
+
+
+def summarize_ballots(groups: dict[str, list[BallotRow]]) -> BallotSummary:
+    """One pass over the grouped ballots: each vote's columnar JSON image and its tally per option."""
+    images = {"": '{"ordinal":[],"person_id":[],"voter_name":[],"option":[]}'}
+    tally: dict[str, Counter[str]] = {}
+    dumps = orjson.dumps
+    for vote_id, group in groups.items():
+        _votes, ordinal, person_id, voter_name, option = zip(*group, strict=True)
+        images[vote_id] = dumps(
+            {"ordinal": ordinal, "person_id": person_id, "voter_name": voter_name, "option": option}
+        ).decode()
+        tally[vote_id] = Counter(option)
+    return BallotSummary(images, tally)
 
 
 def resources_for(entities: Iterable[str]) -> set[str]:

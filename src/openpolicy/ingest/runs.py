@@ -214,6 +214,7 @@ async def run_import_async(
                     run_id,
                     orjson.dumps(counts).decode(),
                 )
+                reporter.stage("commit")
         except Exception as exc:
             message = _describe(exc)
             try:
