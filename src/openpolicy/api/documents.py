@@ -140,6 +140,14 @@ JOIN people p ON p.id = u.id
 """
 
 
+# $1 person ids → rows (person id, PartyRef JSON text or NULL).
+CURRENT_PARTIES = f"""
+SELECT p.id, {party_ref("seat_party")}::text
+FROM unnest($1::text[]) AS p(id)
+{SEAT_JOINS}
+"""
+
+
 def _jsonb_items(column: str, required: tuple[str, ...], defaults: tuple[str, ...]) -> str:
     """The objects of a JSONB array that have every ``required`` key, with the ``defaults`` keys null if absent."""
     has = " AND ".join(f"e ? '{key}'" for key in required)
@@ -374,12 +382,19 @@ WHERE b.id = $1
 """
 
 
+async def _driver(conn: AsyncConnection) -> Any:
+    return (await conn.get_raw_connection()).driver_connection
+
+
 async def fetch_document(conn: AsyncConnection, sql: str, *args: Any) -> str | None:
     """Run one document statement on ``conn`` (the request's pooled connection); its single text value or None."""
-    raw = await conn.get_raw_connection()
-    driver: Any = raw.driver_connection
-    value = await driver.fetchval(sql, *args)
+    value = await (await _driver(conn)).fetchval(sql, *args)
     return value if isinstance(value, str) else None
+
+
+async def fetch_rows(conn: AsyncConnection, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Run one statement on ``conn``; its rows as tuples."""
+    return [tuple(row) for row in await (await _driver(conn)).fetch(sql, *args)]
 
 
 def document_response(document: str) -> Response:

@@ -17,7 +17,7 @@ from openpolicy.api.queries.common import (
     organization_ids,
     ref_columns,
 )
-from openpolicy.api.queries.people import current_seats
+from openpolicy.api.queries.people import current_parties
 from openpolicy.api.schemas import (
     AreaRef,
     Identifier,
@@ -130,10 +130,10 @@ async def current_members(session: AsyncSession, organization_id: str) -> list[O
     )
     rows = (await session.execute(stmt)).all()
     missing_party = [person.id for membership, person, p, _a in rows if p is None]
-    seats = await current_seats(session, missing_party) if missing_party else {}
+    parties = await current_parties(session, missing_party)
     members = []
     for membership, person, p, a in rows:
-        party_org = p or (seats[person.id].party if person.id in seats else None)
+        party_org = p or parties.get(person.id)
         members.append(
             OrganizationMember(
                 membership_id=membership.id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
 from openpolicy.api.queries.common import check_id, is_current, jurisdiction_ids, name_contains
-from openpolicy.api.queries.people import current_seats
+from openpolicy.api.queries.people import current_parties
 from openpolicy.api.schemas import (
     AreaDetail,
     AreaPage,
@@ -97,7 +97,7 @@ async def get_area(area_id: str, db: Annotated[AsyncSession, Depends(get_session
             .order_by(Membership.start_date.desc().nulls_last(), func.lower(Person.sort_name), Membership.id)
         )
     ).all()
-    seats = await current_seats(db, [p.id for _m, p, par in members if par is None])
+    parties = await current_parties(db, [p.id for _m, p, par in members if par is None])
     return AreaDetail.model_validate(
         {
             **AreaSummary.model_validate(area).model_dump(),
@@ -119,7 +119,7 @@ async def get_area(area_id: str, db: Annotated[AsyncSession, Depends(get_session
                     person=PersonRef.model_validate(p),
                     role=m.role,
                     label=m.label,
-                    party=_party(par or (seats[p.id].party if p.id in seats else None)),
+                    party=_party(par or parties.get(p.id)),
                     area=AreaRef.model_validate(area),
                     start_date=m.start_date,
                     end_date=m.end_date,
@@ -130,5 +130,5 @@ async def get_area(area_id: str, db: Annotated[AsyncSession, Depends(get_session
     )
 
 
-def _party(org: Organization | None) -> PartyRef | None:
+def _party(org: Organization | dict[str, Any] | None) -> PartyRef | None:
     return PartyRef.model_validate(org) if org is not None else None
