@@ -135,6 +135,38 @@ def test_unknown_voter_names_record_and_field(tmp_path: Path) -> None:
     assert "nobody-42" in str(info.value)
 
 
+def test_ballots_seen_voters_and_options_are_still_checked(tmp_path: Path) -> None:
+    """The ballot loop caches resolved voters and options: a known voter with a new option, a numeric voter id
+    and an unhashable option each still go through the rules, and an error names its own record."""
+    doc = {
+        "persons": [{"id": "p1", "name": "Synthetic One"}, {"id": "7", "name": "Synthetic Seven"}],
+        "vote_events": [
+            {"id": "ve1", "start_date": "2015-12-01", "result": "passed",
+             "votes": [{"voter_id": "p1", "option": "yes"}, {"voter_id": 7, "option": "Nay"},
+                       {"voter_id": "7", "option": "yes"}]},
+            {"id": "ve2", "start_date": "2015-12-02", "result": "passed",
+             "votes": [{"voter_id": "p1", "option": "yes"}, {"voter_id": "p1", "option": "maybe"}]},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "votes.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as info:
+        popolo.parse([path], jurisdiction_for("zz"))
+    assert (info.value.record, info.value.field) == ("vote_events[1] (id 've2') votes[1]", "option")
+    assert "maybe" in str(info.value)
+    doc["vote_events"][1]["votes"][1]["option"] = ["yes"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(InputError, match="unknown option"):
+        popolo.parse([path], jurisdiction_for("zz"))
+    del doc["vote_events"][1]
+    path.write_text(json.dumps(doc))
+    ballots = popolo.parse([path], jurisdiction_for("zz")).ballots
+    assert [(b[1], b[3], b[4]) for b in ballots] == [
+        (0, "Synthetic One", "yes"), (1, "Synthetic Seven", "no"), (2, "Synthetic Seven", "yes")
+    ]  # fmt: skip
+    assert ballots[1][2] == ballots[2][2] != ballots[0][2]
+
+
 def test_csv_missing_column(tmp_path: Path) -> None:
     folder = _copy(HOC, tmp_path)
     csv_path = folder / "ourcommons-divisions-44-1" / "MetaDataVotes.csv"

@@ -107,6 +107,8 @@ class _FileParser:
         self.sessions: dict[str, str] = {}
         self.motions: dict[str, dict[str, Any]] = {}
         self.names: dict[str, str] = {}
+        self.voters: dict[object, tuple[str, str]] = {}  # ballots' voter_id -> (person id, name), once resolved
+        self.options: dict[object, str] = {}  # ballots' option as written -> schema option, once resolved
         self.scheme = f"popolo/{jurisdiction.country}"
 
     def _ref(self, table: dict[str, str], value: object, record: str, field_name: str, kind: str) -> str | None:
@@ -392,25 +394,35 @@ class _FileParser:
         self, vote_id: str, record: str, nested: list[dict[str, Any]], top: list[tuple[int, dict[str, Any]]]
     ) -> None:
         """Ballots of one vote event: its nested ``votes``, then the document's top-level ``votes`` naming it
-        (``(index in votes, vote)``). One plain tuple per ballot (a million of them in a large import)."""
+        (``(index in votes, vote)``). One plain tuple per ballot (a million of them in a large import): the
+        loop looks voters and options up in caches of the ones already resolved (string keys only), anything
+        else takes :meth:`_resolve_ballot`, which applies the rules and raises on bad input."""
         append = self.bundle.ballots.append
-        people, names = self.people, self.names
-        options: dict[str, str | None] = {}
+        voters, options = self.voters, self.options
         ordinal = 0
         for where, items in ((f"{record} votes", enumerate(nested)), ("votes", top)):
             for index, vote in items:
                 voter = vote.get("voter_id")
-                person = people.get(voter if type(voter) is str else str(voter)) if voter else None
                 raw = vote.get("option", "")
-                raw = raw if type(raw) is str else str(raw)
-                if raw in options:
+                try:
+                    person, name = voters[voter]
                     option = options[raw]
-                else:
-                    option = options[raw] = normalize_option(raw)
-                if person is None or option is None:
-                    self._bad_ballot(f"{where}[{index}]", voter, person, raw)
-                append((vote_id, ordinal, person, names[person], option))
+                except (KeyError, TypeError):  # not seen yet, not a string, unhashable
+                    person, name, option = self._resolve_ballot(f"{where}[{index}]", voter, raw)
+                append((vote_id, ordinal, person, name, option))
                 ordinal += 1
+
+    def _resolve_ballot(self, record: str, voter: Any, raw: Any) -> tuple[str, str, str]:
+        person = self.people.get(voter if type(voter) is str else str(voter)) if voter else None
+        raw_option = raw if type(raw) is str else str(raw)
+        option = normalize_option(raw_option)
+        if person is None or option is None:
+            self._bad_ballot(record, voter, person, raw_option)
+        if type(voter) is str:
+            self.voters[voter] = (person, self.names[person])
+        if type(raw) is str:
+            self.options[raw] = option
+        return person, self.names[person], option
 
     def _bad_ballot(self, record: str, voter: Any, person: str | None, raw_option: str) -> NoReturn:
         if voter is None or voter == "":
