@@ -15,6 +15,7 @@ pytestmark = pytest.mark.slow
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_SPAN = "00f067aa0ba902b7"
+PEOPLE_TRACE = "5bf92f3577b34da6a3ce929d0e0e4737"
 
 
 def test_request_yields_server_and_database_spans_and_logs_carry_the_trace(tmp_path: Path, database_url: str) -> None:
@@ -35,10 +36,18 @@ def test_request_yields_server_and_database_spans_and_logs_carry_the_trace(tmp_p
                 headers={"traceparent": f"00-{TRACE_ID}-{PARENT_SPAN}-01", "X-Request-ID": "trace-1"},
             )
             assert response.status_code == 200
+            # people are served from a document PostgreSQL builds, sent to asyncpg directly: traced too
+            people = httpx.get(f"{base}/v1/people", headers={"traceparent": f"00-{PEOPLE_TRACE}-{PARENT_SPAN}-01"})
+            assert people.status_code == 200
             deadline = time.monotonic() + 15
             while True:
                 spans = [s for s in receiver.snapshot() if s["trace_id"] == TRACE_ID]
-                if any("sqlalchemy" in s["scope"] for s in spans) and any(s["kind"] == 2 for s in spans):
+                people_spans = [s for s in receiver.snapshot() if s["trace_id"] == PEOPLE_TRACE]
+                if (
+                    any("sqlalchemy" in s["scope"] for s in spans)
+                    and any(s["kind"] == 2 for s in spans)
+                    and any(s["scope"] == "openpolicy.db" for s in people_spans)
+                ):
                     break
                 assert time.monotonic() < deadline, f"spans not received: {receiver.snapshot()}"
                 time.sleep(0.1)
@@ -60,6 +69,15 @@ def test_request_yields_server_and_database_spans_and_logs_carry_the_trace(tmp_p
         while ancestor["parent_span_id"] in by_id and ancestor["span_id"] != server[0]["span_id"]:
             ancestor = by_id[ancestor["parent_span_id"]]
         assert ancestor["span_id"] == server[0]["span_id"], span
+
+    (people_server,) = [s for s in people_spans if s["kind"] == 2]
+    (document,) = [s for s in people_spans if s["scope"] == "openpolicy.db"]
+    assert document["name"] == "SELECT people_by_ids" and document["kind"] == 3  # SPAN_KIND_CLIENT
+    people_by_id = {s["span_id"]: s for s in people_spans}
+    ancestor = document
+    while ancestor["parent_span_id"] in people_by_id and ancestor["span_id"] != people_server["span_id"]:
+        ancestor = people_by_id[ancestor["parent_span_id"]]
+    assert ancestor["span_id"] == people_server["span_id"]
 
     lines = [json.loads(x) for x in service.log_path.read_text().splitlines() if x.startswith("{")]
     request_line = next(x for x in lines if x.get("event") == "request" and x.get("request_id") == "trace-1")

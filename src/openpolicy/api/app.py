@@ -28,7 +28,7 @@ from openpolicy import __version__
 from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connect_async
 from openpolicy.api.errors import document_problems, install_error_handlers
 from openpolicy.config import Settings, get_settings
-from openpolicy.observability.logging import get_logger, mask_url_passwords
+from openpolicy.observability.logging import access_log, get_logger, mask_url_passwords
 from openpolicy.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, install_observability
 from openpolicy.observability.tracing import instrument_engine, shutdown_tracing
 
@@ -105,6 +105,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             await redis.aclose()
         await engine.dispose()
         shutdown_tracing()
+        access_log().flush()
         _log.info("api-service stopped")
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, SEAT_CLASSIFICATIONS
 from openpolicy.db.models import BALLOT_OPTIONS
+from openpolicy.observability.tracing import db_span
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -386,15 +387,31 @@ async def _driver(conn: AsyncConnection) -> Any:
     return (await conn.get_raw_connection()).driver_connection
 
 
+def _name(sql: str) -> str:
+    return _NAMES.get(id(sql), "document")
+
+
 async def fetch_document(conn: AsyncConnection, sql: str, *args: Any) -> str | None:
-    """Run one document statement on ``conn`` (the request's pooled connection); its single text value or None."""
-    value = await (await _driver(conn)).fetchval(sql, *args)
+    """Run one document statement on ``conn`` (the request's pooled connection); its single text value or None.
+    Traced as a client span ``SELECT <constant name>`` when tracing is on."""
+    driver = await _driver(conn)
+    with db_span(_name(sql)):
+        value = await driver.fetchval(sql, *args)
     return value if isinstance(value, str) else None
 
 
 async def fetch_rows(conn: AsyncConnection, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-    """Run one statement on ``conn``; its rows as tuples."""
-    return [tuple(row) for row in await (await _driver(conn)).fetch(sql, *args)]
+    """Run one statement on ``conn``; its rows as tuples (traced like :func:`fetch_document`)."""
+    driver = await _driver(conn)
+    with db_span(_name(sql)):
+        rows = await driver.fetch(sql, *args)
+    return [tuple(row) for row in rows]
+
+
+# Span names: the statement constants of this module by identity (PEOPLE_BY_IDS → "people_by_ids").
+_NAMES = {
+    id(value): name.lower() for name, value in list(globals().items()) if name.isupper() and isinstance(value, str)
+}
 
 
 def document_response(document: str) -> Response:

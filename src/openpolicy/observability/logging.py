@@ -12,6 +12,8 @@ are masked wherever they appear in a string.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import contextlib
 import datetime as dt
 import logging
@@ -171,16 +173,30 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
 
 class AccessLog:
     """The one-line-per-request log, on a fast path: with ``LOG_FORMAT=json`` the line is built with orjson
-    and written with one ``write(2)`` to stdout (a few µs instead of the ~100 µs of the logging module),
-    with the same fields and shape as every other line (timestamp, level, logger, event, contextvars such as
-    request_id, trace_id/span_id). Callers pass only safe fields (no headers, no query string)."""
+    (a few µs instead of the ~100 µs of the logging module), with the same fields and shape as every other line
+    (timestamp, level, logger, event, contextvars such as request_id, trace_id/span_id). Callers pass only safe
+    fields (no headers, no query string).
+
+    Lines are buffered like nginx's ``access_log … buffer= flush=``: inside an event loop they are written to
+    stdout together, at most :data:`FLUSH_SECONDS` after the first of them or once :data:`FLUSH_BYTES` are
+    waiting, with one ``write(2)`` — a system call per request is a large share of a cached answer's cost. The
+    buffer is written at exit (and by :meth:`flush`, which the servers call when they stop); each line keeps the
+    timestamp of its request.
+    """
+
+    FLUSH_SECONDS = 0.1
+    FLUSH_BYTES = 64 * 1024
 
     def __init__(self) -> None:
         self.fast = False
         self.enabled = True
         self._fallback: Any = None
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._timer: Any = None
 
     def configure(self, fmt: str, *, enabled: bool) -> None:
+        self.flush()
         self.fast = fmt == "json"
         self.enabled = enabled
         self._fallback = structlog.stdlib.get_logger("openpolicy.http")
@@ -197,12 +213,41 @@ class AccessLog:
         line["logger"] = "openpolicy.http"
         line["timestamp"] = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
         _trace_processor(None, "info", line)
+        data = orjson.dumps(line, default=str) + b"\n"
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._write(data)
+            return
+        self._pending.append(data)
+        self._pending_bytes += len(data)
+        if self._pending_bytes >= self.FLUSH_BYTES:
+            self.flush()
+        elif self._timer is None:
+            self._timer = loop.call_later(self.FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        """Write the buffered lines now."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self._pending_bytes = 0
+            self._write(data)
+
+    @staticmethod
+    def _write(data: bytes) -> None:
         # stdout closed or full: never fail a request because of its log line
         with contextlib.suppress(OSError):
-            os.write(1, orjson.dumps(line, default=str) + b"\n")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(1, view) :]
 
 
 _access = AccessLog()
+atexit.register(_access.flush)
 
 
 def access_log() -> AccessLog:

@@ -21,6 +21,7 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from typing import Any
@@ -126,6 +127,20 @@ def instrument_engine(engine: Any) -> None:
         name="db.client.connections.usage", unit="connections", description="connections in use"
     )
     EngineTracer(tracer, sync_engine, usage)  # type: ignore[no-untyped-call]
+
+
+def db_span(name: str) -> Any:
+    """A client span around one statement the api sends to asyncpg directly (``openpolicy.api.documents``), named
+    ``SELECT <name>``; a no-op context when tracing is off."""
+    if _provider is None:
+        return contextlib.nullcontext()
+    from opentelemetry import trace
+
+    return trace.get_tracer("openpolicy.db").start_as_current_span(
+        f"SELECT {name}",
+        kind=trace.SpanKind.CLIENT,
+        attributes={"db.system": "postgresql", "db.operation": "SELECT", "db.statement.name": name},
+    )
 
 
 def shutdown_tracing() -> None:

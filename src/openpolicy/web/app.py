@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from openpolicy import __version__
 from openpolicy.config import Settings, get_settings
 from openpolicy.observability.health import is_draining
-from openpolicy.observability.logging import get_logger
+from openpolicy.observability.logging import access_log, get_logger
 from openpolicy.observability.metrics import DEPENDENCY_UP, install_observability
 from openpolicy.web.client import ApiBadRequest, ApiClient, ApiNotFound, ApiUnavailable
 from openpolicy.web.pagecache import PageCacheMiddleware
@@ -193,6 +193,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await app.state.api.aclose()
+        access_log().flush()
         _log.info("web-interface stopped")
 
 
