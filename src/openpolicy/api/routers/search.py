@@ -11,18 +11,17 @@ stemmed French and exact tokens all match. Ranking, highest first:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Boolean, ColumnElement, Row, Text, case, cast, func, literal, literal_column, or_, select
+from sqlalchemy import Boolean, ColumnElement, Text, case, cast, func, literal, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api.deps import get_connection
 from openpolicy.api.errors import BadParameter
-from openpolicy.api.pagination import request_settings
+from openpolicy.api.pagination import request_settings, select_rows
 from openpolicy.api.schemas import SearchResult, SearchResults, SearchType
 from openpolicy.db.models import Bill, Person, VoteEvent, normalize_bill_identifier
 
@@ -56,7 +55,7 @@ class Parsed:
 
 async def _parse(db: AsyncConnection, q: str) -> Parsed:
     """One round trip: how ``websearch_to_tsquery`` reads ``q`` in english, french and simple."""
-    row = (await db.execute(select(*(cast(_ts(config, q), Text) for config in ("english", "french", "simple"))))).one()
+    (row,) = await select_rows(db, select(*(cast(_ts(config, q), Text) for config in ("english", "french", "simple"))))
     readings = list(dict.fromkeys(text for text in row if text))
     combined = " | ".join(f"({text})" for text in readings) if readings else None
     return Parsed(any_language=combined, simple=row[2] or None)
@@ -121,14 +120,14 @@ async def _top_with_snippets(
     text: tuple[Any, Any],
     where: ColumnElement[bool],
     rank: ColumnElement[Any],
-) -> Sequence[Row[*tuple[Any, ...]]]:
+) -> list[Any]:
     """Rows ``(key, *shown, rank, snippet)`` of the ``limit`` best matches, highest rank first; the snippet
     (``ts_headline`` of the English/French ``text`` pair, costly) is made only for those rows."""
     columns = [key, *shown, *(column for column in text if column not in shown)]
     top = select(*columns, rank).where(where).order_by(rank.desc(), key).limit(limit).subquery()
     snippet = _headline(top.c[text[0].key], top.c[text[1].key], q)
     outer = select(top.c[key.key], *(top.c[column.key] for column in shown), top.c.rank, snippet)
-    return (await db.execute(outer)).all()
+    return await select_rows(db, outer)
 
 
 async def _bills(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
@@ -176,15 +175,16 @@ async def _people(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> li
         return []
     query = _tsquery(parsed.simple)
     rank = (func.ts_rank_cd(Person.search_vector, query) + _exact_boost(q, Person.name)).label("rank")
-    rows = await db.execute(
+    rows = await select_rows(
+        db,
         select(Person.id, Person.name, rank)
         .where(_matches(Person.search_vector, query))
         .order_by(rank.desc(), Person.id)
-        .limit(limit)
+        .limit(limit),
     )
     return [
         SearchResult(type="person", id=pid, title=name, snippet=None, rank=float(r), url=f"/v1/people/{pid}")
-        for pid, name, r in rows.all()
+        for pid, name, r in rows
     ]
 
 
