@@ -619,7 +619,7 @@ class Ballot(Base):
 
     __table_args__ = (
         CheckConstraint(_in("option", BALLOT_OPTIONS), name="option"),
-        Index(None, "person_id"),  # by person (voting records); by vote event: the primary key (revision 0005)
+        Index(None, "person_id", "vote_event_id"),
     )
 
 

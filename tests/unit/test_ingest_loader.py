@@ -1,0 +1,56 @@
+"""The loader's pure helpers for large ballot batches: grouping, COPY order, change images and tallies."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from openpolicy.ingest.loader import by_vote, person_order, summarize_ballots
+from openpolicy.ingest.records import BallotRow
+
+
+def _ballots(seed: int) -> list[BallotRow]:
+    rng = random.Random(seed)
+    people = [f"ocd-person/{rng.getrandbits(64):016x}" for _ in range(30)] + [None]
+    out: list[BallotRow] = []
+    for _ in range(12):
+        vote = f"ocd-vote/{rng.getrandbits(64):016x}"
+        voters = rng.sample(people, 20)
+        out.extend((vote, i, p, f"Voter {p}", rng.choice(["yes", "no", "absent"])) for i, p in enumerate(voters))
+    return out
+
+
+def test_by_vote_joins_runs_and_orders_ordinals() -> None:
+    rows = _ballots(1)
+    shuffled = rows[:]
+    random.Random(2).shuffle(shuffled)
+    groups = by_vote(shuffled)
+    assert list(groups) == list(dict.fromkeys(r[0] for r in shuffled))  # first-seen order
+    for vote, group in groups.items():
+        assert group == sorted(r for r in rows if r[0] == vote)
+
+
+def test_person_order_is_the_person_index_order() -> None:
+    groups = by_vote(_ballots(3))
+    votes = sorted(groups)
+    rows = person_order(groups, votes)
+    assert sorted(rows) == sorted(r for v in votes for r in groups[v])  # every ballot once
+    # (person_id, vote_event_id) ascending, NULL persons last, as the index (C collation: byte order) sorts them
+    keys = [(r[2] is None, (r[2] or "").encode(), r[0].encode(), r[1]) for r in rows]
+    assert keys == sorted(keys)
+    assert person_order(groups, votes[:3]) == [r for r in rows if r[0] in set(votes[:3])]
+
+
+def test_summaries_are_columnar_images_and_tallies() -> None:
+    groups = by_vote(_ballots(4))
+    summary = summarize_ballots(groups)
+    assert json.loads(summary.images[""]) == {"ordinal": [], "person_id": [], "voter_name": [], "option": []}
+    for vote, group in groups.items():
+        image = json.loads(summary.images[vote])
+        assert image == {
+            "ordinal": [r[1] for r in group],
+            "person_id": [r[2] for r in group],
+            "voter_name": [r[3] for r in group],
+            "option": [r[4] for r in group],
+        }
+        assert dict(summary.tally[vote]) == {o: sum(1 for r in group if r[4] == o) for o in {r[4] for r in group}}
