@@ -11,8 +11,9 @@ Pydantic's ISO 8601 form (``…T10:59:12.123456Z``). ``tests/integration/test_ap
 document against its model and compares the model's own dump with the text, field for field.
 
 The statements are plain SQL constants with ``$n`` parameters, prepared once per connection by asyncpg.
-List endpoints page over ids with :func:`openpolicy.api.pagination.fetch_page` (filters and keyset in
-SQLAlchemy Core) and ask for the documents of that page's ids here, in the page's order.
+List endpoints build their filtered page over ids (filters and keyset in
+SQLAlchemy Core); :func:`openpolicy.api.pagination.fetch_page_document` runs that page and its ``*_PAGE``
+documents as one statement.
 """
 
 # ruff: noqa: S608 — the statements are composed at import time from constants of this module; every value a
@@ -133,9 +134,10 @@ PERSON_SUMMARY_FIELDS = f"""
     'current_chamber', {org_ref("seat_chamber")}, 'updated_at', {iso("p.updated_at")}
 """
 
-PEOPLE_BY_IDS = f"""
-SELECT coalesce(json_agg(json_build_object({PERSON_SUMMARY_FIELDS}) ORDER BY u.n), '[]'::json)::text
-FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)
+# Page documents read the rows of a page from ``shown(id, …, _n)`` (openpolicy.api.pagination.fetch_page_document).
+PEOPLE_PAGE = f"""
+SELECT coalesce(json_agg(json_build_object({PERSON_SUMMARY_FIELDS}) ORDER BY u._n), '[]'::json)::text
+FROM shown AS u
 JOIN people p ON p.id = u.id
 {SEAT_JOINS}
 """
@@ -200,15 +202,16 @@ FROM people p
 WHERE p.id = $1
 """
 
-# $1 person id, $2 vote ids, $3 options (the page of ballots, in order). NULL when the person does not exist.
-VOTING_RECORD = f"""
-SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = $1) THEN (
+# A page of a person's ballots, ``shown(id = vote id, option, _n)``; $EXTRA1 the person id. NULL when the person
+# does not exist.
+RECORD_PAGE = f"""
+SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = $EXTRA1) THEN (
     SELECT coalesce(json_agg(json_build_object(
         'vote_id', v.id, 'date', v.start_date, 'motion', v.motion_text, 'result', v.result,
         'chamber', {org_ref("o")}, 'bill', {bill_ref("b")}, 'option', u.option
-    ) ORDER BY u.n), '[]'::json)
-    FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS u(vote_id, option, n)
-    JOIN vote_events v ON v.id = u.vote_id
+    ) ORDER BY u._n), '[]'::json)
+    FROM shown AS u
+    JOIN vote_events v ON v.id = u.id
     LEFT JOIN organizations o ON o.id = v.organization_id
     LEFT JOIN bills b ON b.id = v.bill_id
 )::text END
@@ -233,9 +236,9 @@ LEFT JOIN sessions vs ON vs.id = v.session_id
 LEFT JOIN bills vb ON vb.id = v.bill_id
 """
 
-VOTES_BY_IDS = f"""
-SELECT coalesce(json_agg(json_build_object({VOTE_SUMMARY_FIELDS}) ORDER BY u.n), '[]'::json)::text
-FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)
+VOTES_PAGE = f"""
+SELECT coalesce(json_agg(json_build_object({VOTE_SUMMARY_FIELDS}) ORDER BY u._n), '[]'::json)::text
+FROM shown AS u
 JOIN vote_events v ON v.id = u.id
 {VOTE_JOINS}
 """
@@ -330,9 +333,9 @@ JOIN sessions bs ON bs.id = b.session_id
 LEFT JOIN organizations bo ON bo.id = b.from_organization_id
 """
 
-BILLS_BY_IDS = f"""
-SELECT coalesce(json_agg(json_build_object({BILL_SUMMARY_FIELDS}) ORDER BY u.n), '[]'::json)::text
-FROM unnest($1::text[]) WITH ORDINALITY AS u(id, n)
+BILLS_PAGE = f"""
+SELECT coalesce(json_agg(json_build_object({BILL_SUMMARY_FIELDS}) ORDER BY u._n), '[]'::json)::text
+FROM shown AS u
 JOIN bills b ON b.id = u.id
 {BILL_JOINS}
 """
@@ -408,7 +411,7 @@ async def fetch_rows(conn: AsyncConnection, sql: str, *args: Any) -> list[tuple[
     return [tuple(row) for row in rows]
 
 
-# Span names: the statement constants of this module by identity (PEOPLE_BY_IDS → "people_by_ids").
+# Span names: the statement constants of this module by identity (PERSON_DETAIL → "person_detail").
 _NAMES = {
     id(value): name.lower() for name, value in list(globals().items()) if name.isupper() and isinstance(value, str)
 }

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import Query, Request
-from sqlalchemy import Select, and_, literal, tuple_
+from sqlalchemy import Select, and_, func, literal, select, tuple_, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -236,9 +237,15 @@ async def select_rows(session: AsyncSession | AsyncConnection, stmt: AnySelect) 
     """
     if isinstance(session, AsyncSession):
         return list((await session.execute(stmt)).all())
-    dialect = session.dialect
+    sql, values = _compiled(session, stmt)
+    driver: Any = (await session.get_raw_connection()).driver_connection
+    return [tuple(row) for row in await driver.fetch(sql, *values)]
+
+
+def _compiled(conn: AsyncConnection, stmt: AnySelect) -> tuple[str, list[Any]]:
+    """``stmt`` as SQL text with ``$n`` parameters and their values (compiled once per shape)."""
     compiled: Any
-    compiled, extracted, param_dict, _ = stmt._compile_w_cache(dialect, compiled_cache=_COMPILED, column_keys=[])
+    compiled, extracted, param_dict, _ = stmt._compile_w_cache(conn.dialect, compiled_cache=_COMPILED, column_keys=[])
     params = compiled.construct_params(extracted_parameters=extracted, escape_names=False, _collected_params=param_dict)
     state = compiled.construct_expanded_state(params, escape_names=False)
     processors = state.processors
@@ -246,16 +253,19 @@ async def select_rows(session: AsyncSession | AsyncConnection, stmt: AnySelect) 
         processors[name](value) if name in processors and value is not None else value
         for name, value in ((name, state.parameters[name]) for name in state.positiontup or ())
     ]
-    driver: Any = (await session.get_raw_connection()).driver_connection
-    return [tuple(row) for row in await driver.fetch(state.statement, *values)]
+    return state.statement, values
 
 
 # --- running a page -----------------------------------------------------------------------------------------------
 
 
-def _ordered(stmt: AnySelect, exprs: Sequence[SortExpression], desc: bool, limit: int) -> AnySelect:
+def _ordered(
+    stmt: AnySelect, exprs: Sequence[SortExpression], desc: bool, limit: int, *, numbered: bool = False
+) -> AnySelect:
     labelled = [e.label(f"_sort_key_{i}") for i, e in enumerate(exprs)]
     ordering = [e.desc() if desc else e.asc() for e in exprs]
+    if numbered:  # the row's place in the page, for statements that read the page as a set (documents)
+        labelled.append(func.row_number().over(order_by=ordering).label("_n"))
     return stmt.add_columns(*labelled).order_by(*ordering).limit(limit)
 
 
@@ -314,3 +324,78 @@ async def fetch_page(
         rows = rows[: page.limit]
         next_url = page.next_url(tuple(rows[-1])[-width:])
     return [tuple(row)[:-width] for row in rows], next_url
+
+
+# --- a page of documents in one statement -------------------------------------------------------------------------
+
+
+def _page_select(stmt: AnySelect, page: PageRequest) -> AnySelect:
+    """The page as one statement: ``stmt``'s columns, the sort keys ``_sort_key_<i>`` and the place ``_n``,
+    ``limit + 1`` rows at most. A nullable leading key reads the valued part then the NULL part (two index
+    ranges of at most ``limit + 1`` rows each, as :func:`fetch_page` does in two statements)."""
+    keys = page.order.keys
+    exprs = [k.expression for k in keys]
+    desc = page.order.descending
+    want = page.limit + 1
+    if not keys[0].nullable:
+        query = stmt if page.after is None else stmt.where(_beyond(exprs, page.after, desc))
+        return _ordered(query, exprs, desc, want, numbered=True)
+    head = exprs[0]
+    parts: list[AnySelect] = []
+    if page.after is None or page.after[0] is not None:
+        valued = stmt.where(head.is_not(None))
+        if page.after is not None:
+            valued = valued.where(_beyond(exprs, page.after, desc))
+        parts.append(_ordered(valued, exprs, desc, want, numbered=True).add_columns(literal(1).label("_part")))
+    empty = stmt.where(head.is_(None))
+    if page.after is not None and page.after[0] is None:
+        empty = empty.where(_beyond(exprs[1:], page.after[1:], desc))
+    parts.append(_ordered(empty, exprs, desc, want, numbered=True).add_columns(literal(2).label("_part")))
+    if len(parts) == 1:
+        return parts[0]
+    both = union_all(*parts).subquery("parts")
+    columns = [column for column in both.c if column.key not in {"_n", "_part"}]
+    place = func.row_number().over(order_by=(both.c._part, both.c._n)).label("_n")
+    return select(*columns, place).order_by(both.c._part, both.c._n).limit(want)
+
+
+_COMPOSED: Any = LRUCache(512)
+
+
+def _compose(page_sql: str, documents: str, width: int, first_extra: int) -> str:
+    """``documents`` (a scalar SELECT over ``shown(<page columns>, _n)``, its own parameters written ``$EXTRA<k>``)
+    around the page statement; also returns the sort keys of every row read, to make the next cursor."""
+    key = (page_sql, documents, width, first_extra)
+    composed: str | None = _COMPOSED.get(key)
+    if composed is None:
+        limit = f"${first_extra - 1}"
+        body = documents
+        for k in range(9, 0, -1):  # $EXTRA1 → the first parameter after the page's and the limit
+            body = body.replace(f"$EXTRA{k}", f"${first_extra + k - 1}")
+        keys = ", ".join(f"_sort_key_{i}" for i in range(width))
+        # SQLAlchemy's compiled page and module constants; every value is a $n parameter
+        page = f"WITH page AS ({page_sql}), shown AS (SELECT * FROM page ORDER BY _n LIMIT {limit}) "  # noqa: S608
+        rest = f"SELECT ({body}), (SELECT json_agg(json_build_array({keys}) ORDER BY _n) FROM page)::text"  # noqa: S608
+        composed = page + rest
+        _COMPOSED[key] = composed
+    return composed
+
+
+async def fetch_page_document(
+    conn: AsyncConnection, stmt: AnySelect, page: PageRequest, documents: str, *extra: Any
+) -> tuple[str | None, str | None]:
+    """One page as ``(results JSON text, next URL)`` in **one** statement: the filtered keyset page of ``stmt``
+    (its columns, e.g. ``id``) and the ``documents`` PostgreSQL builds for those rows (see
+    :mod:`openpolicy.api.documents`). ``extra`` are the documents' own parameters (``$EXTRA1``...). The results
+    are None when the documents statement says so (e.g. the person of a voting record does not exist)."""
+    compiled, values = _compiled(conn, _page_select(stmt, page))
+    width = len(page.order.keys)
+    sql = _compose(compiled, documents, width, len(values) + 2)
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    results, keys_json = await driver.fetchrow(sql, *values, page.limit, *extra)
+    next_url = None
+    keys = orjson.loads(keys_json) if keys_json else []
+    if len(keys) > page.limit:
+        last = keys[page.limit - 1]
+        next_url = page.next_url(tuple(_typed(v, k) for v, k in zip(last, page.order.keys, strict=True)))
+    return results, next_url

@@ -12,7 +12,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_connection
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page_document, page_params
 from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
@@ -94,8 +94,7 @@ async def list_bills(
         stmt = stmt.where(name_contains(Bill.title, q))
     if updated_since:
         stmt = stmt.where(Bill.updated_at >= updated_since)
-    rows, next_url = await fetch_page(db, stmt, page)
-    results = await docs.fetch_document(db, docs.BILLS_BY_IDS, [row[0] for row in rows])
+    results, next_url = await fetch_page_document(db, stmt, page, docs.BILLS_PAGE)
     return docs.page_response(results or "[]", page.limit, next_url)
 
 

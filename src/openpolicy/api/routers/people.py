@@ -12,7 +12,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_connection
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, fetch_page_document, page_params
 from openpolicy.api.queries.common import (
     area_ids,
     chamber_ids,
@@ -93,8 +93,7 @@ async def list_people(
         stmt = stmt.where(name_contains(Person.name, q))
     if updated_since:
         stmt = stmt.where(Person.updated_at >= updated_since)
-    rows, next_url = await fetch_page(db, stmt, page)
-    results = await docs.fetch_document(db, docs.PEOPLE_BY_IDS, [row[0] for row in rows])
+    results, next_url = await fetch_page_document(db, stmt, page, docs.PEOPLE_PAGE)
     return docs.page_response(results or "[]", page.limit, next_url)
 
 
@@ -129,10 +128,7 @@ async def get_voting_record(
         stmt = stmt.where(VoteEvent.start_date >= date_after)
     if date_before:
         stmt = stmt.where(VoteEvent.start_date <= date_before)
-    rows, next_url = await fetch_page(db, stmt, page)
-    results = await docs.fetch_document(
-        db, docs.VOTING_RECORD, person_id, [row[0] for row in rows], [row[1] for row in rows]
-    )
+    results, next_url = await fetch_page_document(db, stmt, page, docs.RECORD_PAGE, person_id)
     if results is None:
         raise NotFound("person", person_id)
     return docs.page_response(results, page.limit, next_url)

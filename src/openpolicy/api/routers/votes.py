@@ -12,7 +12,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_connection
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page_document, page_params
 from openpolicy.api.queries.common import chamber_ids, check_id, jurisdiction_ids, name_contains, session_ids, within
 from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
@@ -75,8 +75,7 @@ async def list_votes(
         stmt = stmt.where(name_contains(VoteEvent.motion_text, q))
     if updated_since:
         stmt = stmt.where(VoteEvent.updated_at >= updated_since)
-    rows, next_url = await fetch_page(db, stmt, page)
-    results = await docs.fetch_document(db, docs.VOTES_BY_IDS, [row[0] for row in rows])
+    results, next_url = await fetch_page_document(db, stmt, page, docs.VOTES_PAGE)
     return docs.page_response(results or "[]", page.limit, next_url)
 
 
