@@ -26,7 +26,9 @@ import orjson
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, SEAT_CLASSIFICATIONS
+from openpolicy.api.errors import NotFound
+from openpolicy.api.pagination import PageRequest, fetch_page_document
+from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, SEAT_CLASSIFICATIONS, check_id
 from openpolicy.db.models import BALLOT_OPTIONS
 from openpolicy.observability.tracing import db_span
 
@@ -134,13 +136,16 @@ PERSON_SUMMARY_FIELDS = f"""
     'current_chamber', {org_ref("seat_chamber")}, 'updated_at', {iso("p.updated_at")}
 """
 
-# Page documents read the rows of a page from ``shown(id, …, _n)`` (openpolicy.api.pagination.fetch_page_document).
-PEOPLE_PAGE = f"""
-SELECT coalesce(json_agg(json_build_object({PERSON_SUMMARY_FIELDS}) ORDER BY u._n), '[]'::json)::text
-FROM shown AS u
-JOIN people p ON p.id = u.id
-{SEAT_JOINS}
-"""
+
+def page_of(fields: str, table: str, alias: str, joins: str = "") -> str:
+    """The documents of a page's rows, read from ``shown(id, …, _n)`` (``pagination.fetch_page_document``)."""
+    return (
+        f"SELECT coalesce(json_agg(json_build_object({fields}) ORDER BY u._n), '[]'::json)::text "
+        f"FROM shown AS u JOIN {table} {alias} ON {alias}.id = u.id {joins}"
+    )
+
+
+PEOPLE_PAGE = page_of(PERSON_SUMMARY_FIELDS, "people", "p", SEAT_JOINS)
 
 
 # $1 person ids → rows (person id, PartyRef JSON text or NULL).
@@ -204,18 +209,11 @@ WHERE p.id = $1
 
 # A page of a person's ballots, ``shown(id = vote id, option, _n)``; $EXTRA1 the person id. NULL when the person
 # does not exist.
-RECORD_PAGE = f"""
-SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = $EXTRA1) THEN (
-    SELECT coalesce(json_agg(json_build_object(
-        'vote_id', v.id, 'date', v.start_date, 'motion', v.motion_text, 'result', v.result,
-        'chamber', {org_ref("o")}, 'bill', {bill_ref("b")}, 'option', u.option
-    ) ORDER BY u._n), '[]'::json)
-    FROM shown AS u
-    JOIN vote_events v ON v.id = u.id
-    LEFT JOIN organizations o ON o.id = v.organization_id
-    LEFT JOIN bills b ON b.id = v.bill_id
-)::text END
-"""
+_RECORD_FIELDS = f"""'vote_id', v.id, 'date', v.start_date, 'motion', v.motion_text, 'result', v.result,
+    'chamber', {org_ref("o")}, 'bill', {bill_ref("b")}, 'option', u.option"""
+_RECORD_JOINS = "LEFT JOIN organizations o ON o.id = v.organization_id LEFT JOIN bills b ON b.id = v.bill_id"
+RECORD_PAGE = f"""SELECT CASE WHEN EXISTS (SELECT 1 FROM people WHERE id = $EXTRA1) THEN
+({page_of(_RECORD_FIELDS, "vote_events", "v", _RECORD_JOINS)}) END"""
 
 # --- votes ---------------------------------------------------------------------------------------------------------
 
@@ -236,12 +234,7 @@ LEFT JOIN sessions vs ON vs.id = v.session_id
 LEFT JOIN bills vb ON vb.id = v.bill_id
 """
 
-VOTES_PAGE = f"""
-SELECT coalesce(json_agg(json_build_object({VOTE_SUMMARY_FIELDS}) ORDER BY u._n), '[]'::json)::text
-FROM shown AS u
-JOIN vote_events v ON v.id = u.id
-{VOTE_JOINS}
-"""
+VOTES_PAGE = page_of(VOTE_SUMMARY_FIELDS, "vote_events", "v", VOTE_JOINS)
 
 # The voter's party on the vote date (one row per voter): a membership covering that day, preferring the vote's
 # chamber and a party stated on the seat ("on behalf of") over a bare party membership, then the latest started.
@@ -333,12 +326,7 @@ JOIN sessions bs ON bs.id = b.session_id
 LEFT JOIN organizations bo ON bo.id = b.from_organization_id
 """
 
-BILLS_PAGE = f"""
-SELECT coalesce(json_agg(json_build_object({BILL_SUMMARY_FIELDS}) ORDER BY u._n), '[]'::json)::text
-FROM shown AS u
-JOIN bills b ON b.id = u.id
-{BILL_JOINS}
-"""
+BILLS_PAGE = page_of(BILL_SUMMARY_FIELDS, "bills", "b", BILL_JOINS)
 
 
 def _documents(kind: str) -> str:
@@ -415,6 +403,25 @@ async def fetch_rows(conn: AsyncConnection, sql: str, *args: Any) -> list[tuple[
 _NAMES = {
     id(value): name.lower() for name, value in list(globals().items()) if name.isupper() and isinstance(value, str)
 }
+
+
+async def detail_response(conn: AsyncConnection, sql: str, kind: str, ident: str) -> Response:
+    """The document ``sql`` builds for ``ident`` (its ``$1``), or a 404 problem naming the ``kind``."""
+    document = await fetch_document(conn, sql, check_id(kind, ident))
+    if document is None:
+        raise NotFound(kind, ident)
+    return document_response(document)
+
+
+async def list_response(
+    conn: AsyncConnection, stmt: Any, page: PageRequest, documents: str, *extra: Any, kind: str = "", ident: str = ""
+) -> Response:
+    """A page of ``stmt`` with its ``documents`` (one statement); a 404 problem naming ``kind``/``ident`` when the
+    documents statement answers NULL (the resource the list belongs to does not exist)."""
+    results, next_url = await fetch_page_document(conn, stmt, page, documents, *extra)
+    if results is None:
+        raise NotFound(kind, ident)
+    return page_response(results, page.limit, next_url)
 
 
 def document_response(document: str) -> Response:

@@ -282,18 +282,13 @@ def _beyond(exprs: Sequence[SortExpression], after: Sequence[Any], desc: bool) -
     return and_(head, beyond)
 
 
-async def fetch_page(
-    session: AsyncSession | AsyncConnection, stmt: AnySelect, page: PageRequest
-) -> tuple[list[Any], str | None]:
-    """Run ``stmt`` as one page; return its rows (key columns stripped) and the next page's URL (or None).
+def _page_parts(stmt: AnySelect, page: PageRequest, *, numbered: bool = False) -> list[AnySelect]:
+    """The statements of a page, in order, each with the keyset condition, ORDER BY and ``LIMIT limit + 1``.
 
-    The keyset condition, ORDER BY and LIMIT (one extra row, to know whether a next page exists) are added
-    here; the key expressions are appended to the selected columns and stripped from the rows returned.
-
-    A nullable leading key (e.g. a bill's latest action date) puts NULLs last in both directions: the rows
-    with a value come first (one range scan of the ``(key, id)`` index), then, once they are exhausted, the
-    rows without one ordered by id (a second range scan of the same index). Each part is a plain index range,
-    never an OR the planner would have to filter.
+    One statement, or with a nullable leading key (e.g. a bill's latest action date, NULLs last in both
+    directions) two: the rows with a value (one range scan of the ``(key, id)`` index), then the rows without
+    one ordered by id (a second range scan of the same index). Each part is a plain index range, never an OR the
+    planner would have to filter. The NULL key is selected too, so the cursor can say "in the NULLs".
     """
     keys = page.order.keys
     exprs = [k.expression for k in keys]
@@ -301,24 +296,39 @@ async def fetch_page(
     want = page.limit + 1
     if not keys[0].nullable:
         query = stmt if page.after is None else stmt.where(_beyond(exprs, page.after, desc))
-        rows = await select_rows(session, _ordered(query, exprs, desc, want))
-    else:
-        if any(k.nullable for k in keys[1:]):
-            raise ValueError("only the leading sort key may be nullable")
-        head = exprs[0]
-        rows = []
-        if page.after is None or page.after[0] is not None:
-            valued = stmt.where(head.is_not(None))
-            if page.after is not None:
-                valued = valued.where(_beyond(exprs, page.after, desc))
-            rows = await select_rows(session, _ordered(valued, exprs, desc, want))
-        if len(rows) < want:
-            empty = stmt.where(head.is_(None))
-            if page.after is not None and page.after[0] is None:
-                empty = empty.where(_beyond(exprs[1:], page.after[1:], desc))
-            # Same columns as the first part: the NULL key is selected too, so the cursor can say "in the NULLs".
-            rows += await select_rows(session, _ordered(empty, exprs, desc, want - len(rows)))
-    width = len(keys)
+        return [_ordered(query, exprs, desc, want, numbered=numbered)]
+    if any(k.nullable for k in keys[1:]):
+        raise ValueError("only the leading sort key may be nullable")
+    head = exprs[0]
+    parts = []
+    if page.after is None or page.after[0] is not None:
+        valued = stmt.where(head.is_not(None))
+        if page.after is not None:
+            valued = valued.where(_beyond(exprs, page.after, desc))
+        parts.append(_ordered(valued, exprs, desc, want, numbered=numbered))
+    empty = stmt.where(head.is_(None))
+    if page.after is not None and page.after[0] is None:
+        empty = empty.where(_beyond(exprs[1:], page.after[1:], desc))
+    parts.append(_ordered(empty, exprs, desc, want, numbered=numbered))
+    return parts
+
+
+async def fetch_page(
+    session: AsyncSession | AsyncConnection, stmt: AnySelect, page: PageRequest
+) -> tuple[list[Any], str | None]:
+    """Run ``stmt`` as one page; return its rows (key columns stripped) and the next page's URL (or None).
+
+    The keyset condition, ORDER BY and LIMIT (one extra row, to know whether a next page exists) are added
+    here (:func:`_page_parts`); the key expressions are appended to the selected columns and stripped from the
+    rows returned.
+    """
+    want = page.limit + 1
+    rows: list[Any] = []
+    for part in _page_parts(stmt, page):
+        rows += await select_rows(session, part)
+        if len(rows) >= want:
+            break
+    width = len(page.order.keys)
     next_url = None
     if len(rows) > page.limit:
         rows = rows[: page.limit]
@@ -331,32 +341,14 @@ async def fetch_page(
 
 def _page_select(stmt: AnySelect, page: PageRequest) -> AnySelect:
     """The page as one statement: ``stmt``'s columns, the sort keys ``_sort_key_<i>`` and the place ``_n``,
-    ``limit + 1`` rows at most. A nullable leading key reads the valued part then the NULL part (two index
-    ranges of at most ``limit + 1`` rows each, as :func:`fetch_page` does in two statements)."""
-    keys = page.order.keys
-    exprs = [k.expression for k in keys]
-    desc = page.order.descending
-    want = page.limit + 1
-    if not keys[0].nullable:
-        query = stmt if page.after is None else stmt.where(_beyond(exprs, page.after, desc))
-        return _ordered(query, exprs, desc, want, numbered=True)
-    head = exprs[0]
-    parts: list[AnySelect] = []
-    if page.after is None or page.after[0] is not None:
-        valued = stmt.where(head.is_not(None))
-        if page.after is not None:
-            valued = valued.where(_beyond(exprs, page.after, desc))
-        parts.append(_ordered(valued, exprs, desc, want, numbered=True).add_columns(literal(1).label("_part")))
-    empty = stmt.where(head.is_(None))
-    if page.after is not None and page.after[0] is None:
-        empty = empty.where(_beyond(exprs[1:], page.after[1:], desc))
-    parts.append(_ordered(empty, exprs, desc, want, numbered=True).add_columns(literal(2).label("_part")))
+    ``limit + 1`` rows at most (both parts of a nullable key's page in one ``UNION ALL``)."""
+    parts = _page_parts(stmt, page, numbered=True)
     if len(parts) == 1:
         return parts[0]
-    both = union_all(*parts).subquery("parts")
+    both = union_all(*(part.add_columns(literal(i).label("_part")) for i, part in enumerate(parts))).subquery()
     columns = [column for column in both.c if column.key not in {"_n", "_part"}]
     place = func.row_number().over(order_by=(both.c._part, both.c._n)).label("_n")
-    return select(*columns, place).order_by(both.c._part, both.c._n).limit(want)
+    return select(*columns, place).order_by(both.c._part, both.c._n).limit(page.limit + 1)
 
 
 _COMPOSED: Any = LRUCache(512)

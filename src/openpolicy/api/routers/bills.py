@@ -11,11 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_connection
-from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page_document, page_params
+from openpolicy.api.pagination import PageRequest, SortKey, Sorts, page_params
 from openpolicy.api.queries.common import (
     chamber_ids,
-    check_id,
     jurisdiction_ids,
     name_contains,
     session_ids,
@@ -94,8 +92,7 @@ async def list_bills(
         stmt = stmt.where(name_contains(Bill.title, q))
     if updated_since:
         stmt = stmt.where(Bill.updated_at >= updated_since)
-    results, next_url = await fetch_page_document(db, stmt, page, docs.BILLS_PAGE)
-    return docs.page_response(results or "[]", page.limit, next_url)
+    return await docs.list_response(db, stmt, page, docs.BILLS_PAGE)
 
 
 @router.get(
@@ -104,7 +101,4 @@ async def list_bills(
 async def get_bill(bill_id: str, db: Annotated[AsyncConnection, Depends(get_connection)]) -> Response:
     """A bill with sponsors (primary first), the ordered actions timeline, versions and documents, and its votes
     with their counts."""
-    document = await docs.fetch_document(db, docs.BILL_DETAIL, check_id("bill", bill_id))
-    if document is None:
-        raise NotFound("bill", bill_id)
-    return docs.document_response(document)
+    return await docs.detail_response(db, docs.BILL_DETAIL, "bill", bill_id)

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_connection
-from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, fetch_page_document, page_params
+from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, page_params
 from openpolicy.api.queries.common import (
     area_ids,
     chamber_ids,
@@ -93,8 +92,7 @@ async def list_people(
         stmt = stmt.where(name_contains(Person.name, q))
     if updated_since:
         stmt = stmt.where(Person.updated_at >= updated_since)
-    results, next_url = await fetch_page_document(db, stmt, page, docs.PEOPLE_PAGE)
-    return docs.page_response(results or "[]", page.limit, next_url)
+    return await docs.list_response(db, stmt, page, docs.PEOPLE_PAGE)
 
 
 @router.get(
@@ -128,10 +126,7 @@ async def get_voting_record(
         stmt = stmt.where(VoteEvent.start_date >= date_after)
     if date_before:
         stmt = stmt.where(VoteEvent.start_date <= date_before)
-    results, next_url = await fetch_page_document(db, stmt, page, docs.RECORD_PAGE, person_id)
-    if results is None:
-        raise NotFound("person", person_id)
-    return docs.page_response(results, page.limit, next_url)
+    return await docs.list_response(db, stmt, page, docs.RECORD_PAGE, person_id, kind="person", ident=person_id)
 
 
 @router.get(
@@ -143,7 +138,4 @@ async def get_voting_record(
 async def get_person(person_id: str, db: Annotated[AsyncConnection, Depends(get_connection)]) -> Response:
     """A person with current and past memberships (organization, party, district, post, role, dates), current
     party and district, and committees."""
-    document = await docs.fetch_document(db, docs.PERSON_DETAIL, check_id("person", person_id))
-    if document is None:
-        raise NotFound("person", person_id)
-    return docs.document_response(document)
+    return await docs.detail_response(db, docs.PERSON_DETAIL, "person", person_id)

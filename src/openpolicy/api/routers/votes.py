@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_connection
-from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page_document, page_params
-from openpolicy.api.queries.common import chamber_ids, check_id, jurisdiction_ids, name_contains, session_ids, within
+from openpolicy.api.pagination import PageRequest, SortKey, Sorts, page_params
+from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, session_ids, within
 from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
 
@@ -75,8 +74,7 @@ async def list_votes(
         stmt = stmt.where(name_contains(VoteEvent.motion_text, q))
     if updated_since:
         stmt = stmt.where(VoteEvent.updated_at >= updated_since)
-    results, next_url = await fetch_page_document(db, stmt, page, docs.VOTES_PAGE)
-    return docs.page_response(results or "[]", page.limit, next_url)
+    return await docs.list_response(db, stmt, page, docs.VOTES_PAGE)
 
 
 @router.get(
@@ -88,7 +86,4 @@ async def list_votes(
 async def get_vote(vote_id: str, db: Annotated[AsyncConnection, Depends(get_connection)]) -> Response:
     """A vote with its published counts, the counts tallied from its ballots (and whether they agree), and the
     ballots grouped by the party each voter sat for on the vote date."""
-    document = await docs.fetch_document(db, docs.VOTE_DETAIL, check_id("vote", vote_id))
-    if document is None:
-        raise NotFound("vote", vote_id)
-    return docs.document_response(document)
+    return await docs.detail_response(db, docs.VOTE_DETAIL, "vote", vote_id)
