@@ -3,17 +3,18 @@
 The busiest endpoints (people, bills, votes and their details, a person's voting record) do not load rows into
 Python objects to serialise them again: one SQL statement per document builds the JSON (``json_build_object``,
 ``json_agg``) next to the data, on the database's core, and the api passes the text through. A request then costs
-the api one or two round trips and no per-row Python work — see ``README.md`` ("Measured") for what that buys.
+the api one round trip and no per-row Python work — see ``README.md`` ("Measured") for what that buys.
 
 Shape contract: every document here is exactly what the endpoint's response model (``openpolicy.api.schemas``)
 would serialise — same fields, ``null`` for absent optional fields, dates as ``YYYY-MM-DD`` and timestamps in
 Pydantic's ISO 8601 form (``…T10:59:12.123456Z``). ``tests/integration/test_api_documents.py`` validates each
 document against its model and compares the model's own dump with the text, field for field.
 
-The statements are plain SQL constants with ``$n`` parameters, prepared once per connection by asyncpg.
-List endpoints build their filtered page over ids (filters and keyset in
-SQLAlchemy Core); :func:`openpolicy.api.pagination.fetch_page_document` runs that page and its ``*_PAGE``
-documents as one statement.
+The statements are plain SQL constants with ``$n`` parameters, prepared once per connection by asyncpg (and
+planned once: the api's sessions use generic plans, see ``openpolicy.db.engine``). List endpoints build their
+filtered keyset page over ids with SQLAlchemy Core (one definition per filter);
+:func:`openpolicy.api.pagination.fetch_page_document` runs that page and its ``*_PAGE`` documents as one
+statement. Other endpoints (jurisdictions, organizations, areas, status ...) keep the ORM and Pydantic path.
 """
 
 # ruff: noqa: S608 — the statements are composed at import time from constants of this module; every value a
