@@ -1,11 +1,11 @@
-"""The loader's pure helpers for large ballot batches: grouping, COPY order, change images and tallies."""
+"""The loader's pure helpers for large ballot batches: grouping in key order, change images and tallies."""
 
 from __future__ import annotations
 
 import json
 import random
 
-from openpolicy.ingest.loader import by_vote, person_order, summarize_ballots
+from openpolicy.ingest.loader import by_vote, summarize_ballots
 from openpolicy.ingest.records import BallotRow
 
 
@@ -28,17 +28,6 @@ def test_by_vote_joins_runs_and_orders_ordinals() -> None:
     assert list(groups) == list(dict.fromkeys(r[0] for r in shuffled))  # first-seen order
     for vote, group in groups.items():
         assert group == sorted(r for r in rows if r[0] == vote)
-
-
-def test_person_order_is_the_person_index_order() -> None:
-    groups = by_vote(_ballots(3))
-    votes = sorted(groups)
-    rows = person_order(groups, votes)
-    assert sorted(rows) == sorted(r for v in votes for r in groups[v])  # every ballot once
-    # (person_id, vote_event_id) ascending, NULL persons last, as the index (C collation: byte order) sorts them
-    keys = [(r[2] is None, (r[2] or "").encode(), r[0].encode(), r[1]) for r in rows]
-    assert keys == sorted(keys)
-    assert person_order(groups, votes[:3]) == [r for r in rows if r[0] in set(votes[:3])]
 
 
 def test_summaries_are_columnar_images_and_tallies() -> None:
