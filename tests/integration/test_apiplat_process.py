@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import threading
 import time
@@ -66,6 +67,44 @@ def test_readiness_follows_a_postgres_outage_without_restart(tmp_path: Path) -> 
             assert service.stop() == 0
         logs = read_log(service)
         assert '"dependency down"' in logs and '"dependency back up"' in logs
+
+
+OUTAGE_PATHS = [
+    "/v1/people",
+    "/v1/people/ocd-person/nobody",
+    "/v1/people/ocd-person/nobody/votes",
+    "/v1/bills?sort=latest_action_date",
+    "/v1/votes/ocd-vote/nothing",
+    "/v1/search?q=budget",
+    "/v1/committees",
+    "/v1/jurisdictions",
+]
+
+
+def test_data_routes_answer_503_during_a_postgres_outage_and_recover(tmp_path: Path) -> None:
+    """Every data route — document statements, ORM queries, search — says "database unavailable" (503, retryable),
+    never 500, while PostgreSQL is down, including on the pooled connections that died with it; and answers
+    again once it is back, in the same process."""
+    with private_postgres() as pg:
+        subprocess.run([OPENPOLICY, "migrate"], env={**os.environ, "DATABASE_URL": pg.url}, check=True)
+        service, base = start_api(pg.url, tmp_path, extra_env={"SHUTDOWN_DRAIN_SECONDS": "0"})
+        try:
+            with httpx.Client(base_url=base, timeout=10) as client:
+                for path in OUTAGE_PATHS * 3:  # the pool now holds live connections
+                    assert client.get(path).status_code in (200, 404), path
+                pg.stop()
+                for path in OUTAGE_PATHS * 3:  # dead pooled connections first, then refused new ones
+                    response = client.get(path)
+                    assert response.status_code == 503, (path, response.text)
+                    assert response.headers["content-type"] == "application/problem+json"
+                    assert response.headers["retry-after"]
+                    assert response.json()["dependency"] == "database"
+                pg.start()
+                poll(f"{base}/health/ready", 200, within=10.0)
+                for path in OUTAGE_PATHS:
+                    assert client.get(path).status_code in (200, 404), path
+        finally:
+            assert service.stop() == 0
 
 
 def test_redis_outage_keeps_the_api_answering(tmp_path: Path, database_url: str) -> None:

@@ -72,7 +72,7 @@ def test_request_yields_server_and_database_spans_and_logs_carry_the_trace(tmp_p
 
     (people_server,) = [s for s in people_spans if s["kind"] == 2]
     (document,) = [s for s in people_spans if s["scope"] == "openpolicy.db"]
-    assert document["name"] == "SELECT people_by_ids" and document["kind"] == 3  # SPAN_KIND_CLIENT
+    assert document["name"] == "SELECT people_page" and document["kind"] == 3  # SPAN_KIND_CLIENT
     people_by_id = {s["span_id"]: s for s in people_spans}
     ancestor = document
     while ancestor["parent_span_id"] in people_by_id and ancestor["span_id"] != people_server["span_id"]:

@@ -8,19 +8,30 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from openpolicy.api.errors import DatabaseUnavailable
 from openpolicy.config import Settings
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One AsyncSession per request from ``app.state.sessionmaker``; closed (rolled back if open) afterwards."""
     async with request.app.state.sessionmaker() as session:
-        yield session
+        try:
+            yield session
+        except OSError as exc:  # e.g. the server's unix socket is gone: not a DBAPI error, still "unavailable"
+            raise DatabaseUnavailable(str(exc)) from exc
 
 
 async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """One pooled connection per request (autocommit, read-only: see ``create_engine(read_only=True)``)."""
-    async with request.app.state.engine.connect() as connection:
+    connection = request.app.state.engine.connect()
+    try:
+        await connection.start()
+    except OSError as exc:  # e.g. the server's unix socket is gone: not a DBAPI error, still "unavailable"
+        raise DatabaseUnavailable(str(exc)) from exc
+    try:
         yield connection
+    finally:
+        await connection.close()
 
 
 async def get_settings(request: Request) -> Settings:

@@ -28,7 +28,7 @@ from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, fetch_page_document
+from openpolicy.api.pagination import PageRequest, driver_call, fetch_page_document
 from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, SEAT_CLASSIFICATIONS, check_id
 from openpolicy.db.models import BALLOT_OPTIONS
 from openpolicy.observability.tracing import db_span
@@ -375,10 +375,6 @@ WHERE b.id = $1
 """
 
 
-async def _driver(conn: AsyncConnection) -> Any:
-    return (await conn.get_raw_connection()).driver_connection
-
-
 def _name(sql: str) -> str:
     return _NAMES.get(id(sql), "document")
 
@@ -386,17 +382,15 @@ def _name(sql: str) -> str:
 async def fetch_document(conn: AsyncConnection, sql: str, *args: Any) -> str | None:
     """Run one document statement on ``conn`` (the request's pooled connection); its single text value or None.
     Traced as a client span ``SELECT <constant name>`` when tracing is on."""
-    driver = await _driver(conn)
     with db_span(_name(sql)):
-        value = await driver.fetchval(sql, *args)
+        value = await driver_call(conn, "fetchval", sql, *args)
     return value if isinstance(value, str) else None
 
 
 async def fetch_rows(conn: AsyncConnection, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Run one statement on ``conn``; its rows as tuples (traced like :func:`fetch_document`)."""
-    driver = await _driver(conn)
     with db_span(_name(sql)):
-        rows = await driver.fetch(sql, *args)
+        rows = await driver_call(conn, "fetch", sql, *args)
     return [tuple(row) for row in rows]
 
 
@@ -419,7 +413,8 @@ async def list_response(
 ) -> Response:
     """A page of ``stmt`` with its ``documents`` (one statement); a 404 problem naming ``kind``/``ident`` when the
     documents statement answers NULL (the resource the list belongs to does not exist)."""
-    results, next_url = await fetch_page_document(conn, stmt, page, documents, *extra)
+    with db_span(_name(documents)):
+        results, next_url = await fetch_page_document(conn, stmt, page, documents, *extra)
     if results is None:
         raise NotFound(kind, ident)
     return page_response(results, page.limit, next_url)

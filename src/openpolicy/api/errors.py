@@ -44,6 +44,18 @@ class ProblemError(Exception):
         return body
 
 
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or dropped the connection (answered as a 503, ``dependency: database``)."""
+
+
+# asyncpg's own errors for a lost or refused connection and an operator's intervention (shutdown, statement
+# timeout), raised by the statements the api sends to asyncpg directly (``openpolicy.api.documents``).
+def _asyncpg_unavailable() -> tuple[type[BaseException], ...]:
+    from asyncpg import exceptions as pg
+
+    return (pg.PostgresConnectionError, pg.InterfaceError, pg.OperatorInterventionError, pg.TooManyConnectionsError)
+
+
 class NotFound(ProblemError):
     def __init__(self, kind: str, ident: str) -> None:
         super().__init__(404, "Not Found", f"no {kind} with id {ident!r}", kind=kind, id=ident)
@@ -175,7 +187,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
-    for exc_type in (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError, TimeoutError):
+    unavailable = (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError, TimeoutError)
+    for exc_type in (*unavailable, DatabaseUnavailable, *_asyncpg_unavailable()):
         app.add_exception_handler(exc_type, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)
 

@@ -33,8 +33,9 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import LRUCache
 
-from openpolicy.api.errors import BadParameter
+from openpolicy.api.errors import BadParameter, DatabaseUnavailable
 from openpolicy.config import Settings, get_settings
+from openpolicy.observability.tracing import db_span
 
 KeyKind = Literal["str", "int", "datetime", "date"]
 AnySelect = Select[*tuple[Any, ...]]
@@ -238,8 +239,23 @@ async def select_rows(session: AsyncSession | AsyncConnection, stmt: AnySelect) 
     if isinstance(session, AsyncSession):
         return list((await session.execute(stmt)).all())
     sql, values = _compiled(session, stmt)
-    driver: Any = (await session.get_raw_connection()).driver_connection
-    return [tuple(row) for row in await driver.fetch(sql, *values)]
+    with db_span("rows"):
+        rows = await driver_call(session, "fetch", sql, *values)
+    return [tuple(row) for row in rows]
+
+
+async def driver_call(conn: AsyncConnection, method: str, sql: str, *args: Any) -> Any:
+    """``conn``'s asyncpg connection ``.method(sql, *args)``. When the connection is lost (server stopped,
+    restarted, network), it is invalidated — the pool replaces it instead of handing the dead one to the next
+    request — and :class:`~openpolicy.api.errors.DatabaseUnavailable` (a 503) is raised."""
+    from asyncpg import exceptions as pg
+
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    try:
+        return await getattr(driver, method)(sql, *args)
+    except (pg.PostgresConnectionError, pg.InterfaceError, pg.AdminShutdownError, OSError) as exc:
+        await conn.invalidate(exc)
+        raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _compiled(conn: AsyncConnection, stmt: AnySelect) -> tuple[str, list[Any]]:
@@ -383,8 +399,7 @@ async def fetch_page_document(
     compiled, values = _compiled(conn, _page_select(stmt, page))
     width = len(page.order.keys)
     sql = _compose(compiled, documents, width, len(values) + 2)
-    driver: Any = (await conn.get_raw_connection()).driver_connection
-    results, keys_json = await driver.fetchrow(sql, *values, page.limit, *extra)
+    results, keys_json = await driver_call(conn, "fetchrow", sql, *values, page.limit, *extra)
     next_url = None
     keys = orjson.loads(keys_json) if keys_json else []
     if len(keys) > page.limit:
