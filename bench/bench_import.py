@@ -10,9 +10,11 @@ PostgreSQL (``BENCH_POSTGRES_URL``, default the machine's ``postgresql://postgre
    transaction) into a fresh migrated database; wall time from start to commit;
 3. **ceiling**: a raw ``COPY`` of the very same ballot rows (binary, asyncpg) into an unindexed table with
    no constraints in that database;
-4. prints both rates and their ratio (target: import ≥ 30 % of the ceiling), the import's phases, a reference
-   COPY into a table with the ballots table's indexes (what index maintenance alone costs), and a re-import
-   (no changes).
+4. prints both rates and their ratio (target: import ≥ 30 % of the ceiling), the import's phases (parse,
+   entities, ballots COPY, key rebuild + ANALYZE, change log, data checks, commit), a reference COPY into a
+   table with the ballots table's indexes (what index maintenance alone costs), and a re-import (no changes).
+
+On a shared machine run it as ``flock /work/bench.lock make bench-import`` so that benchmarks never overlap.
 """
 
 from __future__ import annotations
