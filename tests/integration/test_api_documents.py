@@ -22,6 +22,7 @@ from openpolicy.api.schemas import (
     BillPage,
     PersonDetail,
     PersonPage,
+    SearchResults,
     VoteDetail,
     VotePage,
     VotingRecordPage,
@@ -78,6 +79,28 @@ def test_votes_list_and_details_match_their_models(api: ApiClient) -> None:
         body = assert_model_shape(api, f"/v1/votes/{quote(vote_id, safe='')}", VoteDetail)
         mismatched += body["counts_match"] is False
     assert mismatched, "the dataset has a vote whose ballots disagree with its counts"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "C-21",
+        "HR 1",
+        "firearms",
+        "Alice",
+        "logement",
+        "housing affordability",
+        "nothing-matches-this",
+        "q=x&types=bill",
+    ],
+)
+def test_search_answers_match_the_model(api: ApiClient, query: str) -> None:
+    q, _, rest = query.partition("&")
+    body = assert_model_shape(api, f"/v1/search?q={q.removeprefix('q=')}&{rest}", SearchResults)
+    assert body["results"] == sorted(body["results"], key=lambda r: -r["rank"])
+    if query == "C-21":
+        assert body["results"][0]["type"] == "bill" and body["results"][0]["title"].startswith("C-21 — ")
+        assert any(r["snippet"] for r in body["results"] if r["type"] == "bill")
 
 
 def test_a_list_page_in_the_middle_keeps_the_envelope(api: ApiClient) -> None:

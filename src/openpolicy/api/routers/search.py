@@ -7,23 +7,26 @@ stemmed French and exact tokens all match. Ranking, highest first:
 1. a bill whose normalized number equals the query (``C-21``, ``c21``, ``HR 1``, ``H.R. 1``): +100;
 2. an exact (case-insensitive) title, name or motion: +50;
 3. ``ts_rank_cd`` of the match (title/identifier weighted above other text).
+
+One statement per search (:data:`SEARCH`): the readings of the query, the best ``limit`` of each type, their
+snippets (``ts_headline``, costly, made for those rows only) and the merged, ranked JSON list are all computed
+by PostgreSQL.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, get_args
+from typing import Annotated, get_args
 
-from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Boolean, ColumnElement, Text, case, cast, func, literal, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import TSQUERY
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openpolicy.api import documents as docs
 from openpolicy.api.deps import get_connection
 from openpolicy.api.errors import BadParameter
-from openpolicy.api.pagination import request_settings, select_rows
-from openpolicy.api.schemas import SearchResult, SearchResults, SearchType
-from openpolicy.db.models import Bill, Person, VoteEvent, normalize_bill_identifier
+from openpolicy.api.pagination import request_settings
+from openpolicy.api.schemas import SearchResults, SearchType
+from openpolicy.db.models import normalize_bill_identifier
 
 router = APIRouter(tags=["search"])
 
@@ -34,56 +37,70 @@ EXACT_BOOST = 50.0
 _HEADLINE = "MaxFragments=1, MaxWords=25, MinWords=8, StartSel=<b>, StopSel=</b>"
 
 
-def _config(name: str) -> ColumnElement[Any]:
-    return literal_column(f"'{name}'::regconfig")
-
-
-def _ts(config: str, q: str) -> ColumnElement[Any]:
-    return func.websearch_to_tsquery(_config(config), literal(q))
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """The query as tsquery text: every language's reading OR-ed once (duplicates dropped), and the plain one.
-
-    ``None`` when the words are all stop words or punctuation (nothing for full text to match).
-    """
-
-    any_language: str | None
-    simple: str | None
-
-
-async def _parse(db: AsyncConnection, q: str) -> Parsed:
-    """One round trip: how ``websearch_to_tsquery`` reads ``q`` in english, french and simple."""
-    (row,) = await select_rows(db, select(*(cast(_ts(config, q), Text) for config in ("english", "french", "simple"))))
-    readings = list(dict.fromkeys(text for text in row if text))
-    combined = " | ".join(f"({text})" for text in readings) if readings else None
-    return Parsed(any_language=combined, simple=row[2] or None)
-
-
-def _tsquery(text: str) -> ColumnElement[Any]:
-    return cast(literal(text), TSQUERY)
-
-
-def _matches(vector: Any, query: ColumnElement[Any]) -> ColumnElement[bool]:
-    """``vector @@ query``."""
-    return vector.op("@@", return_type=Boolean)(query)  # type: ignore[no-any-return]
-
-
-def _exact_boost(q: str, *columns: Any) -> ColumnElement[Any]:
-    """EXACT_BOOST when one of ``columns`` equals the query (case-insensitively), else 0."""
-    low = q.lower()
-    return case((or_(*(func.lower(column) == low for column in columns)), EXACT_BOOST), else_=0.0)
-
-
-def _headline(english_text: Any, french_text: Any, q: str) -> ColumnElement[Any]:
+def _headline(english: str, french: str) -> str:
     """Highlighted excerpt: of the French text when only it matches the French query, else of the English."""
-    french = _matches(func.to_tsvector(_config("french"), func.coalesce(french_text, "")), _ts("french", q))
-    english = _matches(func.to_tsvector(_config("english"), english_text), _ts("english", q))
-    return case(
-        (french & ~english, func.ts_headline(_config("french"), french_text, _ts("french", q), _HEADLINE)),
-        else_=func.ts_headline(_config("english"), english_text, _ts("english", q), _HEADLINE),
+    return (
+        f"CASE WHEN to_tsvector('french', coalesce({french}, '')) @@ websearch_to_tsquery('french', $1) "
+        f"AND NOT to_tsvector('english', {english}) @@ websearch_to_tsquery('english', $1) "
+        f"THEN ts_headline('french', {french}, websearch_to_tsquery('french', $1), '{_HEADLINE}') "
+        f"ELSE ts_headline('english', {english}, websearch_to_tsquery('english', $1), '{_HEADLINE}') END"
     )
+
+
+# $1 query, $2 query lower-cased, $3 normalized bill number (or NULL), $4 limit, $5 chosen types.
+# The query's readings in english, french and simple OR-ed once each (duplicates dropped): stemmed English,
+# stemmed French and exact tokens all match; people match on the simple reading (names are not stemmed).
+SEARCH = f"""
+WITH readings AS (
+    SELECT t, min(k) AS k
+    FROM unnest(ARRAY[websearch_to_tsquery('english', $1)::text, websearch_to_tsquery('french', $1)::text,
+                      websearch_to_tsquery('simple', $1)::text]) WITH ORDINALITY AS r(t, k)
+    WHERE t <> ''
+    GROUP BY t
+), parsed AS (
+    SELECT (SELECT string_agg('(' || t || ')', ' | ' ORDER BY k) FROM readings)::tsquery AS any_language,
+           nullif(websearch_to_tsquery('simple', $1)::text, '')::tsquery AS simple
+), people_top AS (
+    SELECT p.id, p.name,
+           ts_rank_cd(p.search_vector, (SELECT simple FROM parsed))
+           + CASE WHEN lower(p.name) = $2 THEN {EXACT_BOOST} ELSE 0 END AS rank
+    FROM people p
+    WHERE 'person' = ANY($5::text[]) AND p.search_vector @@ (SELECT simple FROM parsed)
+    ORDER BY rank DESC, p.id LIMIT $4
+), bills_top AS (
+    SELECT b.id, b.identifier, b.title, b.title_fr,
+           coalesce(ts_rank_cd(b.search_vector, (SELECT any_language FROM parsed)), 0)
+           + CASE WHEN b.normalized_identifier = $3 THEN {BILL_NUMBER_BOOST} ELSE 0 END
+           + CASE WHEN lower(b.title) = $2 OR lower(b.title_fr) = $2 THEN {EXACT_BOOST} ELSE 0 END AS rank
+    FROM bills b
+    WHERE 'bill' = ANY($5::text[])
+      AND (b.search_vector @@ (SELECT any_language FROM parsed) OR b.normalized_identifier = $3)
+    ORDER BY rank DESC, b.id LIMIT $4
+), votes_top AS (
+    SELECT v.id, v.motion_text, v.motion_text_fr, v.start_date,
+           ts_rank_cd(v.search_vector, (SELECT any_language FROM parsed))
+           + CASE WHEN lower(v.motion_text) = $2 OR lower(v.motion_text_fr) = $2 THEN {EXACT_BOOST} ELSE 0 END AS rank
+    FROM vote_events v
+    WHERE 'vote' = ANY($5::text[]) AND v.search_vector @@ (SELECT any_language FROM parsed)
+    ORDER BY rank DESC, v.id LIMIT $4
+), hits AS (
+    SELECT 0 AS type_order, 'person' AS type, id, name AS title, NULL::text AS snippet, rank::float8 AS rank,
+           '/v1/people/' || id AS url
+    FROM people_top
+    UNION ALL
+    SELECT 1, 'bill', id, identifier || ' — ' || title, {_headline("title", "title_fr")}, rank::float8,
+           '/v1/bills/' || id
+    FROM bills_top
+    UNION ALL
+    SELECT 2, 'vote', id, to_char(start_date, 'YYYY-MM-DD') || ': ' || motion_text,
+           {_headline("motion_text", "motion_text_fr")}, rank::float8, '/v1/votes/' || id
+    FROM votes_top
+)
+SELECT coalesce(json_agg(json_build_object(
+    'type', type, 'id', id, 'title', title, 'snippet', snippet, 'rank', rank, 'url', url
+) ORDER BY rank DESC, type_order, id), '[]'::json)::text
+FROM (SELECT * FROM hits ORDER BY rank DESC, type_order, id LIMIT $4) AS best
+"""  # noqa: S608 — composed from this module's constants; the query and every value are $n parameters
 
 
 def _parse_types(value: str | None) -> list[SearchType]:
@@ -110,117 +127,7 @@ def _check_query(q: str | None) -> str:
     return q
 
 
-async def _top_with_snippets(
-    db: AsyncConnection,
-    q: str,
-    limit: int,
-    *,
-    key: Any,
-    shown: tuple[Any, ...],
-    text: tuple[Any, Any],
-    where: ColumnElement[bool],
-    rank: ColumnElement[Any],
-) -> list[Any]:
-    """Rows ``(key, *shown, rank, snippet)`` of the ``limit`` best matches, highest rank first; the snippet
-    (``ts_headline`` of the English/French ``text`` pair, costly) is made only for those rows."""
-    columns = [key, *shown, *(column for column in text if column not in shown)]
-    top = select(*columns, rank).where(where).order_by(rank.desc(), key).limit(limit).subquery()
-    snippet = _headline(top.c[text[0].key], top.c[text[1].key], q)
-    outer = select(top.c[key.key], *(top.c[column.key] for column in shown), top.c.rank, snippet)
-    return await select_rows(db, outer)
-
-
-async def _bills(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
-    number = normalize_bill_identifier(q)
-    matches: list[ColumnElement[bool]] = []
-    text_rank: ColumnElement[Any] = literal(0.0)
-    if parsed.any_language:
-        query = _tsquery(parsed.any_language)
-        matches.append(_matches(Bill.search_vector, query))
-        text_rank = func.ts_rank_cd(Bill.search_vector, query)
-    if number:
-        matches.append(Bill.normalized_identifier == number)
-    if not matches:
-        return []
-    rank = (
-        text_rank
-        + case((Bill.normalized_identifier == number, BILL_NUMBER_BOOST), else_=0.0)
-        + _exact_boost(q, Bill.title, Bill.title_fr)
-    ).label("rank")
-    rows = await _top_with_snippets(
-        db,
-        q,
-        limit,
-        key=Bill.id,
-        shown=(Bill.identifier, Bill.title),
-        text=(Bill.title, Bill.title_fr),
-        where=or_(*matches),
-        rank=rank,
-    )
-    return [
-        SearchResult(
-            type="bill",
-            id=bill_id,
-            title=f"{identifier} — {title}",
-            snippet=snip,
-            rank=float(r),
-            url=f"/v1/bills/{bill_id}",
-        )
-        for bill_id, identifier, title, r, snip in rows
-    ]
-
-
-async def _people(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
-    if not parsed.simple:
-        return []
-    query = _tsquery(parsed.simple)
-    rank = (func.ts_rank_cd(Person.search_vector, query) + _exact_boost(q, Person.name)).label("rank")
-    rows = await select_rows(
-        db,
-        select(Person.id, Person.name, rank)
-        .where(_matches(Person.search_vector, query))
-        .order_by(rank.desc(), Person.id)
-        .limit(limit),
-    )
-    return [
-        SearchResult(type="person", id=pid, title=name, snippet=None, rank=float(r), url=f"/v1/people/{pid}")
-        for pid, name, r in rows
-    ]
-
-
-async def _votes(db: AsyncConnection, q: str, parsed: Parsed, limit: int) -> list[SearchResult]:
-    if not parsed.any_language:
-        return []
-    query = _tsquery(parsed.any_language)
-    text = (VoteEvent.motion_text, VoteEvent.motion_text_fr)
-    rank = (func.ts_rank_cd(VoteEvent.search_vector, query) + _exact_boost(q, *text)).label("rank")
-    rows = await _top_with_snippets(
-        db,
-        q,
-        limit,
-        key=VoteEvent.id,
-        shown=(VoteEvent.motion_text, VoteEvent.start_date),
-        text=text,
-        where=_matches(VoteEvent.search_vector, query),
-        rank=rank,
-    )
-    return [
-        SearchResult(
-            type="vote",
-            id=vid,
-            title=f"{day.isoformat()}: {motion}",
-            snippet=snip,
-            rank=float(r),
-            url=f"/v1/votes/{vid}",
-        )
-        for vid, motion, day, r, snip in rows
-    ]
-
-
-_SEARCHERS = {"person": _people, "bill": _bills, "vote": _votes}
-
-
-@router.get("/search", summary="Search people, bills and votes")
+@router.get("/search", summary="Search people, bills and votes", response_model=SearchResults)
 async def search(
     request: Request,
     db: Annotated[AsyncConnection, Depends(get_connection)],
@@ -236,7 +143,7 @@ async def search(
         str | None, Query(description="Comma-separated subset of person,bill,vote (default: all).")
     ] = None,
     limit: Annotated[int | None, Query(description="Number of results (default 20, at most 200).")] = None,
-) -> SearchResults:
+) -> Response:
     """One list of results across people, bills and votes, best first."""
     query = _check_query(q)
     chosen = _parse_types(types)
@@ -245,10 +152,7 @@ async def search(
         limit = settings.page_size_default
     elif not 1 <= limit <= settings.page_size_max:
         raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
-    parsed = await _parse(db, query)
-    results: list[SearchResult] = []
-    for kind in chosen:
-        results.extend(await _SEARCHERS[kind](db, query, parsed, limit))
-    order = {kind: i for i, kind in enumerate(ALL_TYPES)}
-    results.sort(key=lambda r: (-r.rank, order[r.type], r.id))
-    return SearchResults(query=query, types=chosen, results=results[:limit])
+    number = normalize_bill_identifier(query) or None
+    results = await docs.fetch_document(db, SEARCH, query, query.lower(), number, limit, chosen)
+    head = orjson.dumps({"query": query, "types": chosen})[:-1]
+    return Response(head + b',"results":' + (results or "[]").encode() + b"}", media_type="application/json")
