@@ -35,7 +35,6 @@ from sqlalchemy.util import LRUCache
 
 from openpolicy.api.errors import BadParameter, DatabaseUnavailable
 from openpolicy.config import Settings, get_settings
-from openpolicy.observability.tracing import db_span
 
 KeyKind = Literal["str", "int", "datetime", "date"]
 AnySelect = Select[*tuple[Any, ...]]
@@ -226,24 +225,6 @@ def page_params(sorts: Sorts) -> Callable[..., Awaitable[PageRequest]]:
 _COMPILED: Any = LRUCache(512)  # compiled statements by shape, like an engine's compiled_cache
 
 
-async def select_rows(session: AsyncSession | AsyncConnection, stmt: AnySelect) -> list[Any]:
-    """Run ``stmt``: through the ORM session as usual, or, on a connection (the routers that answer with documents,
-    whose pages select columns only), as plain tuples on a fast path.
-
-    The fast path is SQLAlchemy's own statement cache step (``_compile_w_cache``: compiled once per shape, the
-    values of this statement extracted and bound, IN lists expanded) followed by asyncpg directly, skipping the
-    per-execution context and result objects — most of the Python time of a list request. Every filter keeps its
-    one definition as SQL expressions. (Private SQLAlchemy API: the version is pinned by uv.lock and every filter
-    of every list endpoint runs through here in the router tests.)
-    """
-    if isinstance(session, AsyncSession):
-        return list((await session.execute(stmt)).all())
-    sql, values = _compiled(session, stmt)
-    with db_span("rows"):
-        rows = await driver_call(session, "fetch", sql, *values)
-    return [tuple(row) for row in rows]
-
-
 async def driver_call(conn: AsyncConnection, method: str, sql: str, *args: Any) -> Any:
     """``conn``'s asyncpg connection ``.method(sql, *args)``. When the connection is lost (server stopped,
     restarted, network), it is invalidated — the pool replaces it instead of handing the dead one to the next
@@ -259,7 +240,13 @@ async def driver_call(conn: AsyncConnection, method: str, sql: str, *args: Any) 
 
 
 def _compiled(conn: AsyncConnection, stmt: AnySelect) -> tuple[str, list[Any]]:
-    """``stmt`` as SQL text with ``$n`` parameters and their values (compiled once per shape)."""
+    """``stmt`` as SQL text with ``$n`` parameters and its values, for asyncpg directly.
+
+    This is SQLAlchemy's own statement-cache step (``_compile_w_cache``: compiled once per shape, this statement's
+    values extracted and bound, IN lists expanded) without the per-execution context and result objects, most of
+    the Python time of a list request; every filter keeps its one definition as SQL expressions. (Private
+    SQLAlchemy API: its version is pinned by uv.lock, and every filter of every list endpoint runs through here in
+    the router tests.)"""
     compiled: Any
     compiled, extracted, param_dict, _ = stmt._compile_w_cache(conn.dialect, compiled_cache=_COMPILED, column_keys=[])
     params = compiled.construct_params(extracted_parameters=extracted, escape_names=False, _collected_params=param_dict)
@@ -329,9 +316,7 @@ def _page_parts(stmt: AnySelect, page: PageRequest, *, numbered: bool = False) -
     return parts
 
 
-async def fetch_page(
-    session: AsyncSession | AsyncConnection, stmt: AnySelect, page: PageRequest
-) -> tuple[list[Any], str | None]:
+async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) -> tuple[list[Any], str | None]:
     """Run ``stmt`` as one page; return its rows (key columns stripped) and the next page's URL (or None).
 
     The keyset condition, ORDER BY and LIMIT (one extra row, to know whether a next page exists) are added
@@ -341,7 +326,7 @@ async def fetch_page(
     want = page.limit + 1
     rows: list[Any] = []
     for part in _page_parts(stmt, page):
-        rows += await select_rows(session, part)
+        rows += list((await session.execute(part)).all())
         if len(rows) >= want:
             break
     width = len(page.order.keys)
