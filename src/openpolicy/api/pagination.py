@@ -340,16 +340,12 @@ async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) 
 # --- a page of documents in one statement -------------------------------------------------------------------------
 
 
-def _page_select(stmt: AnySelect, page: PageRequest) -> AnySelect:
-    """The page as one statement: ``stmt``'s columns, the sort keys ``_sort_key_<i>`` and the place ``_n``,
-    ``limit + 1`` rows at most (both parts of a nullable key's page in one ``UNION ALL``)."""
-    parts = _page_parts(stmt, page, numbered=True)
-    if len(parts) == 1:
-        return parts[0]
+def _union(parts: list[AnySelect], want: int) -> AnySelect:
+    """Both parts of a nullable key's page as one statement (``UNION ALL``), numbered across the two."""
     both = union_all(*(part.add_columns(literal(i).label("_part")) for i, part in enumerate(parts))).subquery()
     columns = [column for column in both.c if column.key not in {"_n", "_part"}]
     place = func.row_number().over(order_by=(both.c._part, both.c._n)).label("_n")
-    return select(*columns, place).order_by(both.c._part, both.c._n).limit(page.limit + 1)
+    return select(*columns, place).order_by(both.c._part, both.c._n).limit(want)
 
 
 _COMPOSED: Any = LRUCache(512)
@@ -374,17 +370,32 @@ def _compose(page_sql: str, documents: str, width: int, first_extra: int) -> str
     return composed
 
 
+async def _run_page(
+    conn: AsyncConnection, page_stmt: AnySelect, page: PageRequest, documents: str, extra: tuple[Any, ...]
+) -> tuple[str | None, str | None]:
+    compiled, values = _compiled(conn, page_stmt)
+    sql = _compose(compiled, documents, len(page.order.keys), len(values) + 2)
+    row = await driver_call(conn, "fetchrow", sql, *values, page.limit, *extra)
+    return row[0], row[1]
+
+
 async def fetch_page_document(
     conn: AsyncConnection, stmt: AnySelect, page: PageRequest, documents: str, *extra: Any
 ) -> tuple[str | None, str | None]:
-    """One page as ``(results JSON text, next URL)`` in **one** statement: the filtered keyset page of ``stmt``
+    """One page as ``(results JSON text, next URL)`` in one statement: the filtered keyset page of ``stmt``
     (its columns, e.g. ``id``) and the ``documents`` PostgreSQL builds for those rows (see
     :mod:`openpolicy.api.documents`). ``extra`` are the documents' own parameters (``$EXTRA1``...). The results
-    are None when the documents statement says so (e.g. the person of a voting record does not exist)."""
-    compiled, values = _compiled(conn, _page_select(stmt, page))
-    width = len(page.order.keys)
-    sql = _compose(compiled, documents, width, len(values) + 2)
-    results, keys_json = await driver_call(conn, "fetchrow", sql, *values, page.limit, *extra)
+    are None when the documents statement says so (e.g. the person of a voting record does not exist).
+
+    A nullable sort key's page that reaches the end of the valued rows takes a second statement (both index
+    ranges together); every other page is one."""
+    want = page.limit + 1
+    parts = _page_parts(stmt, page, numbered=True)
+    # A nullable key's page usually fills from its valued part alone: try that (a plain index range) first, and
+    # run both parts together only for the page where the valued rows run out.
+    results, keys_json = await _run_page(conn, parts[0], page, documents, extra)
+    if len(parts) > 1 and len(orjson.loads(keys_json) if keys_json else []) < want:
+        results, keys_json = await _run_page(conn, _union(parts, want), page, documents, extra)
     next_url = None
     keys = orjson.loads(keys_json) if keys_json else []
     if len(keys) > page.limit:
