@@ -64,6 +64,7 @@ def _dependency_gauges(state: Any) -> Any:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from openpolicy.api.deps import database_gate
     from openpolicy.api.health import readiness
     from openpolicy.db.engine import create_engine, create_sessionmaker
 
@@ -71,6 +72,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = await asyncio.to_thread(create_engine, settings, application_name=SERVICE_NAME, read_only=True)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    app.state.db_gate = database_gate(settings)
     instrument_engine(engine)
     redis = None
     if settings.redis_url:

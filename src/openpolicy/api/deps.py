@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,9 +14,42 @@ from openpolicy.api.errors import DatabaseUnavailable
 from openpolicy.config import Settings
 
 
+class DatabaseGate:
+    """First come, first served access to the database pool for requests.
+
+    SQLAlchemy's pool hands a returned connection to whichever coroutine asks next, not to the one that has
+    waited longest: under more concurrent requests than connections, a request could wait its whole
+    ``DB_POOL_TIMEOUT_SECONDS`` while later ones were served (measured: 503s after 5 s among 20 ms answers). Requests
+    therefore queue here, in order (``asyncio.Semaphore`` is fair), for one of ``size`` places — the pool's
+    connections but one, kept for ``/health/ready`` and the metrics scrape so they never queue behind traffic.
+    """
+
+    def __init__(self, size: int, timeout: float) -> None:
+        self.size = max(size, 1)
+        self.timeout = timeout
+        self._places = asyncio.Semaphore(self.size)
+
+    @contextlib.asynccontextmanager
+    async def place(self) -> AsyncIterator[None]:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await self._places.acquire()
+        except TimeoutError:
+            raise DatabaseUnavailable(f"no database connection free within {self.timeout:g} s") from None
+        try:
+            yield
+        finally:
+            self._places.release()
+
+
+def database_gate(settings: Settings) -> DatabaseGate:
+    """The gate for an app's pool of ``DB_POOL_SIZE`` + ``DB_MAX_OVERFLOW`` connections."""
+    return DatabaseGate(settings.db_pool_size + settings.db_max_overflow - 1, settings.db_pool_timeout_seconds)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One AsyncSession per request from ``app.state.sessionmaker``; closed (rolled back if open) afterwards."""
-    async with request.app.state.sessionmaker() as session:
+    async with request.app.state.db_gate.place(), request.app.state.sessionmaker() as session:
         try:
             yield session
         except OSError as exc:  # e.g. the server's unix socket is gone: not a DBAPI error, still "unavailable"
@@ -23,15 +58,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
     """One pooled connection per request (autocommit, read-only: see ``create_engine(read_only=True)``)."""
-    connection = request.app.state.engine.connect()
-    try:
-        await connection.start()
-    except OSError as exc:  # e.g. the server's unix socket is gone: not a DBAPI error, still "unavailable"
-        raise DatabaseUnavailable(str(exc)) from exc
-    try:
-        yield connection
-    finally:
-        await connection.close()
+    async with request.app.state.db_gate.place():
+        connection = request.app.state.engine.connect()
+        try:
+            await connection.start()
+        except OSError as exc:  # e.g. the server's unix socket is gone: not a DBAPI error, still "unavailable"
+            raise DatabaseUnavailable(str(exc)) from exc
+        try:
+            yield connection
+        finally:
+            await connection.close()
 
 
 async def get_settings(request: Request) -> Settings:
