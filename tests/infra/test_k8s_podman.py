@@ -212,8 +212,14 @@ def test_rendered_deployments_run_under_podman(deployment: dict[str, Any]) -> No
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert any(p["name"] in page.text for p in people), "the people page does not show the api's people"
     release = deployment["release"]
-    api_logs = podman("logs", f"{release}-api-service-pod-0-api-service", check=False)
-    assert request_id in api_logs.stdout + api_logs.stderr, "the api never saw the web's request"
+    # access log lines are written together at most 0.1 s after their request (AccessLog.FLUSH_SECONDS)
+    deadline = time.monotonic() + 10
+    while True:
+        api_logs = podman("logs", f"{release}-api-service-pod-0-api-service", check=False)
+        if request_id in api_logs.stdout + api_logs.stderr:
+            break
+        assert time.monotonic() < deadline, "the api never saw the web's request"
+        time.sleep(0.2)
 
 
 def test_helm_test_pods_pass_under_podman(deployment: dict[str, Any]) -> None:
