@@ -82,7 +82,7 @@ def bill_ref(alias: str) -> str:
 
 
 def is_current(alias: str, day: str = "current_date") -> str:
-    """The membership ``alias`` covers ``day`` (as :func:`openpolicy.api.queries.common.active_on`)."""
+    """The membership ``alias`` covers ``day`` (today by default: :func:`openpolicy.api.queries.common.is_current`)."""
     return (
         f"(({alias}.start_date IS NULL OR {alias}.start_date <= {day}) "
         f"AND ({alias}.end_date IS NULL OR {alias}.end_date >= {day}))"

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import aliased
 
 from openpolicy.db.models import CHAMBERS, Area, Jurisdiction, Membership, Organization, Session
 
@@ -84,7 +83,9 @@ def session_ids(value: str) -> Select[str]:
 
 
 def is_current(membership: Any = Membership) -> ColumnElement[bool]:
-    """The membership has started (or has no start) and has not ended (no end date, or today or later)."""
+    """The membership has started (or has no start) and has not ended (no end date, or today or later).
+
+    The document statements write the same rule in SQL text: :func:`openpolicy.api.documents.is_current`."""
     today = func.current_date()
     return and_(
         or_(membership.start_date.is_(None), membership.start_date <= today),
@@ -92,31 +93,8 @@ def is_current(membership: Any = Membership) -> ColumnElement[bool]:
     )
 
 
-def active_on(membership: Any, day: Any) -> ColumnElement[bool]:
-    """The membership covered ``day`` (a date or date expression)."""
-    return and_(
-        or_(membership.start_date.is_(None), membership.start_date <= day),
-        or_(membership.end_date.is_(None), membership.end_date >= day),
-    )
-
-
 def seat_organizations() -> Select[str]:
     return select(Organization.id).where(Organization.classification.in_(SEAT_CLASSIFICATIONS))
-
-
-def party_of(membership: Any, organization: Any) -> ColumnElement[Any]:
-    """The party a membership stands for: ``on_behalf_of``, or the organization itself when it is a party."""
-    from sqlalchemy import case
-
-    return func.coalesce(
-        membership.on_behalf_of_id,
-        case((organization.classification == "party", membership.organization_id), else_=None),
-    )
-
-
-def aliases() -> tuple[Any, Any, Any]:
-    """Fresh aliases (organization, party, area) for joins that need more than one of each."""
-    return aliased(Organization), aliased(Organization), aliased(Area)
 
 
 # --- lean loading ------------------------------------------------------------------------------------------------
@@ -124,7 +102,6 @@ def aliases() -> tuple[Any, Any, Any]:
 # not the JSONB members (other_names, identifiers, links, sources, extras) nobody will read.
 
 ORG_REF_COLUMNS = ("id", "name", "classification", "chamber", "abbreviation", "color")
-AREA_REF_COLUMNS = ("id", "name", "classification", "identifier")
 
 
 def ref_columns(entity: Any, names: tuple[str, ...] = ORG_REF_COLUMNS) -> Any:
@@ -144,16 +121,3 @@ def check_id(kind: str, value: str) -> str:
     if not value or "\x00" in value or len(value) > MAX_ID_LENGTH:
         raise NotFound(kind, value[:MAX_ID_LENGTH])
     return value
-
-
-async def load_refs(db: Any, entity: Any, ids: Any, columns: tuple[str, ...] = ORG_REF_COLUMNS) -> dict[str, Any]:
-    """``{id: row}`` for the given ids of ``entity``, loading only ``columns`` (one query; none when no ids).
-
-    List endpoints page over one table (an index range the planner cannot misjudge) and then fetch the
-    records their results refer to with this, instead of joining them into the paged query.
-    """
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    rows = await db.scalars(select(entity).where(entity.id.in_(wanted)).options(ref_columns(entity, columns)))
-    return {row.id: row for row in rows}
