@@ -48,12 +48,22 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached or dropped the connection (answered as a 503, ``dependency: database``)."""
 
 
-# asyncpg's own errors for a lost or refused connection and an operator's intervention (shutdown, statement
-# timeout), raised by the statements the api sends to asyncpg directly (``openpolicy.api.documents``).
-def _asyncpg_unavailable() -> tuple[type[BaseException], ...]:
+def asyncpg_connection_lost() -> tuple[type[BaseException], ...]:
+    """asyncpg's errors for a connection that is gone (server stopped or restarted, network, socket file removed):
+    the connection cannot be used again."""
     from asyncpg import exceptions as pg
 
-    return (pg.PostgresConnectionError, pg.InterfaceError, pg.OperatorInterventionError, pg.TooManyConnectionsError)
+    return (pg.PostgresConnectionError, pg.InterfaceError, pg.AdminShutdownError, OSError)
+
+
+def _asyncpg_unavailable() -> tuple[type[BaseException], ...]:
+    """asyncpg's errors that mean "the database cannot answer now" (raised by the statements the api sends to
+    asyncpg directly): a refused or lost connection, an operator's intervention (statement timeout, shutdown),
+    too many connections. ``OSError`` is not answered globally: it is translated where a connection is made."""
+    from asyncpg import exceptions as pg
+
+    lost = tuple(e for e in asyncpg_connection_lost() if e is not OSError)
+    return (*lost, pg.OperatorInterventionError, pg.TooManyConnectionsError)
 
 
 class NotFound(ProblemError):
