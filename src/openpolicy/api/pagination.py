@@ -33,7 +33,7 @@ from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import LRUCache
 
-from openpolicy.api.errors import BadParameter, DatabaseUnavailable
+from openpolicy.api.errors import BadParameter, DatabaseUnavailable, asyncpg_connection_lost
 from openpolicy.config import Settings, get_settings
 
 KeyKind = Literal["str", "int", "datetime", "date"]
@@ -229,12 +229,10 @@ async def driver_call(conn: AsyncConnection, method: str, sql: str, *args: Any) 
     """``conn``'s asyncpg connection ``.method(sql, *args)``. When the connection is lost (server stopped,
     restarted, network), it is invalidated — the pool replaces it instead of handing the dead one to the next
     request — and :class:`~openpolicy.api.errors.DatabaseUnavailable` (a 503) is raised."""
-    from asyncpg import exceptions as pg
-
     driver: Any = (await conn.get_raw_connection()).driver_connection
     try:
         return await getattr(driver, method)(sql, *args)
-    except (pg.PostgresConnectionError, pg.InterfaceError, pg.AdminShutdownError, OSError) as exc:
+    except asyncpg_connection_lost() as exc:
         await conn.invalidate(exc)
         raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
@@ -285,8 +283,9 @@ def _beyond(exprs: Sequence[SortExpression], after: Sequence[Any], desc: bool) -
     return and_(head, beyond)
 
 
-def _page_parts(stmt: AnySelect, page: PageRequest, *, numbered: bool = False) -> list[AnySelect]:
-    """The statements of a page, in order, each with the keyset condition, ORDER BY and ``LIMIT limit + 1``.
+def _page_parts(stmt: AnySelect, page: PageRequest, *, numbered: bool = False) -> list[Callable[[], AnySelect]]:
+    """The statements of a page, in order, each with the keyset condition, ORDER BY and ``LIMIT limit + 1``; built
+    when called (most pages never need their second part).
 
     One statement, or with a nullable leading key (e.g. a bill's latest action date, NULLs last in both
     directions) two: the rows with a value (one range scan of the ``(key, id)`` index), then the rows without
@@ -297,23 +296,27 @@ def _page_parts(stmt: AnySelect, page: PageRequest, *, numbered: bool = False) -
     exprs = [k.expression for k in keys]
     desc = page.order.descending
     want = page.limit + 1
+    after = page.after
     if not keys[0].nullable:
-        query = stmt if page.after is None else stmt.where(_beyond(exprs, page.after, desc))
-        return [_ordered(query, exprs, desc, want, numbered=numbered)]
+        query = stmt if after is None else stmt.where(_beyond(exprs, after, desc))
+        return [lambda: _ordered(query, exprs, desc, want, numbered=numbered)]
     if any(k.nullable for k in keys[1:]):
         raise ValueError("only the leading sort key may be nullable")
     head = exprs[0]
-    parts = []
-    if page.after is None or page.after[0] is not None:
-        valued = stmt.where(head.is_not(None))
-        if page.after is not None:
-            valued = valued.where(_beyond(exprs, page.after, desc))
-        parts.append(_ordered(valued, exprs, desc, want, numbered=numbered))
-    empty = stmt.where(head.is_(None))
-    if page.after is not None and page.after[0] is None:
-        empty = empty.where(_beyond(exprs[1:], page.after[1:], desc))
-    parts.append(_ordered(empty, exprs, desc, want, numbered=numbered))
-    return parts
+
+    def valued() -> AnySelect:
+        query = stmt.where(head.is_not(None))
+        if after is not None:
+            query = query.where(_beyond(exprs, after, desc))
+        return _ordered(query, exprs, desc, want, numbered=numbered)
+
+    def empty() -> AnySelect:
+        query = stmt.where(head.is_(None))
+        if after is not None and after[0] is None:
+            query = query.where(_beyond(exprs[1:], after[1:], desc))
+        return _ordered(query, exprs, desc, want, numbered=numbered)
+
+    return [empty] if after is not None and after[0] is None else [valued, empty]
 
 
 async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) -> tuple[list[Any], str | None]:
@@ -326,7 +329,7 @@ async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) 
     want = page.limit + 1
     rows: list[Any] = []
     for part in _page_parts(stmt, page):
-        rows += list((await session.execute(part)).all())
+        rows += list((await session.execute(part())).all())
         if len(rows) >= want:
             break
     width = len(page.order.keys)
@@ -340,9 +343,9 @@ async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) 
 # --- a page of documents in one statement -------------------------------------------------------------------------
 
 
-def _union(parts: list[AnySelect], want: int) -> AnySelect:
+def _union(parts: list[Callable[[], AnySelect]], want: int) -> AnySelect:
     """Both parts of a nullable key's page as one statement (``UNION ALL``), numbered across the two."""
-    both = union_all(*(part.add_columns(literal(i).label("_part")) for i, part in enumerate(parts))).subquery()
+    both = union_all(*(part().add_columns(literal(i).label("_part")) for i, part in enumerate(parts))).subquery()
     columns = [column for column in both.c if column.key not in {"_n", "_part"}]
     place = func.row_number().over(order_by=(both.c._part, both.c._n)).label("_n")
     return select(*columns, place).order_by(both.c._part, both.c._n).limit(want)
@@ -372,11 +375,12 @@ def _compose(page_sql: str, documents: str, width: int, first_extra: int) -> str
 
 async def _run_page(
     conn: AsyncConnection, page_stmt: AnySelect, page: PageRequest, documents: str, extra: tuple[Any, ...]
-) -> tuple[str | None, str | None]:
+) -> tuple[str | None, list[list[Any]]]:
+    """``(documents, the sort keys of every row read)`` of one page statement."""
     compiled, values = _compiled(conn, page_stmt)
     sql = _compose(compiled, documents, len(page.order.keys), len(values) + 2)
-    row = await driver_call(conn, "fetchrow", sql, *values, page.limit, *extra)
-    return row[0], row[1]
+    results, keys_json = await driver_call(conn, "fetchrow", sql, *values, page.limit, *extra)
+    return results, orjson.loads(keys_json) if keys_json else []
 
 
 async def fetch_page_document(
@@ -393,11 +397,10 @@ async def fetch_page_document(
     parts = _page_parts(stmt, page, numbered=True)
     # A nullable key's page usually fills from its valued part alone: try that (a plain index range) first, and
     # run both parts together only for the page where the valued rows run out.
-    results, keys_json = await _run_page(conn, parts[0], page, documents, extra)
-    if len(parts) > 1 and len(orjson.loads(keys_json) if keys_json else []) < want:
-        results, keys_json = await _run_page(conn, _union(parts, want), page, documents, extra)
+    results, keys = await _run_page(conn, parts[0](), page, documents, extra)
+    if len(parts) > 1 and len(keys) < want:
+        results, keys = await _run_page(conn, _union(parts, want), page, documents, extra)
     next_url = None
-    keys = orjson.loads(keys_json) if keys_json else []
     if len(keys) > page.limit:
         last = keys[page.limit - 1]
         next_url = page.next_url(tuple(_typed(v, k) for v, k in zip(last, page.order.keys, strict=True)))
