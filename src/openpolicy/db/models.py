@@ -49,7 +49,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, JSON, JSONB, TSVECTOR
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # --- enumerations shared with the API, importers and checks -----------------------------------------
@@ -661,7 +661,8 @@ class ChangeLog(Timestamped, Base):
     entity_type: Mapped[str] = mapped_column(String(40), nullable=False)
     entity_id: Mapped[str] = mapped_column(String(300), nullable=False)
     operation: Mapped[str] = mapped_column(String(10), nullable=False)
-    data: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # new row image; null on delete
+    # new row image; null on delete. ``json``, not ``jsonb`` (revision 0006): written once, served whole.
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (
         CheckConstraint(_in("operation", CHANGE_OPERATIONS), name="operation"),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -581,7 +582,7 @@ class Loader:
                 status = await self.conn.execute(
                     f"""
                     INSERT INTO change_log (import_run_id, entity_type, entity_id, operation, data)
-                    SELECT $1, c.entity_type, c.entity_id, c.operation, {self._image(spec)}
+                    SELECT $1, c.entity_type, c.entity_id, c.operation, ({self._image(spec)})::json
                     FROM _changed c JOIN {spec.table} t ON t.id = c.entity_id
                     WHERE c.entity_type = $2
                     ORDER BY c.seq
@@ -600,27 +601,34 @@ class Loader:
         bundle's (new votes: COPY-ed; older ones: synchronised — deleted, updated, inserted), so the columnar
         ``ballots`` object is serialised here (orjson, in a thread during the key rebuild) instead of being
         aggregated and converted element by element in SQL (a million ballots: the slowest statement of the
-        run). The server parses each image once into ``jsonb``, which normalises it: the stored image is the
-        one the SQL aggregation gave (test_vote_change_images_equal_the_stored_rows).
+        run). ``change_log.data`` is ``json`` (stored as written, revision 0006), so each image is written in
+        the key order a ``jsonb`` image has (the feed's answers are those of the former ``jsonb`` column): the
+        row's part is the text of a ``jsonb`` object holding a unique marker as its ``ballots`` member, which
+        is replaced by the serialised ballots (members in ``jsonb`` order too, see summarize_ballots). The
+        stored image equals the one the SQL aggregation gave (test_vote_change_images_equal_the_stored_rows).
         """
+        marker = f"openpolicy-ballots-{uuid.uuid4().hex}"  # in no input: a fresh random token
         heads = await self.conn.fetch(
             f"""
-            SELECT c.entity_id, c.operation, ({self._image(spec)})::text AS head
+            SELECT c.entity_id, c.operation, ({self._image(spec)} || jsonb_build_object('ballots', $1::text))::text
+                   AS head
             FROM _changed c JOIN {spec.table} t ON t.id = c.entity_id
             WHERE c.entity_type = 'vote'
             ORDER BY c.seq
-            """  # noqa: S608 - identifiers come from module constants
+            """,  # noqa: S608 - identifiers come from module constants
+            marker,
         )
         if not heads:
             return 0
         images = (await self._summary()).images
         empty = images[""]
-        records = [
-            # head is the text of a jsonb object (never empty: it has "id"): "{...}" → "{..., "ballots": {...}}"
-            (self.run_id, "vote", row["entity_id"], row["operation"],
-             f'{row["head"][:-1]}, "ballots": {images.get(row["entity_id"], empty)}}}')
-            for row in heads
-        ]  # fmt: skip
+        member = f'"ballots": "{marker}"'  # how jsonb's text shows it (a quote inside a string would be escaped)
+        records = []
+        for row in heads:
+            head: str = row["head"]
+            at = head.index(member)
+            image = f'{head[:at]}"ballots": {images.get(row["entity_id"], empty)}{head[at + len(member) :]}'
+            records.append((self.run_id, "vote", row["entity_id"], row["operation"], image))
         await self.conn.copy_records_to_table(
             "change_log", records=records, columns=["import_run_id", "entity_type", "entity_id", "operation", "data"]
         )
@@ -704,13 +712,14 @@ class BallotSummary:
 
 def summarize_ballots(groups: dict[str, list[BallotRow]]) -> BallotSummary:
     """One pass over the grouped ballots: each vote's columnar JSON image and its tally per option."""
-    images = {"": '{"ordinal":[],"person_id":[],"voter_name":[],"option":[]}'}
+    images = {"": '{"option":[],"ordinal":[],"person_id":[],"voter_name":[]}'}
     tally: dict[str, Counter[str]] = {}
     dumps = orjson.dumps
     for vote_id, group in groups.items():
         _votes, ordinal, person_id, voter_name, option = zip(*group, strict=True)
+        # members in the order jsonb keeps object keys (shorter first, then bytewise): the feed's order
         images[vote_id] = dumps(
-            {"ordinal": ordinal, "person_id": person_id, "voter_name": voter_name, "option": option}
+            {"option": option, "ordinal": ordinal, "person_id": person_id, "voter_name": voter_name}
         ).decode()
         tally[vote_id] = Counter(option)
     return BallotSummary(images, tally)
