@@ -81,3 +81,42 @@ def test_people_and_types(api: ApiClient) -> None:
 )
 def test_bad_search_parameters(api: ApiClient, params: dict[str, str], parameter: str) -> None:
     assert_problem(api.get("/v1/search", params=params), 400, parameter)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "Fernandes",
+        "armes à feu",
+        "the",
+        "le",
+        "!!!",
+        "health care",
+        '"budget implementation" -tax',
+        "act or loi",
+        "été",
+        "C-21",
+    ],
+)
+def test_the_index_filter_is_the_ranked_query(q: str) -> None:
+    """The WHERE clauses match with an expression of $1 (so the plan can use the GIN indexes); it must be the
+    very tsquery the statement ranks with (``parsed``), stop-word-only readings and duplicates included."""
+    import asyncio
+
+    import asyncpg
+    from tests.support import PG_ADMIN_URL
+
+    from openpolicy.api.routers.search import ANY_LANGUAGE, SEARCH, SIMPLE
+
+    parsed = SEARCH.split("), people_top AS", 1)[0] + ")"
+    sql = f"{parsed} SELECT any_language::text, ({ANY_LANGUAGE})::text, simple::text, ({SIMPLE})::text FROM parsed"
+
+    async def readings() -> asyncpg.Record:
+        connection = await asyncpg.connect(PG_ADMIN_URL)
+        try:
+            return await connection.fetchrow(sql, q)
+        finally:
+            await connection.close()
+
+    ranked, matched, ranked_simple, matched_simple = asyncio.run(readings())
+    assert (matched, matched_simple) == (ranked, ranked_simple)
