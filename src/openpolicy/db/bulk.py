@@ -22,6 +22,7 @@ class DroppedKeys:
 
     table: str
     create: tuple[str, ...]
+    primary_key: str | None = None  # the statement of ``create`` that re-adds the primary key
 
 
 async def droppable(conn: Any, table: str) -> bool:
@@ -60,26 +61,44 @@ async def drop_keys(conn: Any, table: str) -> DroppedKeys:
     quoted = _quote(table)
     drop: list[str] = []
     create: list[str] = []
+    primary_key = None
     for row in rows:
         if row["constraint_name"] is not None:
             name = _quote(row["constraint_name"])
             drop.append(f"ALTER TABLE {quoted} DROP CONSTRAINT {name}")
             create.append(f"ALTER TABLE {quoted} ADD CONSTRAINT {name} {row['constraint_def']}")
+            if str(row["constraint_def"]).startswith("PRIMARY KEY"):
+                primary_key = create[-1]
         else:
             drop.append(f"DROP INDEX {_quote(row['index_name'])}")
             create.append(str(row["index_def"]))
     for statement in drop:
         await conn.execute(statement)
-    return DroppedKeys(table, tuple(create))
+    return DroppedKeys(table, tuple(create), primary_key)
 
 
-async def rebuild_keys(conn: Any, dropped: DroppedKeys) -> None:
-    """Re-create what :func:`drop_keys` dropped (a unique key that the new rows violate raises here)."""
-    previous = await conn.fetchval("SELECT current_setting('maintenance_work_mem')")
+async def rebuild_keys(conn: Any, dropped: DroppedKeys, *, in_primary_key_order: bool = False) -> None:
+    """Re-create what :func:`drop_keys` dropped (a unique key that the new rows violate raises here).
+
+    ``in_primary_key_order``: the table's rows were written in primary-key order (e.g. a COPY into the bare
+    table of rows sorted by the key), so the primary key's sort finds them presorted — one pass, done serially:
+    a parallel build has each worker sort its share into a temporary file and the leader merge them back
+    (server time of the primary key of 1,000,000 ballots: 0.64–0.69 s parallel, 0.49–0.62 s serial). The other
+    indexes keep the server's parallel maintenance workers, which help an unsorted build.
+    """
+    previous = await conn.fetchrow(
+        "SELECT current_setting('maintenance_work_mem') AS mem, "
+        "current_setting('max_parallel_maintenance_workers') AS workers"
+    )
     await conn.execute(f"SET LOCAL maintenance_work_mem = '{REBUILD_MAINTENANCE_WORK_MEM}'")
     for statement in dropped.create:  # a failure aborts the transaction: the caller rolls back
+        serial = in_primary_key_order and statement == dropped.primary_key
+        if serial:
+            await conn.execute("SET LOCAL max_parallel_maintenance_workers = 0")
         await conn.execute(statement)
-    await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", previous)
+        if serial:
+            await conn.execute("SELECT set_config('max_parallel_maintenance_workers', $1, true)", previous["workers"])
+    await conn.execute("SELECT set_config('maintenance_work_mem', $1, true)", previous["mem"])
     await conn.execute(f"ANALYZE {_quote(dropped.table)}")
 
 

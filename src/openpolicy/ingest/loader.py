@@ -506,7 +506,7 @@ class Loader:
         # each busy.
         self._ballot_summary = asyncio.ensure_future(asyncio.to_thread(summarize_ballots, groups))
         if dropped is not None:
-            await bulk.rebuild_keys(self.conn, dropped)
+            await bulk.rebuild_keys(self.conn, dropped, in_primary_key_order=True)
         if fresh:
             self.progress("ballot", n)
         # Vote events that existed before: their ballots are synchronised through a staging table.
