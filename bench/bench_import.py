@@ -12,7 +12,8 @@ PostgreSQL (``BENCH_POSTGRES_URL``, default the machine's ``postgresql://postgre
    no constraints in that database;
 4. prints both rates and their ratio (target: import ≥ 30 % of the ceiling), the import's phases (parse,
    entities, ballots COPY, key rebuild + ANALYZE, change log, data checks, commit), a reference COPY into a
-   table with the ballots table's indexes (what index maintenance alone costs), and a re-import (no changes).
+   table with the ballots table's indexes (what index maintenance alone costs), and a re-import (no changes)
+   with its phases (vote counts + ballot digests/staging, ballot sync: the compare of the staged votes).
 
 On a shared machine run it as ``flock /work/bench.lock make bench-import`` so that benchmarks never overlap.
 """
@@ -128,7 +129,7 @@ class PhaseTimer:
                 timer.marks.append((name, time.perf_counter()))
 
             def advance(self, name: str, amount: int) -> None:
-                if name in {"vote", "ballot-copied", "ballot", "change-log"}:
+                if name in {"vote", "ballot-copied", "ballot-staged", "ballot", "change-log"}:
                     timer.marks.append((f"after {name}", time.perf_counter()))
 
             def finish(self) -> None:
@@ -139,10 +140,15 @@ class PhaseTimer:
     def breakdown(self) -> str:
         names = {"fetch": "fetch", "parse": "parse", "load": "load entities", "after vote": "ballots COPY",
                  "after ballot-copied": "key rebuild + ANALYZE", "after ballot": "ballot sync",
-                 "after change-log": "change log", "checks": "data checks", "commit": "commit"}  # fmt: skip
+                 "after ballot-staged": "ballot sync", "after change-log": "change log", "checks": "data checks",
+                 "commit": "commit"}  # fmt: skip
         parts = []
-        for (name, at), (_next, until) in zip(self.marks, self.marks[1:], strict=False):
-            if name in names:
+        for (name, at), (following, until) in zip(self.marks, self.marks[1:], strict=False):
+            if name == "after vote" and following == "after ballot-staged":
+                parts.append(f"vote counts + ballot digests/staging {until - at:.2f}s")  # a re-import
+            elif name == "after ballot-staged" and following == "after ballot":
+                parts.append(f"ballot sync {until - at:.2f}s")
+            elif name in names:
                 parts.append(f"{names[name]} {until - at:.2f}s")
         return ", ".join(parts)
 
@@ -187,8 +193,9 @@ def main() -> int:
             copy_seconds = asyncio.run(raw_copy(url, rows))
             indexed_seconds = asyncio.run(raw_copy(url, rows, indexed=True))
 
+            again_timer = PhaseTimer()
             started = time.perf_counter()
-            again = run_import(settings, "popolo", str(path), jurisdiction="zz")
+            again = run_import(settings, "popolo", str(path), jurisdiction="zz", reporter=again_timer.reporter)
             reimport_seconds = time.perf_counter() - started
             assert again.changes == 0, again.counts
         import_rate = ballots / import_seconds
@@ -205,6 +212,7 @@ def main() -> int:
               f"{'MET' if ratio >= TARGET_RATIO else 'NOT MET'}")  # fmt: skip
         print(f"re-import of the same file (0 changes): {reimport_seconds:.2f}s = "
               f"{ballots / reimport_seconds:,.0f} ballots/s")  # fmt: skip
+        print(f"  phases: {again_timer.breakdown()}")
     finally:
         asyncio.run(_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return 0
