@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.integration.test_ingest_feed import assert_vote_images_equal_the_stored_rows
@@ -460,3 +461,119 @@ def test_vote_change_images_after_ballots_change(tmp_path: Path) -> None:
             {"no": {"ballots": 1, "counted": 0}, "yes": {"ballots": 5, "counted": 6}},
             {"yes": {"ballots": 5, "counted": 6}},
         ]
+
+
+def _digests(url: str) -> dict[str, bytes | None]:
+    return {
+        r["identifier"]: r["ballots_digest"] for r in query(url, "SELECT identifier, ballots_digest FROM vote_events")
+    }
+
+
+def _stamps(url: str) -> dict[str, object]:
+    return {r["identifier"]: r["updated_at"] for r in query(url, "SELECT identifier, updated_at FROM vote_events")}
+
+
+def test_reimport_skips_unchanged_votes_by_digest_and_applies_one_changed_ballot(tmp_path: Path) -> None:
+    """Votes whose stored ballots digest equals the input's are not staged; the one vote with one changed ballot
+    is synchronised, counted and logged exactly as a full compare would."""
+    from openpolicy.ingest import runs
+
+    path = tmp_path / "votes.json"
+    _synthetic_votes(path, "d", 6, 4)
+    with temporary_database("openpolicy_test_ingest_digest") as url:
+        run(url, "popolo", str(path), "zz")
+        digests, stamps = _digests(url), _stamps(url)
+        assert len(digests) == 4 and all(d is not None and len(d) == 16 for d in digests.values())
+        assert len(set(digests.values())) == 4
+        log_before = scalar(url, "SELECT max(id) FROM change_log")
+
+        staged: list[int] = []
+
+        class Capture(runs.Reporter):
+            def advance(self, name: str, amount: int) -> None:
+                if name == "ballot-staged":
+                    staged.append(amount)
+
+        def reimport() -> object:
+            from openpolicy.config import load_settings
+
+            staged.clear()
+            return runs.run_import(
+                load_settings(database_url=url), "popolo", str(path), jurisdiction="zz", reporter=Capture()
+            )
+
+        report: Any = reimport()
+        assert report.changes == 0, report.counts
+        assert report.counts["ballot"] == {"inserted": 0, "updated": 0, "unchanged": 24, "deleted": 0}
+        assert staged == [0]  # nothing staged: every digest matched
+        assert _digests(url) == digests and _stamps(url) == stamps
+        assert scalar(url, "SELECT max(id) FROM change_log") == log_before
+
+        doc = json.loads(path.read_text())
+        doc["vote_events"][1]["votes"][3]["option"] = "no"
+        path.write_text(json.dumps(doc))
+        report = reimport()
+        assert staged == [6]  # only the changed vote's ballots
+        assert report.counts["ballot"] == {"inserted": 0, "updated": 1, "unchanged": 23, "deleted": 0}
+        assert report.counts["vote"]["updated"] == 1 and report.changes == 2
+        assert scalar(url, "SELECT option FROM ballots WHERE vote_event_id = (SELECT id FROM vote_events "
+                           "WHERE identifier = 'd1') AND ordinal = 3") == "no"  # fmt: skip
+        entries = query(url, "SELECT entity_type, operation, data FROM change_log WHERE id > $1", log_before)
+        assert [(e["entity_type"], e["operation"]) for e in entries] == [("vote", "update")]
+        image = json.loads(entries[0]["data"])
+        assert image["identifier"] == "d1" and "ballots_digest" not in image
+        assert image["ballots"]["option"] == ["yes", "yes", "yes", "no", "yes", "yes"]
+        assert assert_vote_images_equal_the_stored_rows(url) == 4
+        after = _digests(url)
+        assert after["d1"] not in (None, digests["d1"])
+        assert {k: v for k, v in after.items() if k != "d1"} == {k: v for k, v in digests.items() if k != "d1"}
+        stamps_after = _stamps(url)
+        assert stamps_after["d1"] != stamps["d1"]
+        assert {k: v for k, v in stamps_after.items() if k != "d1"} == {k: v for k, v in stamps.items() if k != "d1"}
+        findings = query(url, "SELECT entity_id FROM data_check_results WHERE import_run_id = $1", report.run_id)
+        assert len(findings) == 1  # the changed vote's ballots now disagree with its published counts
+
+        report = reimport()  # the same changed file again: nothing to do
+        assert report.changes == 0 and staged == [0]
+
+
+def test_ballots_changed_by_another_writer_are_synced(tmp_path: Path) -> None:
+    """Any write to ballots outside the loader (SQL, a person's deletion, TRUNCATE) resets the votes' digests
+    (triggers of revision 0007), so the next import synchronises them instead of skipping them."""
+    path = tmp_path / "votes.json"
+    _synthetic_votes(path, "w", 6, 4)
+    with temporary_database("openpolicy_test_ingest_digest_writers") as url:
+        run(url, "popolo", str(path), "zz")
+        ballots = "SELECT * FROM ballots ORDER BY vote_event_id, ordinal"
+        original = [tuple(r) for r in query(url, ballots)]
+        stamps = _stamps(url)
+        vote = "(SELECT id FROM vote_events WHERE identifier = $1)"
+
+        query(url, f"UPDATE ballots SET option = 'no' WHERE vote_event_id = {vote} AND ordinal = 0", "w0")
+        query(url, f"DELETE FROM ballots WHERE vote_event_id = {vote} AND ordinal = 5", "w1")
+        query(url, f"INSERT INTO ballots SELECT vote_event_id, 9, person_id, voter_name, option FROM ballots "
+                   f"WHERE vote_event_id = {vote} AND ordinal = 0", "w2")  # fmt: skip
+        digests = _digests(url)
+        assert [digests[k] is None for k in ("w0", "w1", "w2", "w3")] == [True, True, True, False]
+        assert _stamps(url) == stamps  # resetting the digest is not a change of the vote
+        report = run(url, "popolo", str(path), "zz")
+        assert report.counts["ballot"] == {"inserted": 1, "updated": 1, "unchanged": 22, "deleted": 1}
+        assert report.counts["vote"]["updated"] == 3
+        assert all(d is not None for d in _digests(url).values())
+        assert assert_vote_images_equal_the_stored_rows(url) == 4
+        assert [tuple(r) for r in query(url, ballots)] == original
+
+        # A deleted person: ballots.person_id SET NULL by the foreign key, which resets the digests too.
+        query(url, "DELETE FROM people WHERE id = (SELECT person_id FROM ballots WHERE person_id IS NOT NULL LIMIT 1)")
+        assert all(d is None for d in _digests(url).values())
+        report = run(url, "popolo", str(path), "zz")
+        assert report.counts["person"]["inserted"] == 1 and report.counts["ballot"]["updated"] == 4
+        assert all(d is not None for d in _digests(url).values())
+
+        query(url, "TRUNCATE ballots")
+        assert all(d is None for d in _digests(url).values())
+        report = run(url, "popolo", str(path), "zz")
+        assert report.counts["ballot"]["inserted"] == 24
+        assert scalar(url, "SELECT count(*) FROM ballots") == 24
+        assert [tuple(r) for r in query(url, ballots)] == original
+        assert run(url, "popolo", str(path), "zz").changes == 0

@@ -41,6 +41,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -561,6 +562,9 @@ class VoteEvent(Timestamped, Base):
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(VOTE_SEARCH_SQL, persisted=True), deferred=True, nullable=True
     )
+    # Digest of the ballots as the importer last wrote them; NULL = unknown (revision 0007, triggers on ballots
+    # reset it whenever ballots change). Bookkeeping of openpolicy.ingest.loader: not served, not in change images.
+    ballots_digest: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     counts: Mapped[list[VoteCount]] = relationship(
         back_populates="vote_event", lazy="raise", cascade="all, delete-orphan", passive_deletes=True

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -139,6 +140,8 @@ SPECS: tuple[Spec, ...] = (
 )
 SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
 GENERATED_COLUMNS = ("search_vector", "normalized_identifier")
+# Columns never in a change image: generated ones, and the loader's bookkeeping (vote_events.ballots_digest).
+UNLOGGED_COLUMNS = (*GENERATED_COLUMNS, "ballots_digest")
 BULK_BALLOTS = 50_000  # from this many new ballots on, the bulk measures of _copy_new_ballots
 
 
@@ -200,6 +203,7 @@ class Loader:
         self.progress = progress or (lambda _stage, _n: None)
         self.result = LoadResult(counts={}, changed_entities=set())
         self._ballot_groups: dict[str, list[BallotRow]] = {}
+        self._vote_ids: list[str] = []
         self._ballot_summary: asyncio.Future[BallotSummary] | None = None
 
     # --- staging ----------------------------------------------------------------------------------
@@ -419,8 +423,31 @@ class Loader:
             """
         )
         touched.update(row["vote_event_id"] for row in rows)
-        touched |= await self._ballots(bundle.ballots, remap)
+        touched |= await self._ballots(bundle.ballots, remap, [v.id for v in bundle.vote_events])
         await self._touch("vote", "vote_events", touched)
+        await self._store_ballot_digests()
+
+    async def _store_ballot_digests(self) -> None:
+        """Store each vote's ``ballots_digest`` (revision 0007) once its ballots are written.
+
+        After the last ballot statement of the run: the triggers on ``ballots`` reset the digest of every vote
+        whose ballots a statement touches, including the loader's own. Votes with an ambiguous input (two
+        ballots with one ordinal) get none (NULL: always synchronised in full). Only differing digests are
+        written, and writing one does not bump ``updated_at`` (the vote_events trigger of revision 0007)."""
+        digests = (await self._summary()).digests
+        pairs = [(vote, digest) for vote, digest in digests.items() if digest is not None]
+        if not pairs:
+            return
+        ids, values = zip(*pairs, strict=True)
+        await self.conn.execute(
+            """
+            UPDATE vote_events v SET ballots_digest = d.digest
+            FROM unnest($1::text[], $2::bytea[]) AS d(id, digest)
+            WHERE v.id = d.id AND v.ballots_digest IS DISTINCT FROM d.digest
+            """,
+            list(ids),
+            list(values),
+        )
 
     async def _copy_new_ballots(self, rows: Iterable[BallotRow], n: int) -> bulk.DroppedKeys | None:
         """COPY ``n`` ballots of vote events created in this transaction; return the keys dropped for it.
@@ -477,10 +504,11 @@ class Loader:
             return False
         return True
 
-    async def _ballots(self, ballots: list[BallotRow], remap: dict[str, str]) -> set[str]:
+    async def _ballots(self, ballots: list[BallotRow], remap: dict[str, str], vote_ids: list[str]) -> set[str]:
         if remap:
             ballots = [(v, o, remap.get(p, p) if p else p, n, opt) for v, o, p, n, opt in ballots]
         groups = self._ballot_groups = by_vote(ballots)
+        self._vote_ids = vote_ids
         outcome = self.result.counts.setdefault("ballot", Outcome())
         touched: set[str] = set()
         # Vote events inserted by this run have no ballots yet: their ballots are COPY-ed straight into the
@@ -499,22 +527,53 @@ class Loader:
             n = sum(len(groups[vote]) for vote in fresh)
             dropped = await self._copy_new_ballots(chain.from_iterable(groups[vote] for vote in fresh), n)
             outcome.inserted += n
-            ballots = [b for b in ballots if b[0] not in new_votes] if n < len(ballots) else []
             self.progress("ballot-copied", n)
-        # The change log's ballot images and the tally of the data checks come from the same rows (see
-        # _vote_change_log, _ballot_tally), computed in a thread while the server rebuilds the keys: two cores,
-        # each busy.
-        self._ballot_summary = asyncio.ensure_future(asyncio.to_thread(summarize_ballots, groups))
+        # The change log's ballot images, the tally of the data checks and the votes' ballots digests come from
+        # the same rows (see _vote_change_log, _ballot_tally, _store_ballot_digests), computed in a thread while
+        # the server rebuilds the keys: two cores, each busy.
+        self._ballot_summary = asyncio.ensure_future(
+            asyncio.to_thread(summarize_ballots, groups, vote_ids, frozenset(fresh))
+        )
         if dropped is not None:
             await bulk.rebuild_keys(self.conn, dropped, in_primary_key_order=True)
         if fresh:
             self.progress("ballot", n)
-        # Vote events that existed before: their ballots are synchronised through a staging table.
+        # Vote events that existed before: their ballots are synchronised through a staging table — unless the
+        # digest stored with the vote (what the loader last wrote, reset by any other change of its ballots)
+        # equals the digest of this input's ballots: then they are the same rows, and the vote is skipped.
+        old = [vote for vote in vote_ids if vote not in new_votes]
+        if not old and all(vote in new_votes for vote in groups):
+            return touched
+        digests = (await self._summary()).digests
+        # The votes are locked first (FOR UPDATE, in id order), then their digests read in a new snapshot: a
+        # concurrent writer of their ballots has committed before (its trigger reset the digest: read as NULL)
+        # or waits for this run's commit to reset it, so the digests this run stores are never stale.
+        await self.conn.execute("SELECT 1 FROM vote_events WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", old)
         await self.conn.execute(
-            "CREATE TEMP TABLE s_old_votes ON COMMIT DROP AS SELECT id FROM s_votes_ids "
-            "EXCEPT SELECT entity_id FROM _changed WHERE entity_type = 'vote' AND operation = 'insert'"
+            """
+            CREATE TEMP TABLE s_old_votes ON COMMIT DROP AS
+            SELECT s.id FROM s_votes_ids s JOIN vote_events v ON v.id = s.id
+            LEFT JOIN unnest($1::text[], $2::bytea[]) AS d(id, digest) ON d.id = s.id
+            WHERE v.ballots_digest IS NULL OR d.digest IS NULL OR v.ballots_digest <> d.digest
+            EXCEPT SELECT entity_id FROM _changed WHERE entity_type = 'vote' AND operation = 'insert'
+            """,
+            old,
+            [digests.get(vote) for vote in old],
         )
-        if not await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM s_old_votes)"):
+        synced = {row["id"] for row in await self.conn.fetch("SELECT id FROM s_old_votes")}
+        # Ballots of a vote the input does not describe (no parser emits them) are staged as before.
+        described = set(vote_ids)
+        ballots = [
+            row
+            for vote, group in groups.items()
+            if vote not in new_votes and (vote in synced or vote not in described)
+            for row in group
+        ]
+        skipped = sum(len(group) for vote, group in groups.items() if vote in described and vote not in new_votes
+                      and vote not in synced)  # fmt: skip
+        outcome.unchanged += skipped
+        if not synced and not ballots:
+            self.progress("ballot-staged", 0)
             return touched
         await self.conn.execute(
             "CREATE TEMP TABLE s_ballots (vote_event_id text, ordinal smallint, person_id text, voter_name text, "
@@ -562,7 +621,7 @@ class Loader:
     # --- change log -------------------------------------------------------------------------------
     def _image(self, spec: Spec) -> str:
         """SQL of an entity's change image (row ``t``); a vote's without its ``ballots`` (see _vote_change_log)."""
-        image = f"to_jsonb(t) - {' - '.join(repr(c) for c in GENERATED_COLUMNS)}"
+        image = f"to_jsonb(t) - {' - '.join(repr(c) for c in UNLOGGED_COLUMNS)}"
         if spec.entity == "person":
             image += """ || jsonb_build_object('identifiers', coalesce((
                 SELECT jsonb_agg(jsonb_build_object('scheme', i.scheme, 'identifier', i.identifier)
@@ -622,6 +681,13 @@ class Loader:
             return 0
         images = (await self._summary()).images
         empty = images[""]
+        groups = self._ballot_groups
+        # Images of the run's new votes were serialised during the key rebuild; those of older votes whose
+        # ballots or row changed (few, in a re-import) are serialised here.
+        images.update(
+            ballots_images({row["entity_id"]: groups[row["entity_id"]] for row in heads
+                            if row["entity_id"] not in images and row["entity_id"] in groups})
+        )  # fmt: skip
         member = f'"ballots": "{marker}"'  # how jsonb's text shows it (a quote inside a string would be escaped)
         records = []
         for row in heads:
@@ -645,7 +711,9 @@ class Loader:
 
     async def _summary(self) -> BallotSummary:
         if self._ballot_summary is None:
-            self._ballot_summary = asyncio.ensure_future(asyncio.to_thread(summarize_ballots, self._ballot_groups))
+            self._ballot_summary = asyncio.ensure_future(
+                asyncio.to_thread(summarize_ballots, self._ballot_groups, self._vote_ids, frozenset())
+            )
         return await self._ballot_summary
 
     async def _ballot_tally(self) -> None:
@@ -704,25 +772,54 @@ def by_vote(ballots: Iterable[BallotRow]) -> dict[str, list[BallotRow]]:
 
 @dataclass
 class BallotSummary:
-    """What the change log and the data checks need of a run's ballots, computed from its rows (by_vote)."""
+    """What the change log, the data checks and the digests need of a run's ballots, from its rows (by_vote)."""
 
     images: dict[str, str]  # vote id -> the "ballots" member of its change image (columnar JSON); "" -> none
     tally: dict[str, Counter[str]]  # vote id -> ballots per option
+    digests: dict[str, bytes | None]  # vote id (every vote of the input) -> ballots_digest; None: do not store
 
 
-def summarize_ballots(groups: dict[str, list[BallotRow]]) -> BallotSummary:
-    """One pass over the grouped ballots: each vote's columnar JSON image and its tally per option."""
-    images = {"": '{"option":[],"ordinal":[],"person_id":[],"voter_name":[]}'}
-    tally: dict[str, Counter[str]] = {}
+DIGEST_VERSION = b"openpolicy-ballots-1\n"  # a change of the digest's input format changes every digest
+
+
+def ballots_digest(group: Sequence[BallotRow]) -> bytes | None:
+    """The digest of a vote's ballots as the loader writes them (after person resolution, in ordinal order).
+
+    The rows themselves — vote id, ordinal, person id, voter name, option — serialised (orjson) and hashed
+    (BLAKE2b, 16 bytes). None when two ballots share an ordinal: such an input is refused by the primary key
+    or written ambiguously, and must never be skipped as unchanged."""
+    if len({row[1] for row in group}) != len(group):
+        return None
+    return hashlib.blake2b(DIGEST_VERSION + orjson.dumps(group), digest_size=16).digest()
+
+
+EMPTY_DIGEST = ballots_digest(())
+
+
+def ballots_images(groups: dict[str, list[BallotRow]]) -> dict[str, str]:
+    """Each vote's columnar JSON ``ballots`` image, members in the order jsonb keeps object keys (shorter first,
+    then bytewise): the feed's order."""
+    images: dict[str, str] = {}
     dumps = orjson.dumps
     for vote_id, group in groups.items():
         _votes, ordinal, person_id, voter_name, option = zip(*group, strict=True)
-        # members in the order jsonb keeps object keys (shorter first, then bytewise): the feed's order
         images[vote_id] = dumps(
             {"option": option, "ordinal": ordinal, "person_id": person_id, "voter_name": voter_name}
         ).decode()
-        tally[vote_id] = Counter(option)
-    return BallotSummary(images, tally)
+    return images
+
+
+def summarize_ballots(
+    groups: dict[str, list[BallotRow]], vote_ids: Iterable[str], imaged: frozenset[str]
+) -> BallotSummary:
+    """One pass over the grouped ballots: every vote's tally per option and digest (``vote_ids``: the input's
+    votes, a vote without ballots has the digest of none), the columnar JSON image of the votes in ``imaged``."""
+    images = {"": '{"option":[],"ordinal":[],"person_id":[],"voter_name":[]}'}
+    images.update(ballots_images({vote: group for vote, group in groups.items() if vote in imaged}))
+    option = itemgetter(4)
+    tally = {vote_id: Counter(map(option, group)) for vote_id, group in groups.items()}
+    digests = {vote: ballots_digest(groups[vote]) if vote in groups else EMPTY_DIGEST for vote in vote_ids}
+    return BallotSummary(images, tally, digests)
 
 
 def resources_for(entities: Iterable[str]) -> set[str]:
