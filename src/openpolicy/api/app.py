@@ -64,7 +64,7 @@ def _dependency_gauges(state: Any) -> Any:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from openpolicy.api.deps import database_gate
+    from openpolicy.api.deps import Database, database_gate
     from openpolicy.api.health import readiness
     from openpolicy.db.engine import create_engine, create_sessionmaker
 
@@ -73,6 +73,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.db_gate = database_gate(settings)
+    app.state.database = Database(engine, app.state.db_gate)
     instrument_engine(engine)
     redis = None
     if settings.redis_url:

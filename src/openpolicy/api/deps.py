@@ -1,4 +1,5 @@
-"""FastAPI dependencies of the api's routers: database session or connection, settings, Redis, request id."""
+"""FastAPI dependencies of the api's routers: database (session, or pooled connections for the document
+statements), settings, Redis, request id."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from openpolicy.api.errors import DatabaseUnavailable
 from openpolicy.config import Settings
@@ -31,11 +32,14 @@ class DatabaseGate:
 
     @contextlib.asynccontextmanager
     async def place(self) -> AsyncIterator[None]:
-        try:
-            async with asyncio.timeout(self.timeout):
-                await self._places.acquire()
-        except TimeoutError:
-            raise DatabaseUnavailable(f"no database connection free within {self.timeout:g} s") from None
+        if not self._places.locked():
+            await self._places.acquire()  # a free place and nobody waiting: taken at once, no timer to arm
+        else:
+            try:
+                async with asyncio.timeout(self.timeout):
+                    await self._places.acquire()
+            except TimeoutError:
+                raise DatabaseUnavailable(f"no database connection free within {self.timeout:g} s") from None
         try:
             yield
         finally:
@@ -56,18 +60,39 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise DatabaseUnavailable(str(exc)) from exc
 
 
-async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
-    """One pooled connection per request (autocommit, read-only: see ``create_engine(read_only=True)``)."""
-    async with request.app.state.db_gate.place():
-        connection = request.app.state.engine.connect()
-        try:
-            await connection.start()
-        except OSError as exc:  # e.g. the server's unix socket is gone: not a DBAPI error, still "unavailable"
-            raise DatabaseUnavailable(str(exc)) from exc
-        try:
-            yield connection
-        finally:
-            await connection.close()
+class Database:
+    """The document routes' way to PostgreSQL: a pool place (:class:`DatabaseGate`, first come, first served) and a
+    pooled connection (autocommit, read-only: ``create_engine(read_only=True)``), taken by :meth:`connection` for
+    the statements of a request and given back right after them, not when FastAPI tears the request down.
+
+    One instance per app (``app.state.database``), handed to routes by :func:`get_database`, a plain coroutine:
+    FastAPI runs a ``yield`` dependency through an exit stack and context-manager wrappers, 25–35 µs of a request's
+    CPU (measured), more than the pool checkout itself.
+    """
+
+    def __init__(self, engine: AsyncEngine, gate: DatabaseGate) -> None:
+        self.engine = engine
+        self.gate = gate
+        self.dialect = engine.dialect
+
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        async with self.gate.place():
+            connection = self.engine.connect()
+            try:
+                await connection.start()
+            except OSError as exc:  # e.g. the server's unix socket is gone: not a DBAPI error, still "unavailable"
+                raise DatabaseUnavailable(str(exc)) from exc
+            try:
+                yield connection
+            finally:
+                await connection.close()
+
+
+async def get_database(request: Request) -> Database:
+    """The app's :class:`Database` (created by the lifespan)."""
+    database: Database = request.app.state.database
+    return database
 
 
 async def get_settings(request: Request) -> Settings:

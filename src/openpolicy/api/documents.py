@@ -21,7 +21,7 @@ statement. Other endpoints (jurisdictions, organizations, areas, status ...) kee
 # request supplies is a $n parameter.
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from fastapi import Response
@@ -32,6 +32,9 @@ from openpolicy.api.pagination import PageRequest, driver_call, fetch_page_docum
 from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, SEAT_CLASSIFICATIONS, check_id
 from openpolicy.db.models import BALLOT_OPTIONS
 from openpolicy.observability.tracing import db_span
+
+if TYPE_CHECKING:
+    from openpolicy.api.deps import Database
 
 
 def _sql_list(values: tuple[str, ...]) -> str:
@@ -379,11 +382,12 @@ def _name(sql: str) -> str:
     return _NAMES.get(id(sql), "document")
 
 
-async def fetch_document(conn: AsyncConnection, sql: str, *args: Any) -> str | None:
-    """Run one document statement on ``conn`` (the request's pooled connection); its single text value or None.
+async def fetch_document(db: Database, sql: str, *args: Any) -> str | None:
+    """Run one document statement on a pooled connection of ``db``; its single text value or None.
     Traced as a client span ``SELECT <constant name>`` when tracing is on."""
     with db_span(_name(sql)):
-        value = await driver_call(conn, "fetchval", sql, *args)
+        async with db.connection() as conn:
+            value = await driver_call(conn, "fetchval", sql, *args)
     return value if isinstance(value, str) else None
 
 
@@ -400,21 +404,21 @@ _NAMES = {
 }
 
 
-async def detail_response(conn: AsyncConnection, sql: str, kind: str, ident: str) -> Response:
+async def detail_response(db: Database, sql: str, kind: str, ident: str) -> Response:
     """The document ``sql`` builds for ``ident`` (its ``$1``), or a 404 problem naming the ``kind``."""
-    document = await fetch_document(conn, sql, check_id(kind, ident))
+    document = await fetch_document(db, sql, check_id(kind, ident))
     if document is None:
         raise NotFound(kind, ident)
     return document_response(document)
 
 
 async def list_response(
-    conn: AsyncConnection, stmt: Any, page: PageRequest, documents: str, *extra: Any, kind: str = "", ident: str = ""
+    db: Database, stmt: Any, page: PageRequest, documents: str, *extra: Any, kind: str = "", ident: str = ""
 ) -> Response:
     """A page of ``stmt`` with its ``documents`` (one statement); a 404 problem naming ``kind``/``ident`` when the
     documents statement answers NULL (the resource the list belongs to does not exist)."""
     with db_span(_name(documents)):
-        results, next_url = await fetch_page_document(conn, stmt, page, documents, *extra)
+        results, next_url = await fetch_page_document(db, stmt, page, documents, *extra)
     if results is None:
         raise NotFound(kind, ident)
     return page_response(results, page.limit, next_url)

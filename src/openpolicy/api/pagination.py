@@ -28,11 +28,13 @@ from typing import Annotated, Any, Literal
 import orjson
 from fastapi import Query, Request
 from sqlalchemy import Select, and_, func, literal, select, tuple_, union_all
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.util import LRUCache
 
+from openpolicy.api.deps import Database
 from openpolicy.api.errors import BadParameter, DatabaseUnavailable, asyncpg_connection_lost
 from openpolicy.config import Settings, get_settings
 
@@ -237,7 +239,7 @@ async def driver_call(conn: AsyncConnection, method: str, sql: str, *args: Any) 
         raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
 
 
-def _compiled(conn: AsyncConnection, stmt: AnySelect) -> tuple[str, list[Any]]:
+def _compiled(dialect: Dialect, stmt: AnySelect) -> tuple[str, list[Any]]:
     """``stmt`` as SQL text with ``$n`` parameters and its values, for asyncpg directly.
 
     This is SQLAlchemy's own statement-cache step (``_compile_w_cache``: compiled once per shape, this statement's
@@ -246,7 +248,7 @@ def _compiled(conn: AsyncConnection, stmt: AnySelect) -> tuple[str, list[Any]]:
     SQLAlchemy API: its version is pinned by uv.lock, and every filter of every list endpoint runs through here in
     the router tests.)"""
     compiled: Any
-    compiled, extracted, param_dict, _ = stmt._compile_w_cache(conn.dialect, compiled_cache=_COMPILED, column_keys=[])
+    compiled, extracted, param_dict, _ = stmt._compile_w_cache(dialect, compiled_cache=_COMPILED, column_keys=[])
     params = compiled.construct_params(extracted_parameters=extracted, escape_names=False, _collected_params=param_dict)
     state = compiled.construct_expanded_state(params, escape_names=False)
     processors = state.processors
@@ -373,33 +375,42 @@ def _compose(page_sql: str, documents: str, width: int, first_extra: int) -> str
     return composed
 
 
+def _page_statement(dialect: Dialect, page_stmt: AnySelect, page: PageRequest, documents: str) -> tuple[str, list[Any]]:
+    """One page statement: SQL text with ``$n`` parameters and its values (the limit and ``extra`` come after)."""
+    compiled, values = _compiled(dialect, page_stmt)
+    return _compose(compiled, documents, len(page.order.keys), len(values) + 2), values
+
+
 async def _run_page(
-    conn: AsyncConnection, page_stmt: AnySelect, page: PageRequest, documents: str, extra: tuple[Any, ...]
+    conn: AsyncConnection, statement: tuple[str, list[Any]], page: PageRequest, extra: tuple[Any, ...]
 ) -> tuple[str | None, list[list[Any]]]:
     """``(documents, the sort keys of every row read)`` of one page statement."""
-    compiled, values = _compiled(conn, page_stmt)
-    sql = _compose(compiled, documents, len(page.order.keys), len(values) + 2)
+    sql, values = statement
     results, keys_json = await driver_call(conn, "fetchrow", sql, *values, page.limit, *extra)
     return results, orjson.loads(keys_json) if keys_json else []
 
 
 async def fetch_page_document(
-    conn: AsyncConnection, stmt: AnySelect, page: PageRequest, documents: str, *extra: Any
+    db: Database, stmt: AnySelect, page: PageRequest, documents: str, *extra: Any
 ) -> tuple[str | None, str | None]:
     """One page as ``(results JSON text, next URL)`` in one statement: the filtered keyset page of ``stmt``
     (its columns, e.g. ``id``) and the ``documents`` PostgreSQL builds for those rows (see
     :mod:`openpolicy.api.documents`). ``extra`` are the documents' own parameters (``$EXTRA1``...). The results
-    are None when the documents statement says so (e.g. the person of a voting record does not exist).
+    are None when the documents statement says so (e.g. the person of a voting record does not exist). The
+    statement is built before a pooled connection is taken, and the connection is given back after it.
 
     A nullable sort key's page that reaches the end of the valued rows takes a second statement (both index
     ranges together); every other page is one."""
     want = page.limit + 1
     parts = _page_parts(stmt, page, numbered=True)
-    # A nullable key's page usually fills from its valued part alone: try that (a plain index range) first, and
-    # run both parts together only for the page where the valued rows run out.
-    results, keys = await _run_page(conn, parts[0](), page, documents, extra)
-    if len(parts) > 1 and len(keys) < want:
-        results, keys = await _run_page(conn, _union(parts, want), page, documents, extra)
+    first = _page_statement(db.dialect, parts[0](), page, documents)
+    async with db.connection() as conn:
+        # A nullable key's page usually fills from its valued part alone: try that (a plain index range) first,
+        # and run both parts together only for the page where the valued rows run out.
+        results, keys = await _run_page(conn, first, page, extra)
+        if len(parts) > 1 and len(keys) < want:
+            both = _page_statement(db.dialect, _union(parts, want), page, documents)
+            results, keys = await _run_page(conn, both, page, extra)
     next_url = None
     if len(keys) > page.limit:
         last = keys[page.limit - 1]

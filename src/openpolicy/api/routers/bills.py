@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 from sqlalchemy import func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
-from openpolicy.api.deps import get_connection
+from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, page_params
 from openpolicy.api.queries.common import (
     chamber_ids,
@@ -37,7 +36,7 @@ SORTS = Sorts(
 
 @router.get("", summary="List bills", response_model=BillPage)
 async def list_bills(
-    db: Annotated[AsyncConnection, Depends(get_connection)],
+    db: Annotated[Database, Depends(get_database)],
     page: Annotated[PageRequest, Depends(page_params(SORTS))],
     jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
     session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None,
@@ -98,7 +97,7 @@ async def list_bills(
 @router.get(
     "/{bill_id:path}", summary="One bill", response_model=BillDetail, responses={404: {"description": "Unknown id"}}
 )
-async def get_bill(bill_id: str, db: Annotated[AsyncConnection, Depends(get_connection)]) -> Response:
+async def get_bill(bill_id: str, db: Annotated[Database, Depends(get_database)]) -> Response:
     """A bill with sponsors (primary first), the ordered actions timeline, versions and documents, and its votes
     with their counts."""
     return await docs.detail_response(db, docs.BILL_DETAIL, "bill", bill_id)

@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import ColumnElement, not_, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
-from openpolicy.api.deps import get_connection
+from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, page_params
 from openpolicy.api.queries.common import (
     area_ids,
@@ -49,7 +48,7 @@ def _membership_exists(*conditions: ColumnElement[bool], current: bool | None) -
 
 @router.get("", summary="List people", response_model=PersonPage)
 async def list_people(
-    db: Annotated[AsyncConnection, Depends(get_connection)],
+    db: Annotated[Database, Depends(get_database)],
     page: Annotated[PageRequest, Depends(page_params(SORTS))],
     jurisdiction: Annotated[f.OptText, f.text("People with a membership in this jurisdiction (id or name).")] = None,
     chamber: Annotated[
@@ -103,7 +102,7 @@ async def list_people(
 )
 async def get_voting_record(
     person_id: str,
-    db: Annotated[AsyncConnection, Depends(get_connection)],
+    db: Annotated[Database, Depends(get_database)],
     page: Annotated[PageRequest, Depends(page_params(RECORD_SORTS))],
     option: Annotated[BallotOption | None, Query(description="Only ballots with this option.")] = None,
     session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None,
@@ -135,7 +134,7 @@ async def get_voting_record(
     response_model=PersonDetail,
     responses={404: {"description": "Unknown id"}},
 )
-async def get_person(person_id: str, db: Annotated[AsyncConnection, Depends(get_connection)]) -> Response:
+async def get_person(person_id: str, db: Annotated[Database, Depends(get_database)]) -> Response:
     """A person with current and past memberships (organization, party, district, post, role, dates), current
     party and district, and committees."""
     return await docs.detail_response(db, docs.PERSON_DETAIL, "person", person_id)

@@ -19,10 +19,9 @@ from typing import Annotated, get_args
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api import documents as docs
-from openpolicy.api.deps import get_connection
+from openpolicy.api.deps import Database, get_database
 from openpolicy.api.errors import BadParameter
 from openpolicy.api.pagination import request_settings
 from openpolicy.api.schemas import SearchResults, SearchType
@@ -151,7 +150,7 @@ def _check_query(q: str | None) -> str:
 @router.get("/search", summary="Search people, bills and votes", response_model=SearchResults)
 async def search(
     request: Request,
-    db: Annotated[AsyncConnection, Depends(get_connection)],
+    db: Annotated[Database, Depends(get_database)],
     q: Annotated[
         str | None,
         Query(

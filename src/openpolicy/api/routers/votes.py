@@ -6,11 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
-from openpolicy.api.deps import get_connection
+from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, page_params
 from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, session_ids, within
 from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
@@ -30,7 +29,7 @@ SORTS = Sorts(
 
 @router.get("", summary="List vote events", response_model=VotePage)
 async def list_votes(
-    db: Annotated[AsyncConnection, Depends(get_connection)],
+    db: Annotated[Database, Depends(get_database)],
     page: Annotated[PageRequest, Depends(page_params(SORTS))],
     jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
     session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None,
@@ -83,7 +82,7 @@ async def list_votes(
     response_model=VoteDetail,
     responses={404: {"description": "Unknown id"}},
 )
-async def get_vote(vote_id: str, db: Annotated[AsyncConnection, Depends(get_connection)]) -> Response:
+async def get_vote(vote_id: str, db: Annotated[Database, Depends(get_database)]) -> Response:
     """A vote with its published counts, the counts tallied from its ballots (and whether they agree), and the
     ballots grouped by the party each voter sat for on the vote date."""
     return await docs.detail_response(db, docs.VOTE_DETAIL, "vote", vote_id)
