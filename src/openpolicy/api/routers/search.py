@@ -51,7 +51,7 @@ _READINGS = tuple(f"websearch_to_tsquery('{config}', $1)" for config in ("englis
 
 def _or_distinct(readings: tuple[str, ...]) -> str:
     """The readings OR-ed in order, each once (a reading equal to an earlier one adds nothing), NULL if all are
-    empty: the same ``tsquery`` as ``parsed.any_language`` below, as an expression of ``$1``."""
+    empty — as an expression of ``$1``."""
     terms = [readings[0]]
     for i, reading in enumerate(readings[1:], start=1):
         earlier = ", ".join(f"{r}::text" for r in readings[:i])
@@ -59,27 +59,19 @@ def _or_distinct(readings: tuple[str, ...]) -> str:
     return f"nullif(({' || '.join(terms)})::text, '')::tsquery"
 
 
-# What the WHERE clauses match, written out as expressions of $1 rather than read from the ``parsed`` CTE: a
-# CTE's value is unknown when the (generic) plan is made, and PostgreSQL then scanned bills and votes
-# sequentially, matching every row's search_vector (5,000 bills: 4–7 ms); with the expression it searches the
-# GIN index (the expression is evaluated once per scan). Ranks still read ``parsed`` (computed once per
-# statement, not per matched row).
+# The query's readings in english, french and simple OR-ed once each (duplicates dropped): stemmed English,
+# stemmed French and exact tokens all match; people match on the simple reading (names are not stemmed).
+# The WHERE clauses match these expressions of $1 themselves: a CTE's value is unknown when the (generic) plan
+# is made, and PostgreSQL then scanned bills and votes sequentially, matching every row's search_vector (5,000
+# bills: 4–7 ms); with the expression it searches the GIN index (evaluated once per scan). Ranks read them
+# from the ``parsed`` CTE (computed once per statement, not per matched row).
 ANY_LANGUAGE = _or_distinct(_READINGS)
 SIMPLE = f"nullif({_READINGS[2]}::text, '')::tsquery"
 
 # $1 query, $2 query lower-cased, $3 normalized bill number (or NULL), $4 limit, $5 chosen types.
-# The query's readings in english, french and simple OR-ed once each (duplicates dropped): stemmed English,
-# stemmed French and exact tokens all match; people match on the simple reading (names are not stemmed).
 SEARCH = f"""
-WITH readings AS (
-    SELECT t, min(k) AS k
-    FROM unnest(ARRAY[websearch_to_tsquery('english', $1)::text, websearch_to_tsquery('french', $1)::text,
-                      websearch_to_tsquery('simple', $1)::text]) WITH ORDINALITY AS r(t, k)
-    WHERE t <> ''
-    GROUP BY t
-), parsed AS (
-    SELECT (SELECT string_agg('(' || t || ')', ' | ' ORDER BY k) FROM readings)::tsquery AS any_language,
-           nullif(websearch_to_tsquery('simple', $1)::text, '')::tsquery AS simple
+WITH parsed AS (
+    SELECT {ANY_LANGUAGE} AS any_language, {SIMPLE} AS simple
 ), people_top AS (
     SELECT p.id, p.name,
            ts_rank_cd(p.search_vector, (SELECT simple FROM parsed))
