@@ -146,8 +146,6 @@ class PhaseTimer:
         for (name, at), (following, until) in zip(self.marks, self.marks[1:], strict=False):
             if name == "after vote" and following == "after ballot-staged":
                 parts.append(f"vote counts + ballot digests/staging {until - at:.2f}s")  # a re-import
-            elif name == "after ballot-staged" and following == "after ballot":
-                parts.append(f"ballot sync {until - at:.2f}s")
             elif name in names:
                 parts.append(f"{names[name]} {until - at:.2f}s")
         return ", ".join(parts)
