@@ -45,10 +45,12 @@ def _pool_gauges(state: Any) -> Any:
         pool = engine.sync_engine.pool
         size = getattr(pool, "size", None)
         checked_out = getattr(pool, "checkedout", None)
+        database = getattr(state, "database", None)
+        held_idle = database.idle if database is not None else 0  # checked out, but in no request's hands
         if callable(size):
             DB_POOL_SIZE.set(size())
         if callable(checked_out):
-            DB_POOL_IN_USE.set(checked_out())
+            DB_POOL_IN_USE.set(checked_out() - held_idle)
 
     return collect_pool
 
@@ -67,14 +69,14 @@ def _dependency_gauges(state: Any) -> Any:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from openpolicy.api.deps import Database, database_gate
     from openpolicy.api.health import readiness
-    from openpolicy.db.engine import create_engine, create_sessionmaker
+    from openpolicy.db.engine import POOL_RECYCLE_SECONDS, create_engine, create_sessionmaker
 
     settings: Settings = app.state.settings
     engine = await asyncio.to_thread(create_engine, settings, application_name=SERVICE_NAME, read_only=True)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.db_gate = database_gate(settings)
-    app.state.database = Database(engine, app.state.db_gate)
+    app.state.database = Database(engine, app.state.db_gate, recycle=POOL_RECYCLE_SECONDS)
     instrument_engine(engine)
     redis = None
     if settings.redis_url:
@@ -105,6 +107,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         app.state.response_cache = None
+        await app.state.database.close()
         if redis is not None:
             await redis.aclose()
         await engine.dispose()

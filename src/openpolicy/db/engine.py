@@ -17,6 +17,10 @@ _SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full
 _DROPPED_PARAMS = {"connect_timeout", "application_name", "options", "target_session_attrs", "client_encoding"}
 
 
+POOL_RECYCLE_SECONDS = 1800.0
+"""Connections older than this are replaced (at checkout; the api's free list of connections too)."""
+
+
 class DatabaseUrlError(ValueError):
     """The database URL cannot be used (the message never contains the password)."""
 
@@ -107,7 +111,7 @@ def create_engine(
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_pre_ping=not read_only,
-        pool_recycle=1800,
+        pool_recycle=POOL_RECYCLE_SECONDS,
         isolation_level="AUTOCOMMIT" if read_only else "READ COMMITTED",
         connect_args={"timeout": settings.db_connect_timeout_seconds, "server_settings": server_settings},
     )
