@@ -76,7 +76,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     app.state.db_gate = database_gate(settings)
-    app.state.database = Database(engine, app.state.db_gate, recycle=POOL_RECYCLE_SECONDS)
+    app.state.database = Database(
+        engine, app.state.db_gate, recycle=POOL_RECYCLE_SECONDS, max_idle=max(settings.db_pool_size - 1, 1)
+    )
     instrument_engine(engine)
     redis = None
     if settings.redis_url:

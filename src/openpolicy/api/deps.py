@@ -73,22 +73,27 @@ class Database:
     The connections a request gives back stay checked out of SQLAlchemy's pool, in a free list of this object's:
     the next request takes one in a list ``pop`` instead of a pool checkout and return (a greenlet switch each, the
     pool's bookkeeping and a reset: 50–65 µs of CPU per request measured alone, 160 µs inside a request). The gate
-    bounds them at the gate's size, so one pooled connection stays free for ``/health/ready`` and the metrics
-    scrape. A connection goes back to the pool — which replaces it as it would have — when it is older than
-    ``recycle`` seconds (the engine's ``pool_recycle``), when a request failed with it (anything but an api
-    problem such as a 404 raised after its statement: a cancelled or failed statement may leave it busy), and when
-    it was invalidated (connection lost); the others are then given back too, since they predate the failure.
+    bounds them at the gate's size, and the list at ``max_idle`` (the pool's size but one: ``DB_MAX_OVERFLOW``'s
+    burst connections are closed when returned, as before), so one pooled connection stays free for
+    ``/health/ready`` and the metrics scrape. A connection goes back to the pool — which replaces it as it would
+    have — when it is older than ``recycle`` seconds (the engine's ``pool_recycle``), when a request failed with it
+    (anything but an api problem such as a 404 raised after its statement: a cancelled or failed statement may
+    leave it busy), and when it was invalidated (connection lost); the others are then given back too, since they
+    predate the failure.
 
     One instance per app (``app.state.database``), handed to routes by :func:`get_database`, a plain coroutine:
     FastAPI runs a ``yield`` dependency through an exit stack and context-manager wrappers, 25–35 µs of a request's
     CPU (measured), more than the pool checkout itself.
     """
 
-    def __init__(self, engine: AsyncEngine, gate: DatabaseGate, recycle: float = 1800.0) -> None:
+    def __init__(
+        self, engine: AsyncEngine, gate: DatabaseGate, recycle: float = 1800.0, max_idle: int | None = None
+    ) -> None:
         self.engine = engine
         self.gate = gate
         self.dialect = engine.dialect
         self.recycle = recycle
+        self.max_idle = gate.size if max_idle is None else max_idle
         self._idle: list[tuple[AsyncConnection, float]] = []
 
     @property
@@ -119,7 +124,12 @@ class Database:
                 if connection.invalidated:
                     await connection.close()
                     await self.close()
-                elif keep and not connection.closed and time.monotonic() - opened < self.recycle:
+                elif (
+                    keep
+                    and not connection.closed
+                    and len(self._idle) < self.max_idle
+                    and time.monotonic() - opened < self.recycle
+                ):
                     self._idle.append((connection, opened))
                 else:
                     await connection.close()
