@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 MAX_TEXT = 200
 
@@ -51,6 +51,14 @@ OptText = Annotated[str | None, AfterValidator(_clean_optional_text)]
 OptDate = Annotated[date | None, BeforeValidator(_blank_to_none)]
 OptDateTime = Annotated[UtcDateTime | None, BeforeValidator(_blank_to_none)]
 OptBool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
+
+
+class Filters(BaseModel):
+    """Base of a list endpoint's filters (``openpolicy.api.pagination.ListQuery``): one field per query parameter,
+    declared like a FastAPI one (``party: Annotated[OptText, text("Party id ...")] = None``); parameters the model
+    does not name are ignored, as FastAPI ignores them."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 def text(description: str, *, example: str | None = None) -> Any:

@@ -24,10 +24,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import orjson
 from fastapi import Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import Select, and_, func, literal, select, tuple_, union_all
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -41,6 +43,8 @@ from openpolicy.config import Settings, get_settings
 
 KeyKind = Literal["str", "int", "datetime", "date"]
 AnySelect = Select[*tuple[Any, ...]]
+F = TypeVar("F", bound="BaseModel")
+M = TypeVar("M", bound="BaseModel")
 SortExpression = ColumnElement[Any] | QueryableAttribute[Any]
 _CHECK_BYTES = 6
 _CHECK_KEY = b"openpolicy-cursor-v1"
@@ -234,6 +238,100 @@ def page_params(sorts: Sorts) -> Callable[..., Awaitable[PageRequest]]:
         return PageRequest(limit=limit, after=after, order=order, request=request)
 
     return dependency
+
+
+class PageParams(BaseModel):
+    """The paging parameters every list endpoint takes beside its filters."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    limit: Annotated[
+        int | None,
+        Query(description="Page size (default 20, at most 200; both set by the server's settings).", examples=[20]),
+    ] = None
+    cursor: Annotated[
+        str | None, Query(description="Opaque position from the `pagination.next` link of the previous page.")
+    ] = None
+    sort: Annotated[str | None, Query(description="Sort order.")] = None
+
+
+@dataclass(frozen=True)
+class Listing(Generic[F]):
+    """A list request: its page and its filters."""
+
+    page: PageRequest
+    filters: F
+
+
+class ListQuery(Generic[F]):
+    """A list endpoint's query string: its ``filters`` (a pydantic model whose fields are declared like FastAPI query
+    parameters: ``Annotated[f.OptText, f.text(...)] = None``) and the page (``limit``, ``cursor``, ``sort`` against
+    ``sorts``), validated in one step. Use one instance per endpoint, as its dependency and its OpenAPI parameters::
+
+        PEOPLE = ListQuery(SORTS, PeopleFilters)
+
+        @router.get("", openapi_extra=PEOPLE.openapi)
+        async def list_people(query: Annotated[Listing[PeopleFilters], Depends(PEOPLE)]) -> Response: ...
+
+    Why not FastAPI's own query parameters: FastAPI re-analyses every declared parameter's type on every request
+    (sequence or not, model or not, aliases), ≈ 15 µs per parameter; a list endpoint has eight to fifteen of them,
+    and parsing them was a fifth of a list request's CPU (measured: 250 µs of 1,230 on ``/v1/people``). A pydantic
+    model validates them all in one call. Behaviour is FastAPI's: unknown parameters are ignored, a repeated one
+    counts once (the last), an invalid value is a 422 problem naming each bad parameter (``RequestValidationError``
+    with the ``query`` location), and ``/openapi.json`` documents the same parameters with the same schemas.
+    """
+
+    def __init__(self, sorts: Sorts, filters: type[F]) -> None:
+        self.sorts = sorts
+        self.filters = filters
+        self.model: type[BaseModel] = type(f"{filters.__name__}Query", (PageParams, filters), {})  # filters first
+        sort_doc = f"Sort order: a field name, `-` prefix for descending. One of: {', '.join(sorts.choices)}."
+        nullable = [name for name, key in sorts.fields.items() if key.nullable]
+        if nullable:
+            sort_doc += f" Records without a value for {', '.join(nullable)} come last in both directions."
+        parameters = query_parameters(self.model)
+        for parameter in parameters:
+            if parameter["name"] == "sort":
+                parameter["description"] = parameter["schema"]["description"] = sort_doc
+                parameter["schema"]["examples"] = [sorts.default]
+        # FastAPI documents a 422 for routes with parameters it validates; these are validated here, and raise the
+        # same error (``openpolicy.api.errors.document_problems`` describes it as a problem document).
+        self.openapi: dict[str, Any] = {"parameters": parameters, "responses": {"422": {"description": "Invalid"}}}
+
+    async def __call__(self, request: Request) -> Listing[F]:
+        values: Any = parse_query(self.model, request)
+        settings = request_settings(request)
+        limit = values.limit
+        if limit is None:
+            limit = settings.page_size_default
+        elif not 1 <= limit <= settings.page_size_max:
+            raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
+        order = self.sorts.resolve(values.sort)
+        after = decode_cursor(order, values.cursor) if values.cursor else None
+        return Listing(PageRequest(limit=limit, after=after, order=order, request=request), values)
+
+
+def parse_query(model: type[M], request: Request) -> M:
+    """``request``'s query parameters validated by ``model``; a 422 problem naming every bad parameter."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        errors = [{**error, "loc": ("query", *error["loc"])} for error in exc.errors(include_url=False)]
+        raise RequestValidationError(errors) from None
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """OpenAPI ``query`` parameters of ``model``'s fields, as FastAPI writes them for query parameters."""
+    schema = model.model_json_schema()
+    parameters = []
+    for name, field in model.model_fields.items():
+        prop = {key: value for key, value in schema["properties"][name].items() if key != "default"}
+        parameter: dict[str, Any] = {"in": "query", "name": field.alias or name, "required": field.is_required()}
+        if "description" in prop:
+            parameter["description"] = prop["description"]
+        parameter["schema"] = prop
+        parameters.append(parameter)
+    return parameters
 
 
 # --- running a statement ----------------------------------------------------------------------------------------

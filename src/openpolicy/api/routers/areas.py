@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
 from openpolicy.api.queries.common import check_id, is_current, jurisdiction_ids, name_contains
 from openpolicy.api.queries.people import current_parties
 from openpolicy.api.schemas import (
@@ -41,35 +41,44 @@ SORTS = Sorts(
 )
 
 
-@router.get("", summary="List areas (electoral districts)")
+class AreaFilters(f.Filters):
+    """The filters of ``/v1/areas``."""
+
+    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None
+    classification: Annotated[f.OptText, f.text(f.CLASSIFICATION, example="district")] = None
+    parent: Annotated[f.OptText, f.text("Parent area id.")] = None
+    identifier: Annotated[f.OptText, f.text("Area identifier (e.g. an electoral district number).")] = None
+    q: Annotated[f.OptText, f.text(f.NAME_Q)] = None
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+
+
+AREAS = ListQuery(SORTS, AreaFilters)
+
+
+@router.get("", summary="List areas (electoral districts)", openapi_extra=AREAS.openapi)
 async def list_areas(
     db: Annotated[AsyncSession, Depends(get_session)],
-    page: Annotated[PageRequest, Depends(page_params(SORTS))],
-    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
-    classification: Annotated[f.OptText, f.text(f.CLASSIFICATION, example="district")] = None,
-    parent: Annotated[f.OptText, f.text("Parent area id.")] = None,
-    identifier: Annotated[f.OptText, f.text("Area identifier (e.g. an electoral district number).")] = None,
-    q: Annotated[f.OptText, f.text(f.NAME_Q)] = None,
-    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+    query: Annotated[Listing[AreaFilters], Depends(AREAS)],
 ) -> AreaPage:
     """Areas, filtered and paged (keyset cursor)."""
+    filters = query.filters
     stmt = select(Area)
-    if jurisdiction:
-        stmt = stmt.where(Area.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
-    if classification:
-        stmt = stmt.where(Area.classification == classification)
-    if parent:
-        stmt = stmt.where(Area.parent_id == parent)
-    if identifier:
-        stmt = stmt.where(Area.identifier == identifier)
-    if q:
-        stmt = stmt.where(name_contains(Area.name, q))
-    if updated_since:
-        stmt = stmt.where(Area.updated_at >= updated_since)
-    rows, next_url = await fetch_page(db, stmt, page)
+    if filters.jurisdiction:
+        stmt = stmt.where(Area.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
+    if filters.classification:
+        stmt = stmt.where(Area.classification == filters.classification)
+    if filters.parent:
+        stmt = stmt.where(Area.parent_id == filters.parent)
+    if filters.identifier:
+        stmt = stmt.where(Area.identifier == filters.identifier)
+    if filters.q:
+        stmt = stmt.where(name_contains(Area.name, filters.q))
+    if filters.updated_since:
+        stmt = stmt.where(Area.updated_at >= filters.updated_since)
+    rows, next_url = await fetch_page(db, stmt, query.page)
     return AreaPage(
         results=[AreaSummary.model_validate(row[0]) for row in rows],
-        pagination=Pagination(limit=page.limit, next=next_url),
+        pagination=Pagination(limit=query.page.limit, next=next_url),
     )
 
 

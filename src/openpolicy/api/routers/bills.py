@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, page_params
+from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries.common import (
     chamber_ids,
     jurisdiction_ids,
@@ -34,43 +34,52 @@ SORTS = Sorts(
 )
 
 
-@router.get("", summary="List bills", response_model=BillPage)
-async def list_bills(
-    db: Annotated[Database, Depends(get_database)],
-    page: Annotated[PageRequest, Depends(page_params(SORTS))],
-    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
-    session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None,
+class BillFilters(f.Filters):
+    """The filters of ``/v1/bills``."""
+
+    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None
+    session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None
     chamber: Annotated[
         f.OptText, f.text("Originating chamber: upper, lower, unicameral or a chamber id/name.", example="lower")
-    ] = None,
-    status: Annotated[f.OptText, f.text("Status (case-insensitive exact match).", example="passed")] = None,
+    ] = None
+    status: Annotated[f.OptText, f.text("Status (case-insensitive exact match).", example="passed")] = None
     sponsor: Annotated[
         f.OptText, f.text("Sponsor person id, or a substring of the sponsor's name (any sponsor, primary or not).")
-    ] = None,
-    primary_sponsor: Annotated[f.OptText, f.text("Like `sponsor`, primary sponsors only.")] = None,
-    subject: Annotated[f.OptText, f.text("A subject the bill has (exact).", example="Health")] = None,
-    classification: Annotated[f.OptText, f.text("A classification the bill has (exact).", example="bill")] = None,
+    ] = None
+    primary_sponsor: Annotated[f.OptText, f.text("Like `sponsor`, primary sponsors only.")] = None
+    subject: Annotated[f.OptText, f.text("A subject the bill has (exact).", example="Health")] = None
+    classification: Annotated[f.OptText, f.text("A classification the bill has (exact).", example="bill")] = None
     identifier: Annotated[
         f.OptText, f.text("Bill number; punctuation and case are ignored (`c21` finds `C-21`).", example="C-21")
-    ] = None,
-    introduced_after: Annotated[f.OptDate, f.when("Introduced on or after this date.")] = None,
-    introduced_before: Annotated[f.OptDate, f.when("Introduced on or before this date.")] = None,
-    action_since: Annotated[f.OptDate, f.when("Latest action on or after this date.")] = None,
-    action_before: Annotated[f.OptDate, f.when("Latest action on or before this date.")] = None,
-    q: Annotated[f.OptText, f.text("Case-insensitive substring of the title.", example="firearms")] = None,
-    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+    ] = None
+    introduced_after: Annotated[f.OptDate, f.when("Introduced on or after this date.")] = None
+    introduced_before: Annotated[f.OptDate, f.when("Introduced on or before this date.")] = None
+    action_since: Annotated[f.OptDate, f.when("Latest action on or after this date.")] = None
+    action_before: Annotated[f.OptDate, f.when("Latest action on or before this date.")] = None
+    q: Annotated[f.OptText, f.text("Case-insensitive substring of the title.", example="firearms")] = None
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+
+
+BILLS = ListQuery(SORTS, BillFilters)
+
+
+@router.get("", summary="List bills", response_model=BillPage, openapi_extra=BILLS.openapi)
+async def list_bills(
+    db: Annotated[Database, Depends(get_database)],
+    query: Annotated[Listing[BillFilters], Depends(BILLS)],
 ) -> Response:
     """Bills, filtered and paged (keyset cursor); newest latest action first by default."""
+    filters = query.filters
     stmt = select(Bill.id)
-    if jurisdiction:
-        stmt = stmt.where(Bill.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
-    if session:
-        stmt = stmt.where(Bill.session_id.in_(session_ids(session)))
-    if chamber:
-        stmt = stmt.where(Bill.from_organization_id.in_(chamber_ids(chamber)))
-    if status:
-        stmt = stmt.where(func.lower(Bill.status) == status.lower())
-    for value, primary_only in ((sponsor, False), (primary_sponsor, True)):
+    if filters.jurisdiction:
+        stmt = stmt.where(Bill.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
+    if filters.session:
+        stmt = stmt.where(Bill.session_id.in_(session_ids(filters.session)))
+    if filters.chamber:
+        stmt = stmt.where(Bill.from_organization_id.in_(chamber_ids(filters.chamber)))
+    if filters.status:
+        stmt = stmt.where(func.lower(Bill.status) == filters.status.lower())
+    for value, primary_only in ((filters.sponsor, False), (filters.primary_sponsor, True)):
         if value:
             cond = [
                 BillSponsorship.bill_id == Bill.id,
@@ -79,19 +88,19 @@ async def list_bills(
             if primary_only:
                 cond.append(BillSponsorship.primary.is_(True))
             stmt = stmt.where(select(BillSponsorship.id).where(*cond).exists())
-    if subject:
-        stmt = stmt.where(Bill.subjects.contains([subject]))
-    if classification:
-        stmt = stmt.where(Bill.classification.contains([classification]))
-    if identifier:
-        stmt = stmt.where(Bill.normalized_identifier == normalize_bill_identifier(identifier))
-    stmt = stmt.where(*within(Bill.introduced_date, introduced_after, introduced_before))
-    stmt = stmt.where(*within(Bill.latest_action_date, action_since, action_before))
-    if q:
-        stmt = stmt.where(name_contains(Bill.title, q))
-    if updated_since:
-        stmt = stmt.where(Bill.updated_at >= updated_since)
-    return await docs.list_response(db, stmt, page, docs.BILLS_PAGE)
+    if filters.subject:
+        stmt = stmt.where(Bill.subjects.contains([filters.subject]))
+    if filters.classification:
+        stmt = stmt.where(Bill.classification.contains([filters.classification]))
+    if filters.identifier:
+        stmt = stmt.where(Bill.normalized_identifier == normalize_bill_identifier(filters.identifier))
+    stmt = stmt.where(*within(Bill.introduced_date, filters.introduced_after, filters.introduced_before))
+    stmt = stmt.where(*within(Bill.latest_action_date, filters.action_since, filters.action_before))
+    if filters.q:
+        stmt = stmt.where(name_contains(Bill.title, filters.q))
+    if filters.updated_since:
+        stmt = stmt.where(Bill.updated_at >= filters.updated_since)
+    return await docs.list_response(db, stmt, query.page, docs.BILLS_PAGE)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, page_params
+from openpolicy.api.pagination import Listing, ListQuery
 from openpolicy.api.queries import organizations as orgs
 from openpolicy.api.queries.common import (
     COMMITTEE_CLASSIFICATIONS,
@@ -24,33 +24,44 @@ from openpolicy.db.models import Organization
 router = APIRouter(prefix="/committees", tags=["committees"])
 
 
-@router.get("", summary="List committees")
-async def list_committees(
-    db: Annotated[AsyncSession, Depends(get_session)],
-    page: Annotated[PageRequest, Depends(page_params(orgs.SORTS))],
-    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
+class CommitteeFilters(f.Filters):
+    """The filters of ``/v1/committees``."""
+
+    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None
     chamber: Annotated[
         f.OptText, f.text("upper, lower, unicameral, or a chamber id/name: its committees and their subcommittees.")
-    ] = None,
+    ] = None
     classification: Annotated[
         Literal["committee", "subcommittee"] | None, Query(description="committee or subcommittee.")
-    ] = None,
-    parent: Annotated[
-        f.OptText, f.text("Parent organization id or exact name (e.g. the subcommittees of one).")
-    ] = None,
-    q: Annotated[f.OptText, f.text(f.NAME_Q, example="finance")] = None,
-    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+    ] = None
+    parent: Annotated[f.OptText, f.text("Parent organization id or exact name (e.g. the subcommittees of one).")] = None
+    q: Annotated[f.OptText, f.text(f.NAME_Q, example="finance")] = None
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+
+
+COMMITTEES = ListQuery(orgs.SORTS, CommitteeFilters)
+
+
+@router.get("", summary="List committees", openapi_extra=COMMITTEES.openapi)
+async def list_committees(
+    db: Annotated[AsyncSession, Depends(get_session)],
+    query: Annotated[Listing[CommitteeFilters], Depends(COMMITTEES)],
 ) -> OrganizationPage:
     """Committees and subcommittees, filtered and paged (keyset cursor)."""
-    stmt = orgs.list_statement(jurisdiction=jurisdiction, parent=parent, q=q, updated_since=updated_since)
-    stmt = stmt.where(
-        Organization.classification.in_([classification] if classification else COMMITTEE_CLASSIFICATIONS)
+    filters = query.filters
+    stmt = orgs.list_statement(
+        jurisdiction=filters.jurisdiction, parent=filters.parent, q=filters.q, updated_since=filters.updated_since
     )
-    if chamber:
-        ids = chamber_ids(chamber)
+    stmt = stmt.where(
+        Organization.classification.in_(
+            [filters.classification] if filters.classification else COMMITTEE_CLASSIFICATIONS
+        )
+    )
+    if filters.chamber:
+        ids = chamber_ids(filters.chamber)
         committees_of_chamber = select(Organization.id).where(Organization.parent_id.in_(ids))
         stmt = stmt.where(or_(Organization.parent_id.in_(ids), Organization.parent_id.in_(committees_of_chamber)))
-    return await orgs.summary_page(db, stmt, page)
+    return await orgs.summary_page(db, stmt, query.page)
 
 
 @router.get("/{committee_id:path}", summary="One committee", responses={404: {"description": "Unknown id"}})

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page, page_params
+from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
 from openpolicy.api.queries.common import SEAT_CLASSIFICATIONS, check_id, name_contains
 from openpolicy.api.schemas import (
     JurisdictionDetail,
@@ -36,29 +36,38 @@ SORTS = Sorts(
 )
 
 
-@router.get("", summary="List jurisdictions")
+class JurisdictionFilters(f.Filters):
+    """The filters of ``/v1/jurisdictions``."""
+
+    classification: Annotated[f.OptText, f.text(f.CLASSIFICATION, example="legislature")] = None
+    country: Annotated[f.OptText, f.text("ISO 3166-1 alpha-2 country code.", example="ca")] = None
+    q: Annotated[f.OptText, f.text(f.NAME_Q, example="canada")] = None
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+
+
+JURISDICTIONS = ListQuery(SORTS, JurisdictionFilters)
+
+
+@router.get("", summary="List jurisdictions", openapi_extra=JURISDICTIONS.openapi)
 async def list_jurisdictions(
     db: Annotated[AsyncSession, Depends(get_session)],
-    page: Annotated[PageRequest, Depends(page_params(SORTS))],
-    classification: Annotated[f.OptText, f.text(f.CLASSIFICATION, example="legislature")] = None,
-    country: Annotated[f.OptText, f.text("ISO 3166-1 alpha-2 country code.", example="ca")] = None,
-    q: Annotated[f.OptText, f.text(f.NAME_Q, example="canada")] = None,
-    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+    query: Annotated[Listing[JurisdictionFilters], Depends(JURISDICTIONS)],
 ) -> JurisdictionPage:
     """Jurisdictions, filtered and paged (keyset cursor)."""
+    filters = query.filters
     stmt = select(Jurisdiction)
-    if classification:
-        stmt = stmt.where(Jurisdiction.classification == classification)
-    if country:
-        stmt = stmt.where(Jurisdiction.country == country.lower())
-    if q:
-        stmt = stmt.where(name_contains(Jurisdiction.name, q))
-    if updated_since:
-        stmt = stmt.where(Jurisdiction.updated_at >= updated_since)
-    rows, next_url = await fetch_page(db, stmt, page)
+    if filters.classification:
+        stmt = stmt.where(Jurisdiction.classification == filters.classification)
+    if filters.country:
+        stmt = stmt.where(Jurisdiction.country == filters.country.lower())
+    if filters.q:
+        stmt = stmt.where(name_contains(Jurisdiction.name, filters.q))
+    if filters.updated_since:
+        stmt = stmt.where(Jurisdiction.updated_at >= filters.updated_since)
+    rows, next_url = await fetch_page(db, stmt, query.page)
     return JurisdictionPage(
         results=[JurisdictionSummary.model_validate(row[0]) for row in rows],
-        pagination=Pagination(limit=page.limit, next=next_url),
+        pagination=Pagination(limit=query.page.limit, next=next_url),
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, page_params
+from openpolicy.api.pagination import Listing, ListQuery
 from openpolicy.api.queries import organizations as orgs
 from openpolicy.api.queries.common import (
     chamber_ids,
@@ -23,29 +23,40 @@ from openpolicy.db.models import Organization
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 
-@router.get("", summary="List organizations")
-async def list_organizations(
-    db: Annotated[AsyncSession, Depends(get_session)],
-    page: Annotated[PageRequest, Depends(page_params(orgs.SORTS))],
-    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
+class OrganizationFilters(f.Filters):
+    """The filters of ``/v1/organizations``."""
+
+    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None
     classification: Annotated[
         f.OptText, f.text("legislature, chamber, party, committee, subcommittee, ...", example="party")
-    ] = None,
+    ] = None
     chamber: Annotated[
         f.OptText, f.text("upper, lower, unicameral, or a chamber id/name: the chamber and its children.")
-    ] = None,
-    parent: Annotated[f.OptText, f.text("Parent organization id or exact name.")] = None,
-    q: Annotated[f.OptText, f.text(f.NAME_Q)] = None,
-    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+    ] = None
+    parent: Annotated[f.OptText, f.text("Parent organization id or exact name.")] = None
+    q: Annotated[f.OptText, f.text(f.NAME_Q)] = None
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+
+
+ORGANIZATIONS = ListQuery(orgs.SORTS, OrganizationFilters)
+
+
+@router.get("", summary="List organizations", openapi_extra=ORGANIZATIONS.openapi)
+async def list_organizations(
+    db: Annotated[AsyncSession, Depends(get_session)],
+    query: Annotated[Listing[OrganizationFilters], Depends(ORGANIZATIONS)],
 ) -> OrganizationPage:
     """Organizations, filtered and paged (keyset cursor)."""
-    stmt = orgs.list_statement(jurisdiction=jurisdiction, parent=parent, q=q, updated_since=updated_since)
-    if classification:
-        stmt = stmt.where(Organization.classification == classification.lower())
-    if chamber:
-        ids = chamber_ids(chamber)
+    filters = query.filters
+    stmt = orgs.list_statement(
+        jurisdiction=filters.jurisdiction, parent=filters.parent, q=filters.q, updated_since=filters.updated_since
+    )
+    if filters.classification:
+        stmt = stmt.where(Organization.classification == filters.classification.lower())
+    if filters.chamber:
+        ids = chamber_ids(filters.chamber)
         stmt = stmt.where(or_(Organization.id.in_(ids), Organization.parent_id.in_(ids)))
-    return await orgs.summary_page(db, stmt, page)
+    return await orgs.summary_page(db, stmt, query.page)
 
 
 @router.get("/{organization_id:path}", summary="One organization", responses={404: {"description": "Unknown id"}})

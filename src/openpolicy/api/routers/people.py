@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, not_, or_, select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import AnySelect, PageRequest, SortKey, Sorts, page_params
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries.common import (
     area_ids,
     chamber_ids,
@@ -46,52 +46,75 @@ def _membership_exists(*conditions: ColumnElement[bool], current: bool | None) -
     return select(Membership.id).where(*conds).exists()
 
 
-@router.get("", summary="List people", response_model=PersonPage)
-async def list_people(
-    db: Annotated[Database, Depends(get_database)],
-    page: Annotated[PageRequest, Depends(page_params(SORTS))],
-    jurisdiction: Annotated[f.OptText, f.text("People with a membership in this jurisdiction (id or name).")] = None,
+class PeopleFilters(f.Filters):
+    """The filters of ``/v1/people``."""
+
+    jurisdiction: Annotated[f.OptText, f.text("People with a membership in this jurisdiction (id or name).")] = None
     chamber: Annotated[
         f.OptText, f.text("upper, lower, unicameral, or a chamber/legislature id or name.", example="lower")
-    ] = None,
-    party: Annotated[f.OptText, f.text("Party id, name or abbreviation (case-insensitive).", example="Liberal")] = None,
-    district: Annotated[f.OptText, f.text("Area (district) id, identifier or name.")] = None,
-    area: Annotated[f.OptText, f.text("Alias of `district`.")] = None,
+    ] = None
+    party: Annotated[f.OptText, f.text("Party id, name or abbreviation (case-insensitive).", example="Liberal")] = None
+    district: Annotated[f.OptText, f.text("Area (district) id, identifier or name.")] = None
+    area: Annotated[f.OptText, f.text("Alias of `district`.")] = None
     current: Annotated[
         f.OptBool,
         f.flag(
             "true: only people holding a seat today (and the chamber/party/district filters apply to current "
             "memberships only); false: only people without a current seat."
         ),
-    ] = None,
-    q: Annotated[f.OptText, f.text(f.NAME_Q, example="doe")] = None,
-    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+    ] = None
+    q: Annotated[f.OptText, f.text(f.NAME_Q, example="doe")] = None
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+
+
+PEOPLE = ListQuery(SORTS, PeopleFilters)
+
+
+@router.get("", summary="List people", response_model=PersonPage, openapi_extra=PEOPLE.openapi)
+async def list_people(
+    db: Annotated[Database, Depends(get_database)], query: Annotated[Listing[PeopleFilters], Depends(PEOPLE)]
 ) -> Response:
     """People, filtered by their memberships, with their current party, district and chamber."""
+    filters = query.filters
     stmt: AnySelect = select(Person.id)
-    if jurisdiction:
-        orgs = select(Organization.id).where(Organization.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
-        stmt = stmt.where(_membership_exists(Membership.organization_id.in_(orgs), current=current))
-    if chamber:
-        stmt = stmt.where(_membership_exists(Membership.organization_id.in_(chamber_ids(chamber)), current=current))
-    if party:
-        parties = party_ids(party)
+    if filters.jurisdiction:
+        orgs = select(Organization.id).where(Organization.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
+        stmt = stmt.where(_membership_exists(Membership.organization_id.in_(orgs), current=filters.current))
+    if filters.chamber:
+        stmt = stmt.where(
+            _membership_exists(Membership.organization_id.in_(chamber_ids(filters.chamber)), current=filters.current)
+        )
+    if filters.party:
+        parties = party_ids(filters.party)
         stmt = stmt.where(
             _membership_exists(
-                or_(Membership.on_behalf_of_id.in_(parties), Membership.organization_id.in_(parties)), current=current
+                or_(Membership.on_behalf_of_id.in_(parties), Membership.organization_id.in_(parties)),
+                current=filters.current,
             )
         )
-    for value in (district, area):
+    for value in (filters.district, filters.area):
         if value:
-            stmt = stmt.where(_membership_exists(Membership.area_id.in_(area_ids(value)), current=current))
-    if current is not None:
+            stmt = stmt.where(_membership_exists(Membership.area_id.in_(area_ids(value)), current=filters.current))
+    if filters.current is not None:
         seated = _membership_exists(Membership.organization_id.in_(seat_organizations()), current=True)
-        stmt = stmt.where(seated if current else not_(seated))
-    if q:
-        stmt = stmt.where(name_contains(Person.name, q))
-    if updated_since:
-        stmt = stmt.where(Person.updated_at >= updated_since)
-    return await docs.list_response(db, stmt, page, docs.PEOPLE_PAGE)
+        stmt = stmt.where(seated if filters.current else not_(seated))
+    if filters.q:
+        stmt = stmt.where(name_contains(Person.name, filters.q))
+    if filters.updated_since:
+        stmt = stmt.where(Person.updated_at >= filters.updated_since)
+    return await docs.list_response(db, stmt, query.page, docs.PEOPLE_PAGE)
+
+
+class RecordFilters(f.Filters):
+    """The filters of ``/v1/people/{id}/votes``."""
+
+    option: Annotated[BallotOption | None, Query(description="Only ballots with this option.")] = None
+    session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None
+    date_after: Annotated[f.OptDate, f.when("Votes on or after this date.", example="2024-01-01")] = None
+    date_before: Annotated[f.OptDate, f.when("Votes on or before this date.", example="2024-12-31")] = None
+
+
+RECORD = ListQuery(RECORD_SORTS, RecordFilters)
 
 
 @router.get(
@@ -99,33 +122,31 @@ async def list_people(
     summary="A person's voting record",
     response_model=VotingRecordPage,
     responses={404: {"description": "Unknown id"}},
+    openapi_extra=RECORD.openapi,
 )
 async def get_voting_record(
     person_id: str,
     db: Annotated[Database, Depends(get_database)],
-    page: Annotated[PageRequest, Depends(page_params(RECORD_SORTS))],
-    option: Annotated[BallotOption | None, Query(description="Only ballots with this option.")] = None,
-    session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None,
-    date_after: Annotated[f.OptDate, f.when("Votes on or after this date.", example="2024-01-01")] = None,
-    date_before: Annotated[f.OptDate, f.when("Votes on or before this date.", example="2024-12-31")] = None,
+    query: Annotated[Listing[RecordFilters], Depends(RECORD)],
 ) -> Response:
     """Every recorded ballot of the person, newest first; the option is always stated, absent and not voting
     included, with the vote's motion, date, result, chamber and bill."""
     check_id("person", person_id)
+    filters = query.filters
     stmt = (
         select(VoteEvent.id, Ballot.option)
         .join(VoteEvent, VoteEvent.id == Ballot.vote_event_id)
         .where(Ballot.person_id == person_id)
     )
-    if option:
-        stmt = stmt.where(Ballot.option == option)
-    if session:
-        stmt = stmt.where(VoteEvent.session_id.in_(session_ids(session)))
-    if date_after:
-        stmt = stmt.where(VoteEvent.start_date >= date_after)
-    if date_before:
-        stmt = stmt.where(VoteEvent.start_date <= date_before)
-    return await docs.list_response(db, stmt, page, docs.RECORD_PAGE, person_id, kind="person", ident=person_id)
+    if filters.option:
+        stmt = stmt.where(Ballot.option == filters.option)
+    if filters.session:
+        stmt = stmt.where(VoteEvent.session_id.in_(session_ids(filters.session)))
+    if filters.date_after:
+        stmt = stmt.where(VoteEvent.start_date >= filters.date_after)
+    if filters.date_before:
+        stmt = stmt.where(VoteEvent.start_date <= filters.date_before)
+    return await docs.list_response(db, stmt, query.page, docs.RECORD_PAGE, person_id, kind="person", ident=person_id)
 
 
 @router.get(
