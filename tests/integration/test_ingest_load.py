@@ -198,6 +198,24 @@ def test_bad_inputs_fail_clearly_and_change_nothing(loaded: str, tmp_path: Path)
     dangling = tmp_path / "votes.json"
     dangling.write_text(json.dumps(doc))
     assert_fails(lambda: run(loaded, "popolo", str(dangling), "ca"), str(dangling), "votes[1]", "voter_id", "no-such")
+    # 3b. a bad nested ballot after a new person and vote: the ballot rows are built while the load runs (in its
+    # transaction), and the failure still names file, record and field and leaves nothing behind
+    doc = json.loads(EP_CANADA.read_text())
+    doc["persons"].append({"id": "new-person", "name": "New Person"})
+    doc["vote_events"] = [
+        {"id": "division-2", "start_date": "2015-12-11", "result": "pass",
+         "votes": [{"voter_id": "new-person", "option": "yes"}, {"voter_id": "new-person", "option": "maybe"}]}
+    ]  # fmt: skip
+    doc.pop("votes", None)
+    bad_option = tmp_path / "bad-option.json"
+    bad_option.write_text(json.dumps(doc))
+    assert_fails(
+        lambda: run(loaded, "popolo", str(bad_option), "ca"),
+        str(bad_option),
+        "vote_events[0] (id 'division-2') votes[1]",
+        "option",
+        "maybe",
+    )
     # 4. a database-level failure inside the transaction (after rows were written) rolls everything back
     doc = json.loads(EP_CANADA.read_text())
     doc["persons"][1]["identifiers"].append(doc["persons"][0]["identifiers"][1])  # two people, one id
@@ -208,6 +226,7 @@ def test_bad_inputs_fail_clearly_and_change_nothing(loaded: str, tmp_path: Path)
     assert scalar(loaded, "SELECT count(*) FROM data_check_results") == findings
     statuses = query(loaded, "SELECT status, finished_at IS NOT NULL AS done FROM import_runs ORDER BY id DESC LIMIT 4")
     assert [(r["status"], r["done"]) for r in statuses] == [("failed", True)] * 4
+    assert scalar(loaded, "SELECT count(*) FROM people WHERE name = 'New Person'") == 0
 
 
 def test_cli_exit_codes_and_messages(loaded: str, tmp_path: Path) -> None:
@@ -388,6 +407,20 @@ def test_bulk_ballot_load_rebuilds_the_keys_and_a_failure_restores_them(tmp_path
     with temporary_database("openpolicy_test_ingest_bulk") as url:
         keys = _ballot_keys(url)
         assert len(keys) == 2 and any("pk_ballots" in k for k in keys)
+        # A bad ballot in the last vote of the file: the import builds the ballot rows as it COPYs them (keys
+        # dropped, foreign-key triggers off), so the error comes in the middle of that COPY; the run fails naming
+        # file, record and field, and the rollback leaves the keys and every table as they were.
+        bad = tmp_path / "bad.json"
+        _synthetic_votes(bad, "a", 100, 520)
+        doc = json.loads(bad.read_text())
+        doc["vote_events"][-1]["votes"][-1]["option"] = "maybe"
+        bad.write_text(json.dumps(doc))
+        before = snapshot(url)
+        assert_fails(
+            lambda: run(url, "popolo", str(bad), "zz"), str(bad), "vote_events[519] (id 'a519') votes[99]", "option"
+        )
+        assert snapshot(url) == before
+        assert sorted(_ballot_keys(url)) == sorted(keys)
         report = run(url, "popolo", str(first), "zz")
         assert report.counts["ballot"]["inserted"] == 52_000
         assert sorted(_ballot_keys(url)) == sorted(keys)

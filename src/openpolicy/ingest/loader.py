@@ -28,9 +28,9 @@ import dataclasses
 import hashlib
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, groupby
+from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
@@ -423,7 +423,7 @@ class Loader:
             """
         )
         touched.update(row["vote_event_id"] for row in rows)
-        touched |= await self._ballots(bundle.ballots, remap, [v.id for v in bundle.vote_events])
+        touched |= await self._ballots(bundle, remap, [v.id for v in bundle.vote_events])
         await self._touch("vote", "vote_events", touched)
         await self._store_ballot_digests()
 
@@ -449,8 +449,11 @@ class Loader:
             list(values),
         )
 
-    async def _copy_new_ballots(self, rows: Iterable[BallotRow], n: int) -> bulk.DroppedKeys | None:
+    async def _copy_new_ballots(
+        self, rows: Iterable[BallotRow], n: int, people: Callable[[], set[str]]
+    ) -> bulk.DroppedKeys | None:
         """COPY ``n`` ballots of vote events created in this transaction; return the keys dropped for it.
+        ``rows`` may be built as the COPY consumes them; ``people``: the person ids of the rows, once copied.
 
         The caller rebuilds what is returned (:func:`openpolicy.db.bulk.rebuild_keys`) before the commit.
 
@@ -464,9 +467,10 @@ class Loader:
           wait for the load. Needs the role to own the table; otherwise the indexes are maintained row by row.
         * **set-wise foreign-key check** — when the role may set ``session_replication_role`` (superuser, or
           PostgreSQL 15+ ``GRANT SET ON PARAMETER``), the per-row foreign-key triggers are skipped and the same
-          guarantees given set-wise: every referenced person must exist and is locked ``FOR KEY SHARE`` (what
-          the per-row triggers do), and the vote events were inserted by this very transaction. CHECK
-          constraints still apply to every row. Otherwise the triggers run.
+          guarantees given set-wise: after the COPY, every referenced person must exist and is locked
+          ``FOR KEY SHARE`` (what the per-row triggers do; a person deleted before that lock fails the check, one
+          deleted after it waits for the commit), and the vote events were inserted by this very transaction.
+          CHECK constraints still apply to every row. Otherwise the triggers run.
         """
         columns = ["vote_event_id", "ordinal", "person_id", "voter_name", "option"]
         if n < BULK_BALLOTS:
@@ -476,17 +480,16 @@ class Loader:
         if not await self._may_skip_triggers():
             await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
             return dropped
-        rows = rows if isinstance(rows, list) else list(rows)
-        people = sorted({row[2] for row in rows if row[2] is not None})
-        found = await self.conn.fetch(
-            "SELECT id FROM people WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE", people
-        )
-        if len(found) != len(people):
-            missing = sorted(set(people) - {r["id"] for r in found})
-            raise InputError("ballots", f"person {missing[0]}", "person_id", f"{len(missing)} unknown people")
         await self.conn.execute("SET LOCAL session_replication_role = replica")
         await self.conn.copy_records_to_table("ballots", records=rows, columns=columns)
         await self.conn.execute("SET LOCAL session_replication_role = origin")
+        referenced = sorted(people())
+        found = await self.conn.fetch(
+            "SELECT id FROM people WHERE id = ANY($1::text[]) ORDER BY id FOR KEY SHARE", referenced
+        )
+        if len(found) != len(referenced):
+            missing = sorted(set(referenced) - {r["id"] for r in found})
+            raise InputError("ballots", f"person {missing[0]}", "person_id", f"{len(missing)} unknown people")
         return dropped
 
     async def _drop_ballot_keys(self, new_rows: int) -> bulk.DroppedKeys | None:
@@ -504,7 +507,26 @@ class Loader:
             return False
         return True
 
-    async def _ballots(self, ballots: list[BallotRow], remap: dict[str, str], vote_ids: list[str]) -> set[str]:
+    async def _ballots(self, bundle: Bundle, remap: dict[str, str], vote_ids: list[str]) -> set[str]:
+        new_votes = {
+            row["entity_id"]
+            for row in await self.conn.fetch(
+                "SELECT entity_id FROM _changed WHERE entity_type = 'vote' AND operation = 'insert'"
+            )
+        }
+        # Rows a parser left unbuilt (Bundle.pending_ballots): those of new vote events are built while they are
+        # COPY-ed (_fresh_rows; the server is that COPY's bottleneck, so their building costs no wall time),
+        # the others (votes stored before: synchronised below) now.
+        streamed: dict[str, list[tuple[int, Callable[[], list[BallotRow]]]]] = {}
+        pending, bundle.pending_ballots = bundle.pending_ballots, []
+        for vote, count, build in pending:
+            if count == 0:  # a vote without ballots (in no group, as by_vote leaves it)
+                continue
+            if vote in new_votes:
+                streamed.setdefault(vote, []).append((count, build))
+            else:
+                bundle.ballots.extend(build())
+        ballots = bundle.ballots
         if remap:
             ballots = [(v, o, remap.get(p, p) if p else p, n, opt) for v, o, p, n, opt in ballots]
         groups = self._ballot_groups = by_vote(ballots)
@@ -515,17 +537,15 @@ class Loader:
         # table (the bulk path of a first import, 1,000,000+ rows; the constraints still check every row), in
         # primary-key order — vote ids sorted as their "C" collation sorts them (code points, Python's order),
         # ordinals ascending (by_vote) — so that the key's rebuild finds them presorted.
-        new_votes = {
-            row["entity_id"]
-            for row in await self.conn.fetch(
-                "SELECT entity_id FROM _changed WHERE entity_type = 'vote' AND operation = 'insert'"
-            )
-        }
-        fresh = sorted(vote for vote in groups if vote in new_votes)
+        fresh = sorted(vote for vote in groups.keys() | streamed.keys() if vote in new_votes)
         dropped = None
         if fresh:
-            n = sum(len(groups[vote]) for vote in fresh)
-            dropped = await self._copy_new_ballots(chain.from_iterable(groups[vote] for vote in fresh), n)
+            n = sum(len(groups.get(vote, ())) for vote in fresh) + sum(c for b in streamed.values() for c, _ in b)
+            dropped = await self._copy_new_ballots(
+                _fresh_rows(fresh, groups, streamed, remap),
+                n,
+                lambda: {row[2] for vote in fresh for row in groups[vote] if row[2] is not None},
+            )
             outcome.inserted += n
             self.progress("ballot-copied", n)
         # The change log's ballot images, the tally of the data checks and the votes' ballots digests come from
@@ -750,6 +770,27 @@ class Loader:
         await self._change_log()
         await self._ballot_tally()
         return self.result
+
+
+def _fresh_rows(
+    fresh: list[str],
+    groups: dict[str, list[BallotRow]],
+    streamed: dict[str, list[tuple[int, Callable[[], list[BallotRow]]]]],
+    remap: dict[str, str],
+) -> Iterator[BallotRow]:
+    """The ballots of the votes ``fresh``, vote after vote: from ``groups``, or built from ``streamed`` (then
+    person ids remapped, ordered by ordinal and kept in ``groups``, as by_vote would) as the COPY reads them."""
+    by_ordinal = itemgetter(1)
+    for vote in fresh:
+        builds = streamed.get(vote)
+        if builds is not None:
+            group = [row for _count, build in builds for row in build()]
+            if remap:
+                group = [(v, o, remap.get(p, p) if p else p, n, opt) for v, o, p, n, opt in group]
+            if len(builds) > 1 or vote in groups:
+                group = sorted(groups.get(vote, []) + group, key=by_ordinal)
+            groups[vote] = group
+        yield from groups[vote]
 
 
 def by_vote(ballots: Iterable[BallotRow]) -> dict[str, list[BallotRow]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -186,6 +187,8 @@ class VoteEventRec:
 # A ballot: (vote_event_id, ordinal, candidate person id or None, voter_name, option). Tuples, not objects:
 # there are millions of them.
 BallotRow = tuple[str, int, str | None, str, str]
+# A vote event's ballots still to be built: (vote id, how many rows, build -> the rows, in ordinal order).
+PendingBallots = tuple[str, int, Callable[[], list[BallotRow]]]
 
 
 @dataclass(slots=True)
@@ -205,6 +208,16 @@ class Bundle:
     vote_events: list[VoteEventRec] = field(default_factory=list)
     ballots: list[BallotRow] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Ballot rows a parser left to be built later, per vote event in input order: (vote id, number of rows, a
+    # function building them). The loader builds those of new vote events while it COPYs them into ``ballots``
+    # (the server is that COPY's bottleneck, the client waits: Loader._ballots); build_ballots builds them all.
+    pending_ballots: list[PendingBallots] = field(default_factory=list, repr=False)
+
+    def build_ballots(self) -> None:
+        """Append the pending ballot rows to ``ballots``, in input order (raises the parser's InputError)."""
+        pending, self.pending_ballots = self.pending_ballots, []
+        for _vote, _n, build in pending:
+            self.ballots.extend(build())
 
     def counts(self) -> dict[str, int]:
         return {
@@ -218,7 +231,7 @@ class Bundle:
             "membership": len(self.memberships),
             "bill": len(self.bills),
             "vote": len(self.vote_events),
-            "ballot": len(self.ballots),
+            "ballot": len(self.ballots) + sum(n for _vote, n, _build in self.pending_ballots),
         }
 
 

@@ -79,8 +79,11 @@ def _discover(source: str) -> Callable[[Path], list[Path]]:
     return {"popolo": popolo.discover, "us-congress": us_congress.discover, "ourcommons": ourcommons.discover}[source]
 
 
-def parse_files(source: str, files: list[Path], names: dict[Path, str], jurisdiction: str | None) -> Bundle:
-    """Parse ``files`` with the ``source``'s parser (pure: no database)."""
+def parse_files(
+    source: str, files: list[Path], names: dict[Path, str], jurisdiction: str | None, *, defer_ballots: bool = False
+) -> Bundle:
+    """Parse ``files`` with the ``source``'s parser (pure: no database). ``defer_ballots``: the parser may leave
+    the ballot rows in ``Bundle.pending_ballots``, to be built as the loader COPYs them (the Popolo parser does)."""
     from openpolicy.ingest.sources import ourcommons, popolo, us_congress
 
     if source == "popolo":
@@ -93,7 +96,7 @@ def parse_files(source: str, files: list[Path], names: dict[Path, str], jurisdic
                 "cannot tell the jurisdiction of this Popolo file (no meta.json with iso_code): pass --jurisdiction "
                 "with a country code such as ca or gb",
             )
-        return popolo.parse(files, jurisdiction_for(code), names)
+        return popolo.parse(files, jurisdiction_for(code), names, defer_ballots=defer_ballots)
     expected: JurisdictionRec = us_congress.JURISDICTION if source == "us-congress" else ourcommons.JURISDICTION
     if jurisdiction is not None and jurisdiction_for(jurisdiction).id != expected.id:
         raise InputError(source, None, "--jurisdiction", f"{source} data is always {expected.id}")
@@ -199,7 +202,9 @@ async def run_import_async(
                     resolve, location, _discover(source), Path(workdir), _policy(settings), on_bytes
                 )
                 reporter.stage("parse", len(fetched.files))
-                bundle = await asyncio.to_thread(parse_files, source, fetched.files, fetched.names, jurisdiction)
+                bundle = await asyncio.to_thread(
+                    parse_files, source, fetched.files, fetched.names, jurisdiction, defer_ballots=True
+                )
             total = sum(bundle.counts().values())
             reporter.stage("load", total)
             async with conn.transaction():
