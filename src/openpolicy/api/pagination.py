@@ -1,8 +1,9 @@
 """Keyset (cursor) pagination shared by every list endpoint.
 
-A list endpoint declares its whitelisted sort orders once (:class:`Sorts`) and takes a :class:`PageRequest`
-from the dependency :func:`page_params`; :func:`fetch_page` then runs its filtered statement with the keyset
-condition, ``ORDER BY`` and ``LIMIT limit + 1`` and returns the ``{"results", "pagination"}`` envelope.
+A list endpoint declares its whitelisted sort orders once (:class:`Sorts`) and its filters as a model, and takes
+both from its :class:`ListQuery` dependency (a :class:`Listing`: the :class:`PageRequest` and the filters);
+:func:`fetch_page` (or :func:`fetch_page_document`) then runs its filtered statement with the keyset condition,
+``ORDER BY`` and ``LIMIT limit + 1`` and returns the ``{"results", "pagination"}`` envelope.
 
 Why keyset and not offsets: the next page starts strictly after the last row of this one, in the total order
 ``(sort key..., id)``, so rows inserted or deleted between two requests never make a client skip or repeat
@@ -13,14 +14,13 @@ row's key values) followed by a checksum. A cursor that does not decode, whose c
 was made for another sort order is rejected with a 400 problem naming ``cursor``.
 """
 
-# No `from __future__ import annotations`: FastAPI must evaluate the annotations of the dependency built in
-# page_params(), which refer to its local variables.
+from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -207,37 +207,6 @@ def request_settings(request: Request) -> Settings:
     """The settings the app was created with (``app.state.settings``), else the process settings."""
     settings = getattr(request.app.state, "settings", None)
     return settings if isinstance(settings, Settings) else get_settings()
-
-
-def page_params(sorts: Sorts) -> Callable[..., Awaitable[PageRequest]]:
-    """A FastAPI dependency reading ``limit``, ``cursor`` and ``sort`` (validated against ``sorts``)."""
-    sort_doc = f"Sort order: a field name, `-` prefix for descending. One of: {', '.join(sorts.choices)}."
-    nullable = [name for name, key in sorts.fields.items() if key.nullable]
-    if nullable:
-        sort_doc += f" Records without a value for {', '.join(nullable)} come last in both directions."
-
-    async def dependency(
-        request: Request,
-        limit: Annotated[
-            int | None,
-            Query(description="Page size (default 20, at most 200; both set by the server's settings).", examples=[20]),
-        ] = None,
-        cursor: Annotated[
-            str | None,
-            Query(description="Opaque position from the `pagination.next` link of the previous page."),
-        ] = None,
-        sort: Annotated[str | None, Query(description=sort_doc, examples=[sorts.default])] = None,
-    ) -> PageRequest:
-        settings = request_settings(request)
-        if limit is None:
-            limit = settings.page_size_default
-        elif not 1 <= limit <= settings.page_size_max:
-            raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
-        order = sorts.resolve(sort)
-        after = decode_cursor(order, cursor) if cursor else None
-        return PageRequest(limit=limit, after=after, order=order, request=request)
-
-    return dependency
 
 
 class PageParams(BaseModel):

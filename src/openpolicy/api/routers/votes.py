@@ -10,7 +10,7 @@ from sqlalchemy import select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import PageRequest, SortKey, Sorts, page_params
+from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, session_ids, within
 from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
@@ -27,53 +27,62 @@ SORTS = Sorts(
 )
 
 
-@router.get("", summary="List vote events", response_model=VotePage)
-async def list_votes(
-    db: Annotated[Database, Depends(get_database)],
-    page: Annotated[PageRequest, Depends(page_params(SORTS))],
-    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None,
-    session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None,
-    chamber: Annotated[f.OptText, f.text("upper, lower, unicameral or a chamber id/name.", example="lower")] = None,
-    bill: Annotated[f.OptText, f.text("Bill id, or bill number (`C-21`, `HR 1`; punctuation ignored).")] = None,
-    result: Annotated[f.OptText, f.text("pass, fail, tie, withdrawn or other.", example="pass")] = None,
-    classification: Annotated[f.OptText, f.text("A motion classification (exact), e.g. passage.")] = None,
-    voter: Annotated[f.OptText, f.text("Only votes in which this person (id) cast a ballot.")] = None,
+class VoteFilters(f.Filters):
+    """The filters of ``/v1/votes``."""
+
+    jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None
+    session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None
+    chamber: Annotated[f.OptText, f.text("upper, lower, unicameral or a chamber id/name.", example="lower")] = None
+    bill: Annotated[f.OptText, f.text("Bill id, or bill number (`C-21`, `HR 1`; punctuation ignored).")] = None
+    result: Annotated[f.OptText, f.text("pass, fail, tie, withdrawn or other.", example="pass")] = None
+    classification: Annotated[f.OptText, f.text("A motion classification (exact), e.g. passage.")] = None
+    voter: Annotated[f.OptText, f.text("Only votes in which this person (id) cast a ballot.")] = None
     option: Annotated[
         BallotOption | None, Query(description="With `voter`: only votes where that person voted this option.")
-    ] = None,
-    date_after: Annotated[f.OptDate, f.when("Votes on or after this date.", example="2024-01-01")] = None,
-    date_before: Annotated[f.OptDate, f.when("Votes on or before this date.", example="2024-12-31")] = None,
-    q: Annotated[f.OptText, f.text("Case-insensitive substring of the motion.")] = None,
-    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None,
+    ] = None
+    date_after: Annotated[f.OptDate, f.when("Votes on or after this date.", example="2024-01-01")] = None
+    date_before: Annotated[f.OptDate, f.when("Votes on or before this date.", example="2024-12-31")] = None
+    q: Annotated[f.OptText, f.text("Case-insensitive substring of the motion.")] = None
+    updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+
+
+VOTES = ListQuery(SORTS, VoteFilters)
+
+
+@router.get("", summary="List vote events", response_model=VotePage, openapi_extra=VOTES.openapi)
+async def list_votes(
+    db: Annotated[Database, Depends(get_database)],
+    query: Annotated[Listing[VoteFilters], Depends(VOTES)],
 ) -> Response:
     """Vote events with their published counts, newest first by default."""
+    filters = query.filters
     stmt = select(VoteEvent.id)
-    if jurisdiction:
-        stmt = stmt.where(VoteEvent.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
-    if session:
-        stmt = stmt.where(VoteEvent.session_id.in_(session_ids(session)))
-    if chamber:
-        stmt = stmt.where(VoteEvent.organization_id.in_(chamber_ids(chamber)))
-    if bill:
+    if filters.jurisdiction:
+        stmt = stmt.where(VoteEvent.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
+    if filters.session:
+        stmt = stmt.where(VoteEvent.session_id.in_(session_ids(filters.session)))
+    if filters.chamber:
+        stmt = stmt.where(VoteEvent.organization_id.in_(chamber_ids(filters.chamber)))
+    if filters.bill:
         bills = select(Bill.id).where(
-            (Bill.id == bill) | (Bill.normalized_identifier == normalize_bill_identifier(bill))
+            (Bill.id == filters.bill) | (Bill.normalized_identifier == normalize_bill_identifier(filters.bill))
         )
         stmt = stmt.where(VoteEvent.bill_id.in_(bills))
-    if result:
-        stmt = stmt.where(VoteEvent.result == result.lower())
-    if classification:
-        stmt = stmt.where(VoteEvent.motion_classification.contains([classification]))
-    if voter:
-        cond = [Ballot.vote_event_id == VoteEvent.id, Ballot.person_id == voter]
-        if option:
-            cond.append(Ballot.option == option)
+    if filters.result:
+        stmt = stmt.where(VoteEvent.result == filters.result.lower())
+    if filters.classification:
+        stmt = stmt.where(VoteEvent.motion_classification.contains([filters.classification]))
+    if filters.voter:
+        cond = [Ballot.vote_event_id == VoteEvent.id, Ballot.person_id == filters.voter]
+        if filters.option:
+            cond.append(Ballot.option == filters.option)
         stmt = stmt.where(select(Ballot.ordinal).where(*cond).exists())
-    stmt = stmt.where(*within(VoteEvent.start_date, date_after, date_before))
-    if q:
-        stmt = stmt.where(name_contains(VoteEvent.motion_text, q))
-    if updated_since:
-        stmt = stmt.where(VoteEvent.updated_at >= updated_since)
-    return await docs.list_response(db, stmt, page, docs.VOTES_PAGE)
+    stmt = stmt.where(*within(VoteEvent.start_date, filters.date_after, filters.date_before))
+    if filters.q:
+        stmt = stmt.where(name_contains(VoteEvent.motion_text, filters.q))
+    if filters.updated_since:
+        stmt = stmt.where(VoteEvent.updated_at >= filters.updated_since)
+    return await docs.list_response(db, stmt, query.page, docs.VOTES_PAGE)
 
 
 @router.get(
