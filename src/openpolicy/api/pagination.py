@@ -253,7 +253,6 @@ class ListQuery(Generic[F]):
 
     def __init__(self, sorts: Sorts, filters: type[F]) -> None:
         self.sorts = sorts
-        self.filters = filters
         self.model: type[BaseModel] = type(f"{filters.__name__}Query", (PageParams, filters), {})  # filters first
         sort_doc = f"Sort order: a field name, `-` prefix for descending. One of: {', '.join(sorts.choices)}."
         nullable = [name for name, key in sorts.fields.items() if key.nullable]
@@ -270,15 +269,21 @@ class ListQuery(Generic[F]):
 
     async def __call__(self, request: Request) -> Listing[F]:
         values: Any = parse_query(self.model, request)
-        settings = request_settings(request)
-        limit = values.limit
-        if limit is None:
-            limit = settings.page_size_default
-        elif not 1 <= limit <= settings.page_size_max:
-            raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
+        limit = page_limit(request, values.limit)
         order = self.sorts.resolve(values.sort)
         after = decode_cursor(order, values.cursor) if values.cursor else None
         return Listing(PageRequest(limit=limit, after=after, order=order, request=request), values)
+
+
+def page_limit(request: Request, limit: int | None) -> int:
+    """The ``limit`` a request asked for: ``PAGE_SIZE_DEFAULT`` when absent; a 400 problem naming ``limit`` when
+    outside 1..``PAGE_SIZE_MAX``."""
+    settings = request_settings(request)
+    if limit is None:
+        return settings.page_size_default
+    if not 1 <= limit <= settings.page_size_max:
+        raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
+    return limit
 
 
 def parse_query(model: type[M], request: Request) -> M:

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from openpolicy.api import documents as docs
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.errors import BadParameter
-from openpolicy.api.pagination import request_settings
+from openpolicy.api.pagination import page_limit
 from openpolicy.api.schemas import SearchResults, SearchType
 from openpolicy.db.models import normalize_bill_identifier
 
@@ -159,11 +159,7 @@ async def search(
     """One list of results across people, bills and votes, best first."""
     query = _check_query(q)
     chosen = _parse_types(types)
-    settings = request_settings(request)
-    if limit is None:
-        limit = settings.page_size_default
-    elif not 1 <= limit <= settings.page_size_max:
-        raise BadParameter("limit", f"must be between 1 and {settings.page_size_max}, got {limit}")
+    limit = page_limit(request, limit)
     number = normalize_bill_identifier(query) or None
     results = await docs.fetch_document(db, SEARCH, query, query.lower(), number, limit, chosen)
     head = orjson.dumps({"query": query, "types": chosen})[:-1]
