@@ -10,7 +10,8 @@ Routes: every router of :data:`openpolicy.api.routers.ROUTERS` under ``/v1``; ``
 
 The lifespan opens the database engine (``openpolicy.db.engine``; the embedded PostgreSQL when
 ``DATABASE_URL`` is unset) and, with ``REDIS_URL``, a Redis client, and puts them on ``app.state``:
-``settings``, ``engine``, ``sessionmaker``, ``redis`` (or None) and ``response_cache`` (or None). Neither
+``settings``, ``engine``, ``sessionmaker`` (the metrics scrape hooks), ``database`` (the routes' connections,
+:class:`~openpolicy.api.deps.Database`), ``redis`` (or None) and ``response_cache`` (or None). Neither
 has to be reachable at start: an unreachable database is logged and reported by ``/health/ready`` (503)
 until it answers; the process keeps serving ``/health``.
 """
@@ -75,9 +76,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = await asyncio.to_thread(create_engine, settings, application_name=SERVICE_NAME, read_only=True)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.db_gate = database_gate(settings)
     app.state.database = Database(
-        engine, app.state.db_gate, recycle=POOL_RECYCLE_SECONDS, max_idle=max(settings.db_pool_size - 1, 1)
+        engine, database_gate(settings), recycle=POOL_RECYCLE_SECONDS, max_idle=max(settings.db_pool_size - 1, 1)
     )
     instrument_engine(engine)
     redis = None
