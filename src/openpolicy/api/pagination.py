@@ -20,7 +20,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -31,11 +31,11 @@ import orjson
 from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Select, and_, func, literal, select, tuple_, union_all
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal, select, tuple_, union_all
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import QueryableAttribute
-from sqlalchemy.sql.elements import ColumnElement, Label, UnaryExpression
+from sqlalchemy.sql.elements import BindParameter, ColumnElement, Label, UnaryExpression
 from sqlalchemy.util import LRUCache
 
 from openpolicy.api.deps import Database
@@ -225,12 +225,26 @@ class PageParams(BaseModel):
     sort: Annotated[str | None, Query(description="Sort order.")] = None
 
 
+_PAGE_FIELDS = frozenset(PageParams.model_fields)
+
+
 @dataclass(frozen=True)
 class Listing(Generic[F]):
     """A list request: its page and its filters."""
 
     page: PageRequest
     filters: F
+
+    @property
+    def shape(self) -> tuple[tuple[str, Any], ...]:
+        """The filters that are set, with their values (the page's parameters left out): what a :class:`Shaped`
+        statement of the listing depends on."""
+        filters: Any = self.filters
+        return tuple(
+            (name, value)
+            for name in type(filters).model_fields
+            if name not in _PAGE_FIELDS and (value := getattr(filters, name)) is not None
+        )
 
 
 class ListQuery(Generic[F]):
@@ -341,9 +355,32 @@ def _compiled(dialect: Dialect, stmt: AnySelect) -> tuple[str, list[Any]]:
     the Python time of a list request; every filter keeps its one definition as SQL expressions. (Private
     SQLAlchemy API: its version is pinned by uv.lock, and every filter of every list endpoint runs through here in
     the router tests.)"""
+    return _bound(_Prepared.of(dialect, stmt), {})
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A compiled statement and the values SQLAlchemy extracted from the statement it was compiled for."""
+
     compiled: Any
-    compiled, extracted, param_dict, _ = stmt._compile_w_cache(dialect, compiled_cache=_COMPILED, column_keys=[])
-    params = compiled.construct_params(extracted_parameters=extracted, escape_names=False, _collected_params=param_dict)
+    extracted: Any
+    collected: Any
+
+    @classmethod
+    def of(cls, dialect: Dialect, stmt: AnySelect) -> _Prepared:
+        compiled, extracted, collected, _ = stmt._compile_w_cache(dialect, compiled_cache=_COMPILED, column_keys=[])
+        return cls(compiled, extracted, collected)
+
+
+def _bound(prepared: _Prepared, named: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The SQL text and positional values of ``prepared``, its ``bindparam`` placeholders given by ``named``."""
+    compiled = prepared.compiled
+    params = compiled.construct_params(
+        params=named or None,
+        extracted_parameters=prepared.extracted,
+        escape_names=False,
+        _collected_params=prepared.collected,
+    )
     state = compiled.construct_expanded_state(params, escape_names=False)
     processors = state.processors
     values = [
@@ -356,7 +393,9 @@ def _compiled(dialect: Dialect, stmt: AnySelect) -> tuple[str, list[Any]]:
 # --- running a page -----------------------------------------------------------------------------------------------
 
 
-def _ordered(stmt: AnySelect, order: SortOrder, limit: int, *, numbered: bool = False) -> AnySelect:
+def _ordered(
+    stmt: AnySelect, order: SortOrder, limit: int | BindParameter[int], *, numbered: bool = False
+) -> AnySelect:
     labelled, ordering, place = order.columns
     if numbered:  # the row's place in the page, for statements that read the page as a set (documents)
         return stmt.add_columns(*labelled, place).order_by(*ordering).limit(limit)
@@ -365,7 +404,7 @@ def _ordered(stmt: AnySelect, order: SortOrder, limit: int, *, numbered: bool = 
 
 def _beyond(exprs: Sequence[SortExpression], after: Sequence[Any], desc: bool) -> ColumnElement[bool]:
     """``(key..., id)`` strictly after ``after`` in the direction of the order: one B-tree range condition."""
-    binds = [literal(v, type_=e.type) for v, e in zip(after, exprs, strict=True)]
+    binds = [v if isinstance(v, BindParameter) else literal(v, type_=e.type) for v, e in zip(after, exprs, strict=True)]
     left, right = tuple_(*exprs), tuple_(*binds)
     beyond = left < right if desc else left > right
     if len(exprs) == 1:
@@ -376,7 +415,9 @@ def _beyond(exprs: Sequence[SortExpression], after: Sequence[Any], desc: bool) -
     return and_(head, beyond)
 
 
-def _page_parts(stmt: AnySelect, page: PageRequest, *, numbered: bool = False) -> list[Callable[[], AnySelect]]:
+def _page_parts(
+    stmt: AnySelect, page: PageRequest, *, numbered: bool = False, want: int | BindParameter[int] | None = None
+) -> list[Callable[[], AnySelect]]:
     """The statements of a page, in order, each with the keyset condition, ORDER BY and ``LIMIT limit + 1``; built
     when called (most pages never need their second part).
 
@@ -388,7 +429,8 @@ def _page_parts(stmt: AnySelect, page: PageRequest, *, numbered: bool = False) -
     keys = page.order.keys
     exprs = [k.expression for k in keys]
     desc = page.order.descending
-    want = page.limit + 1
+    if want is None:
+        want = page.limit + 1
     after = page.after
     if not keys[0].nullable:
         query = stmt if after is None else stmt.where(_beyond(exprs, after, desc))
@@ -436,7 +478,7 @@ async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) 
 # --- a page of documents in one statement -------------------------------------------------------------------------
 
 
-def _union(parts: list[Callable[[], AnySelect]], want: int) -> AnySelect:
+def _union(parts: list[Callable[[], AnySelect]], want: int | BindParameter[int]) -> AnySelect:
     """Both parts of a nullable key's page as one statement (``UNION ALL``), numbered across the two."""
     both = union_all(*(part().add_columns(literal(i).label("_part")) for i, part in enumerate(parts))).subquery()
     columns = [column for column in both.c if column.key not in {"_n", "_part"}]
@@ -472,6 +514,59 @@ def _page_statement(dialect: Dialect, page_stmt: AnySelect, page: PageRequest, d
     return _compose(compiled, documents, len(page.order.keys), len(values) + 2), values
 
 
+@dataclass(frozen=True)
+class Shaped:
+    """A list's filtered statement, built once per shape instead of once per request.
+
+    ``build()`` makes the statement as usual, except that the values named in ``values`` are written as
+    ``bindparam(name)`` placeholders; ``key`` is everything else the statement depends on (the endpoint, and
+    which filters are set and with what values). Requests with the same key — every page of a listing, every
+    person's voting record — then share one built and compiled page statement per sort order and cursor form, and
+    only bind their own values (the cursor's key values and the limit are placeholders too). Building the
+    statement, its keyset and ORDER BY, and SQLAlchemy's cache-key walk cost each request 89 µs of CPU on a
+    voting record and 41 µs on ``/v1/people``; binding a shaped one costs 7–8 µs (measured, statement step
+    alone). Values baked into the key are part of it: a new value is a new shape (the cache keeps 512).
+    """
+
+    key: Hashable
+    build: Callable[[], AnySelect]
+    values: tuple[tuple[str, Any], ...] = ()
+
+
+_SHAPES: Any = LRUCache(512)  # (shape, sort, cursor form, part, documents) → prepared page statement
+
+
+def _shaped_statement(
+    dialect: Dialect, shaped: Shaped, page: PageRequest, documents: str, *, both: bool
+) -> tuple[str, list[Any]]:
+    """:func:`_page_statement` of ``shaped`` (the first part of the page, or with ``both`` the two parts of a
+    nullable key's page together), built and compiled on the first request of its shape."""
+    after = page.after
+    form = None if after is None else tuple(value is None for value in after)
+    key = (shaped.key, page.order.name, form, both, documents)
+    prepared: _Prepared | None = _SHAPES.get(key)
+    if prepared is None:
+        want = bindparam("_page_want", type_=Integer)
+        placeholders = None
+        if after is not None:
+            placeholders = tuple(
+                None if value is None else bindparam(f"_page_after_{i}", type_=k.expression.type)
+                for i, (value, k) in enumerate(zip(after, page.order.keys, strict=True))
+            )
+        shape_page = PageRequest(limit=page.limit, after=placeholders, order=page.order, request=page.request)
+        parts = _page_parts(shaped.build(), shape_page, numbered=True, want=want)
+        prepared = _Prepared.of(dialect, _union(parts, want) if both else parts[0]())
+        _SHAPES[key] = prepared
+    named = dict(shaped.values)
+    named["_page_want"] = page.limit + 1
+    if after is not None:
+        for i, value in enumerate(after):
+            if value is not None:
+                named[f"_page_after_{i}"] = value
+    sql, values = _bound(prepared, named)
+    return _compose(sql, documents, len(page.order.keys), len(values) + 2), values
+
+
 async def _run_page(
     conn: AsyncConnection, statement: tuple[str, list[Any]], page: PageRequest, extra: tuple[Any, ...]
 ) -> tuple[str | None, list[list[Any]]]:
@@ -482,7 +577,7 @@ async def _run_page(
 
 
 async def fetch_page_document(
-    db: Database, stmt: AnySelect, page: PageRequest, documents: str, *extra: Any
+    db: Database, stmt: AnySelect | Shaped, page: PageRequest, documents: str, *extra: Any
 ) -> tuple[str | None, str | None]:
     """One page as ``(results JSON text, next URL)`` in one statement: the filtered keyset page of ``stmt``
     (its columns, e.g. ``id``) and the ``documents`` PostgreSQL builds for those rows (see
@@ -493,15 +588,27 @@ async def fetch_page_document(
     A nullable sort key's page that reaches the end of the valued rows takes a second statement (both index
     ranges together); every other page is one."""
     want = page.limit + 1
-    parts = _page_parts(stmt, page, numbered=True)
-    first = _page_statement(db.dialect, parts[0](), page, documents)
+    if isinstance(stmt, Shaped):
+        shaped = stmt
+        two_parts = page.order.keys[0].nullable and not (page.after is not None and page.after[0] is None)
+        first = _shaped_statement(db.dialect, shaped, page, documents, both=False)
+
+        def union() -> tuple[str, list[Any]]:
+            return _shaped_statement(db.dialect, shaped, page, documents, both=True)
+    else:
+        parts = _page_parts(stmt, page, numbered=True)
+        two_parts = len(parts) > 1
+        first = _page_statement(db.dialect, parts[0](), page, documents)
+
+        def union() -> tuple[str, list[Any]]:
+            return _page_statement(db.dialect, _union(parts, want), page, documents)
+
     async with db.connection() as conn:
         # A nullable key's page usually fills from its valued part alone: try that (a plain index range) first,
         # and run both parts together only for the page where the valued rows run out.
         results, keys = await _run_page(conn, first, page, extra)
-        if len(parts) > 1 and len(keys) < want:
-            both = _page_statement(db.dialect, _union(parts, want), page, documents)
-            results, keys = await _run_page(conn, both, page, extra)
+        if two_parts and len(keys) < want:
+            results, keys = await _run_page(conn, union(), page, extra)
     next_url = None
     if len(keys) > page.limit:
         last = keys[page.limit - 1]

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries.common import (
     chamber_ids,
     jurisdiction_ids,
@@ -70,37 +70,41 @@ async def list_bills(
 ) -> Response:
     """Bills, filtered and paged (keyset cursor); newest latest action first by default."""
     filters = query.filters
-    stmt = select(Bill.id)
-    if filters.jurisdiction:
-        stmt = stmt.where(Bill.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
-    if filters.session:
-        stmt = stmt.where(Bill.session_id.in_(session_ids(filters.session)))
-    if filters.chamber:
-        stmt = stmt.where(Bill.from_organization_id.in_(chamber_ids(filters.chamber)))
-    if filters.status:
-        stmt = stmt.where(func.lower(Bill.status) == filters.status.lower())
-    for value, primary_only in ((filters.sponsor, False), (filters.primary_sponsor, True)):
-        if value:
-            cond = [
-                BillSponsorship.bill_id == Bill.id,
-                or_(BillSponsorship.person_id == value, name_contains(BillSponsorship.name, value)),
-            ]
-            if primary_only:
-                cond.append(BillSponsorship.primary.is_(True))
-            stmt = stmt.where(select(BillSponsorship.id).where(*cond).exists())
-    if filters.subject:
-        stmt = stmt.where(Bill.subjects.contains([filters.subject]))
-    if filters.classification:
-        stmt = stmt.where(Bill.classification.contains([filters.classification]))
-    if filters.identifier:
-        stmt = stmt.where(Bill.normalized_identifier == normalize_bill_identifier(filters.identifier))
-    stmt = stmt.where(*within(Bill.introduced_date, filters.introduced_after, filters.introduced_before))
-    stmt = stmt.where(*within(Bill.latest_action_date, filters.action_since, filters.action_before))
-    if filters.q:
-        stmt = stmt.where(name_contains(Bill.title, filters.q))
-    if filters.updated_since:
-        stmt = stmt.where(Bill.updated_at >= filters.updated_since)
-    return await docs.list_response(db, stmt, query.page, docs.BILLS_PAGE)
+
+    def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
+        stmt = select(Bill.id)
+        if filters.jurisdiction:
+            stmt = stmt.where(Bill.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
+        if filters.session:
+            stmt = stmt.where(Bill.session_id.in_(session_ids(filters.session)))
+        if filters.chamber:
+            stmt = stmt.where(Bill.from_organization_id.in_(chamber_ids(filters.chamber)))
+        if filters.status:
+            stmt = stmt.where(func.lower(Bill.status) == filters.status.lower())
+        for value, primary_only in ((filters.sponsor, False), (filters.primary_sponsor, True)):
+            if value:
+                cond = [
+                    BillSponsorship.bill_id == Bill.id,
+                    or_(BillSponsorship.person_id == value, name_contains(BillSponsorship.name, value)),
+                ]
+                if primary_only:
+                    cond.append(BillSponsorship.primary.is_(True))
+                stmt = stmt.where(select(BillSponsorship.id).where(*cond).exists())
+        if filters.subject:
+            stmt = stmt.where(Bill.subjects.contains([filters.subject]))
+        if filters.classification:
+            stmt = stmt.where(Bill.classification.contains([filters.classification]))
+        if filters.identifier:
+            stmt = stmt.where(Bill.normalized_identifier == normalize_bill_identifier(filters.identifier))
+        stmt = stmt.where(*within(Bill.introduced_date, filters.introduced_after, filters.introduced_before))
+        stmt = stmt.where(*within(Bill.latest_action_date, filters.action_since, filters.action_before))
+        if filters.q:
+            stmt = stmt.where(name_contains(Bill.title, filters.q))
+        if filters.updated_since:
+            stmt = stmt.where(Bill.updated_at >= filters.updated_since)
+        return stmt
+
+    return await docs.list_response(db, Shaped(("bills", query.shape), build), query.page, docs.BILLS_PAGE)
 
 
 @router.get(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from sqlalchemy import ColumnElement, not_, or_, select
+from sqlalchemy import ColumnElement, bindparam, not_, or_, select
 
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import AnySelect, Listing, ListQuery, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries.common import (
     area_ids,
     chamber_ids,
@@ -76,33 +76,41 @@ async def list_people(
 ) -> Response:
     """People, filtered by their memberships, with their current party, district and chamber."""
     filters = query.filters
-    stmt: AnySelect = select(Person.id)
-    if filters.jurisdiction:
-        orgs = select(Organization.id).where(Organization.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
-        stmt = stmt.where(_membership_exists(Membership.organization_id.in_(orgs), current=filters.current))
-    if filters.chamber:
-        stmt = stmt.where(
-            _membership_exists(Membership.organization_id.in_(chamber_ids(filters.chamber)), current=filters.current)
-        )
-    if filters.party:
-        parties = party_ids(filters.party)
-        stmt = stmt.where(
-            _membership_exists(
-                or_(Membership.on_behalf_of_id.in_(parties), Membership.organization_id.in_(parties)),
-                current=filters.current,
+
+    def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
+        stmt: AnySelect = select(Person.id)
+        if filters.jurisdiction:
+            orgs = select(Organization.id).where(
+                Organization.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction))
             )
-        )
-    for value in (filters.district, filters.area):
-        if value:
-            stmt = stmt.where(_membership_exists(Membership.area_id.in_(area_ids(value)), current=filters.current))
-    if filters.current is not None:
-        seated = _membership_exists(Membership.organization_id.in_(seat_organizations()), current=True)
-        stmt = stmt.where(seated if filters.current else not_(seated))
-    if filters.q:
-        stmt = stmt.where(name_contains(Person.name, filters.q))
-    if filters.updated_since:
-        stmt = stmt.where(Person.updated_at >= filters.updated_since)
-    return await docs.list_response(db, stmt, query.page, docs.PEOPLE_PAGE)
+            stmt = stmt.where(_membership_exists(Membership.organization_id.in_(orgs), current=filters.current))
+        if filters.chamber:
+            stmt = stmt.where(
+                _membership_exists(
+                    Membership.organization_id.in_(chamber_ids(filters.chamber)), current=filters.current
+                )
+            )
+        if filters.party:
+            parties = party_ids(filters.party)
+            stmt = stmt.where(
+                _membership_exists(
+                    or_(Membership.on_behalf_of_id.in_(parties), Membership.organization_id.in_(parties)),
+                    current=filters.current,
+                )
+            )
+        for value in (filters.district, filters.area):
+            if value:
+                stmt = stmt.where(_membership_exists(Membership.area_id.in_(area_ids(value)), current=filters.current))
+        if filters.current is not None:
+            seated = _membership_exists(Membership.organization_id.in_(seat_organizations()), current=True)
+            stmt = stmt.where(seated if filters.current else not_(seated))
+        if filters.q:
+            stmt = stmt.where(name_contains(Person.name, filters.q))
+        if filters.updated_since:
+            stmt = stmt.where(Person.updated_at >= filters.updated_since)
+        return stmt
+
+    return await docs.list_response(db, Shaped(("people", query.shape), build), query.page, docs.PEOPLE_PAGE)
 
 
 class RecordFilters(f.Filters):
@@ -133,20 +141,25 @@ async def get_voting_record(
     included, with the vote's motion, date, result, chamber and bill."""
     check_id("person", person_id)
     filters = query.filters
-    stmt = (
-        select(VoteEvent.id, Ballot.option)
-        .join(VoteEvent, VoteEvent.id == Ballot.vote_event_id)
-        .where(Ballot.person_id == person_id)
-    )
-    if filters.option:
-        stmt = stmt.where(Ballot.option == filters.option)
-    if filters.session:
-        stmt = stmt.where(VoteEvent.session_id.in_(session_ids(filters.session)))
-    if filters.date_after:
-        stmt = stmt.where(VoteEvent.start_date >= filters.date_after)
-    if filters.date_before:
-        stmt = stmt.where(VoteEvent.start_date <= filters.date_before)
-    return await docs.list_response(db, stmt, query.page, docs.RECORD_PAGE, person_id, kind="person", ident=person_id)
+
+    def build() -> AnySelect:  # one statement for every person's record with the same filters
+        stmt = (
+            select(VoteEvent.id, Ballot.option)
+            .join(VoteEvent, VoteEvent.id == Ballot.vote_event_id)
+            .where(Ballot.person_id == bindparam("person_id"))
+        )
+        if filters.option:
+            stmt = stmt.where(Ballot.option == filters.option)
+        if filters.session:
+            stmt = stmt.where(VoteEvent.session_id.in_(session_ids(filters.session)))
+        if filters.date_after:
+            stmt = stmt.where(VoteEvent.start_date >= filters.date_after)
+        if filters.date_before:
+            stmt = stmt.where(VoteEvent.start_date <= filters.date_before)
+        return stmt
+
+    shaped = Shaped(("voting record", query.shape), build, (("person_id", person_id),))
+    return await docs.list_response(db, shaped, query.page, docs.RECORD_PAGE, person_id, kind="person", ident=person_id)
 
 
 @router.get(

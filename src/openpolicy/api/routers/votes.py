@@ -10,7 +10,7 @@ from sqlalchemy import select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, session_ids, within
 from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
@@ -56,33 +56,37 @@ async def list_votes(
 ) -> Response:
     """Vote events with their published counts, newest first by default."""
     filters = query.filters
-    stmt = select(VoteEvent.id)
-    if filters.jurisdiction:
-        stmt = stmt.where(VoteEvent.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
-    if filters.session:
-        stmt = stmt.where(VoteEvent.session_id.in_(session_ids(filters.session)))
-    if filters.chamber:
-        stmt = stmt.where(VoteEvent.organization_id.in_(chamber_ids(filters.chamber)))
-    if filters.bill:
-        bills = select(Bill.id).where(
-            (Bill.id == filters.bill) | (Bill.normalized_identifier == normalize_bill_identifier(filters.bill))
-        )
-        stmt = stmt.where(VoteEvent.bill_id.in_(bills))
-    if filters.result:
-        stmt = stmt.where(VoteEvent.result == filters.result.lower())
-    if filters.classification:
-        stmt = stmt.where(VoteEvent.motion_classification.contains([filters.classification]))
-    if filters.voter:
-        cond = [Ballot.vote_event_id == VoteEvent.id, Ballot.person_id == filters.voter]
-        if filters.option:
-            cond.append(Ballot.option == filters.option)
-        stmt = stmt.where(select(Ballot.ordinal).where(*cond).exists())
-    stmt = stmt.where(*within(VoteEvent.start_date, filters.date_after, filters.date_before))
-    if filters.q:
-        stmt = stmt.where(name_contains(VoteEvent.motion_text, filters.q))
-    if filters.updated_since:
-        stmt = stmt.where(VoteEvent.updated_at >= filters.updated_since)
-    return await docs.list_response(db, stmt, query.page, docs.VOTES_PAGE)
+
+    def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
+        stmt = select(VoteEvent.id)
+        if filters.jurisdiction:
+            stmt = stmt.where(VoteEvent.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
+        if filters.session:
+            stmt = stmt.where(VoteEvent.session_id.in_(session_ids(filters.session)))
+        if filters.chamber:
+            stmt = stmt.where(VoteEvent.organization_id.in_(chamber_ids(filters.chamber)))
+        if filters.bill:
+            bills = select(Bill.id).where(
+                (Bill.id == filters.bill) | (Bill.normalized_identifier == normalize_bill_identifier(filters.bill))
+            )
+            stmt = stmt.where(VoteEvent.bill_id.in_(bills))
+        if filters.result:
+            stmt = stmt.where(VoteEvent.result == filters.result.lower())
+        if filters.classification:
+            stmt = stmt.where(VoteEvent.motion_classification.contains([filters.classification]))
+        if filters.voter:
+            cond = [Ballot.vote_event_id == VoteEvent.id, Ballot.person_id == filters.voter]
+            if filters.option:
+                cond.append(Ballot.option == filters.option)
+            stmt = stmt.where(select(Ballot.ordinal).where(*cond).exists())
+        stmt = stmt.where(*within(VoteEvent.start_date, filters.date_after, filters.date_before))
+        if filters.q:
+            stmt = stmt.where(name_contains(VoteEvent.motion_text, filters.q))
+        if filters.updated_since:
+            stmt = stmt.where(VoteEvent.updated_at >= filters.updated_since)
+        return stmt
+
+    return await docs.list_response(db, Shaped(("votes", query.shape), build), query.page, docs.VOTES_PAGE)
 
 
 @router.get(
