@@ -13,7 +13,7 @@ from openpolicy.api import documents as docs
 
 async def current_parties(db: AsyncSession | AsyncConnection, person_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """``{person id: PartyRef fields}`` of the people who have a current party, by the one definition of a
-    current seat (:data:`openpolicy.api.documents.SEAT_JOINS`) the people endpoints use too."""
+    current seat (:func:`openpolicy.api.documents.seat_joins`) the people endpoints use too."""
     ids = list(dict.fromkeys(person_ids))
     if not ids:
         return {}
