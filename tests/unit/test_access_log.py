@@ -65,3 +65,20 @@ def test_disabled_below_info_writes_nothing(capfd: pytest.CaptureFixture[str]) -
     log.configure("json", enabled=False)
     log.request(request_id="a", status=200)
     assert capfd.readouterr().out == ""
+
+
+def test_each_line_carries_its_own_utc_time_to_the_microsecond(capfd: pytest.CaptureFixture[str]) -> None:
+    import datetime as dt
+    import re
+    import time
+
+    log = make()
+    before = dt.datetime.now(dt.UTC)
+    for i in range(3):
+        log.request(request_id=f"t{i}", status=200)
+        time.sleep(0.002)
+    after = dt.datetime.now(dt.UTC)
+    stamps = [str(line["timestamp"]) for line in lines(capfd.readouterr().out)]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", stamp) for stamp in stamps), stamps
+    times = [dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) for stamp in stamps]
+    assert before <= times[0] < times[1] < times[2] <= after
