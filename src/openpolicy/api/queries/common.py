@@ -38,6 +38,19 @@ def within(column: Any, low: Any | None, high: Any | None) -> list[ColumnElement
     return conditions
 
 
+def in_scope(jurisdiction: Any, session: Any, chamber: Any, filters: Any) -> list[ColumnElement[bool]]:
+    """The ``jurisdiction``, ``session`` and ``chamber`` filters of a bill or vote listing (``filters`` has the three),
+    as conditions on the listing's own columns (``chamber``: the chamber the bill came from or the vote was held in)."""
+    conditions = []
+    if filters.jurisdiction:
+        conditions.append(jurisdiction.in_(jurisdiction_ids(filters.jurisdiction)))
+    if filters.session:
+        conditions.append(session.in_(session_ids(filters.session)))
+    if filters.chamber:
+        conditions.append(chamber.in_(chamber_ids(filters.chamber)))
+    return conditions
+
+
 def jurisdiction_ids(value: str) -> Select[str]:
     return select(Jurisdiction.id).where(or_(Jurisdiction.id == value, func.lower(Jurisdiction.name) == value.lower()))
 

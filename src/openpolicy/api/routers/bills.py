@@ -11,13 +11,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
-from openpolicy.api.queries.common import (
-    chamber_ids,
-    jurisdiction_ids,
-    name_contains,
-    session_ids,
-    within,
-)
+from openpolicy.api.queries.common import in_scope, name_contains, within
 from openpolicy.api.schemas import BillDetail, BillPage
 from openpolicy.db.models import Bill, BillSponsorship, normalize_bill_identifier
 
@@ -72,13 +66,9 @@ async def list_bills(
     filters = query.filters
 
     def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
-        stmt = select(Bill.id)
-        if filters.jurisdiction:
-            stmt = stmt.where(Bill.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
-        if filters.session:
-            stmt = stmt.where(Bill.session_id.in_(session_ids(filters.session)))
-        if filters.chamber:
-            stmt = stmt.where(Bill.from_organization_id.in_(chamber_ids(filters.chamber)))
+        stmt = select(Bill.id).where(
+            *in_scope(Bill.jurisdiction_id, Bill.session_id, Bill.from_organization_id, filters)
+        )
         if filters.status:
             stmt = stmt.where(func.lower(Bill.status) == filters.status.lower())
         for value, primary_only in ((filters.sponsor, False), (filters.primary_sponsor, True)):

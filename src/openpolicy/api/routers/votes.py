@@ -11,7 +11,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
-from openpolicy.api.queries.common import chamber_ids, jurisdiction_ids, name_contains, session_ids, within
+from openpolicy.api.queries.common import in_scope, name_contains, within
 from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
 
@@ -58,13 +58,9 @@ async def list_votes(
     filters = query.filters
 
     def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
-        stmt = select(VoteEvent.id)
-        if filters.jurisdiction:
-            stmt = stmt.where(VoteEvent.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
-        if filters.session:
-            stmt = stmt.where(VoteEvent.session_id.in_(session_ids(filters.session)))
-        if filters.chamber:
-            stmt = stmt.where(VoteEvent.organization_id.in_(chamber_ids(filters.chamber)))
+        stmt = select(VoteEvent.id).where(
+            *in_scope(VoteEvent.jurisdiction_id, VoteEvent.session_id, VoteEvent.organization_id, filters)
+        )
         if filters.bill:
             bills = select(Bill.id).where(
                 (Bill.id == filters.bill) | (Bill.normalized_identifier == normalize_bill_identifier(filters.bill))
