@@ -51,6 +51,17 @@ def in_scope(jurisdiction: Any, session: Any, chamber: Any, filters: Any) -> lis
     return conditions
 
 
+def matching(text: Any, updated_at: Any, filters: Any) -> list[ColumnElement[bool]]:
+    """The ``q`` (a case-insensitive substring of ``text``) and ``updated_since`` filters every listing of people,
+    bills and votes has (``filters`` has the two), as conditions on the listing's own columns."""
+    conditions = []
+    if filters.q:
+        conditions.append(name_contains(text, filters.q))
+    if filters.updated_since:
+        conditions.append(updated_at >= filters.updated_since)
+    return conditions
+
+
 def jurisdiction_ids(value: str) -> Select[str]:
     return select(Jurisdiction.id).where(or_(Jurisdiction.id == value, func.lower(Jurisdiction.name) == value.lower()))
 

@@ -11,7 +11,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
-from openpolicy.api.queries.common import in_scope, name_contains, within
+from openpolicy.api.queries.common import in_scope, matching, name_contains, within
 from openpolicy.api.schemas import BillDetail, BillPage
 from openpolicy.db.models import Bill, BillSponsorship, normalize_bill_identifier
 
@@ -88,11 +88,7 @@ async def list_bills(
             stmt = stmt.where(Bill.normalized_identifier == normalize_bill_identifier(filters.identifier))
         stmt = stmt.where(*within(Bill.introduced_date, filters.introduced_after, filters.introduced_before))
         stmt = stmt.where(*within(Bill.latest_action_date, filters.action_since, filters.action_before))
-        if filters.q:
-            stmt = stmt.where(name_contains(Bill.title, filters.q))
-        if filters.updated_since:
-            stmt = stmt.where(Bill.updated_at >= filters.updated_since)
-        return stmt
+        return stmt.where(*matching(Bill.title, Bill.updated_at, filters))
 
     return await docs.list_response(db, Shaped(("bills", query.shape), build), query.page, docs.BILLS_PAGE)
 

@@ -17,7 +17,7 @@ from openpolicy.api.queries.common import (
     check_id,
     is_current,
     jurisdiction_ids,
-    name_contains,
+    matching,
     party_ids,
     seat_organizations,
     session_ids,
@@ -104,11 +104,7 @@ async def list_people(
         if filters.current is not None:
             seated = _membership_exists(Membership.organization_id.in_(seat_organizations()), current=True)
             stmt = stmt.where(seated if filters.current else not_(seated))
-        if filters.q:
-            stmt = stmt.where(name_contains(Person.name, filters.q))
-        if filters.updated_since:
-            stmt = stmt.where(Person.updated_at >= filters.updated_since)
-        return stmt
+        return stmt.where(*matching(Person.name, Person.updated_at, filters))
 
     return await docs.list_response(db, Shaped(("people", query.shape), build), query.page, docs.PEOPLE_PAGE)
 

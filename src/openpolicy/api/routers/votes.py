@@ -11,7 +11,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
-from openpolicy.api.queries.common import in_scope, name_contains, within
+from openpolicy.api.queries.common import in_scope, matching, within
 from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
 
@@ -76,11 +76,7 @@ async def list_votes(
                 cond.append(Ballot.option == filters.option)
             stmt = stmt.where(select(Ballot.ordinal).where(*cond).exists())
         stmt = stmt.where(*within(VoteEvent.start_date, filters.date_after, filters.date_before))
-        if filters.q:
-            stmt = stmt.where(name_contains(VoteEvent.motion_text, filters.q))
-        if filters.updated_since:
-            stmt = stmt.where(VoteEvent.updated_at >= filters.updated_since)
-        return stmt
+        return stmt.where(*matching(VoteEvent.motion_text, VoteEvent.updated_at, filters))
 
     return await docs.list_response(db, Shaped(("votes", query.shape), build), query.page, docs.VOTES_PAGE)
 
