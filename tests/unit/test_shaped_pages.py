@@ -37,7 +37,7 @@ def _shaped_record(person: str, option: str | None, built: list[str]) -> p.Shape
 
 
 def _plain(stmt: p.AnySelect, page: p.PageRequest, documents: str) -> tuple[str, list[object]]:
-    return p._page_statement(DIALECT, p._page_parts(stmt, page, numbered=True)[0](), page, documents)
+    return p._with_documents(p._compiled(DIALECT, p._page_parts(stmt, page, numbered=True)[0]()), page, documents)
 
 
 def test_a_shaped_page_is_the_page_the_statement_gives_and_is_built_once_per_shape() -> None:
@@ -53,7 +53,10 @@ def test_a_shaped_page_is_the_page_the_statement_gives_and_is_built_once_per_sha
     for person, after in (("ocd-person/e", cursor), ("ocd-person/f", (dt.date(2023, 5, 6), "ocd-vote/z"))):
         pages.append((person, None, p.PageRequest(limit=9, after=after, order=RECORD, request=None)))  # type: ignore[arg-type]
     for person, option, page in pages:
-        shaped = p._shaped_statement(DIALECT, _shaped_record(person, option, built), page, docs.RECORD_PAGE, both=False)
+        shaped, parts = p._shaped_statement(
+            DIALECT, _shaped_record(person, option, built), page, docs.RECORD_PAGE, both=False
+        )
+        assert parts == 1
         assert shaped == _plain(_record(person, option), page, docs.RECORD_PAGE), (person, option)
         assert person in shaped[1] and page.limit + 1 in shaped[1]
     # one build per shape: no filter (a, b), option=yes (c), option=no (d), no filter with a cursor (e, f)
@@ -67,9 +70,11 @@ def test_a_nullable_keys_two_parts_bind_the_cursor_of_each_request() -> None:
     shaped = p.Shaped(("test bills",), lambda: select(Bill.id))
     for after in ((dt.date(2024, 1, 2), "ocd-bill/y"), (dt.date(2020, 3, 4), "ocd-bill/x")):
         page = p.PageRequest(limit=7, after=after, order=order, request=None)  # type: ignore[arg-type]
-        sql, values = p._shaped_statement(DIALECT, shaped, page, docs.BILLS_PAGE, both=True)
+        (sql, values), parts = p._shaped_statement(DIALECT, shaped, page, docs.BILLS_PAGE, both=True)
+        assert parts == 2
         assert values[:3] == [0, after[0], after[1]] and 8 in values
         assert "UNION ALL" in sql
     page = p.PageRequest(limit=7, after=(None, "ocd-bill/z"), order=order, request=None)  # type: ignore[arg-type]
-    first = p._shaped_statement(DIALECT, shaped, page, docs.BILLS_PAGE, both=False)
+    first, parts = p._shaped_statement(DIALECT, shaped, page, docs.BILLS_PAGE, both=False)
     assert first == _plain(select(Bill.id), page, docs.BILLS_PAGE)  # in the NULLs: one part, by id
+    assert parts == 1

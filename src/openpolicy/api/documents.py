@@ -28,7 +28,7 @@ from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openpolicy.api.errors import NotFound
-from openpolicy.api.pagination import PageRequest, driver_call, fetch_page_document
+from openpolicy.api.pagination import PageRequest, Shaped, driver_call, fetch_page_document
 from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, SEAT_CLASSIFICATIONS, check_id
 from openpolicy.db.models import BALLOT_OPTIONS
 from openpolicy.observability.tracing import db_span
@@ -421,12 +421,13 @@ async def detail_response(db: Database, sql: str, kind: str, ident: str) -> Resp
 
 
 async def list_response(
-    db: Database, stmt: Any, page: PageRequest, documents: str, *extra: Any, kind: str = "", ident: str = ""
+    db: Database, shaped: Shaped, page: PageRequest, documents: str, *extra: Any, kind: str = "", ident: str = ""
 ) -> Response:
-    """A page of ``stmt`` with its ``documents`` (one statement); a 404 problem naming ``kind``/``ident`` when the
-    documents statement answers NULL (the resource the list belongs to does not exist)."""
+    """A page of ``shaped``'s statement with its ``documents`` (one statement); a 404 problem naming
+    ``kind``/``ident`` when the documents statement answers NULL (the resource the list belongs to does not
+    exist)."""
     with db_span(_name(documents)):
-        results, next_url = await fetch_page_document(db, stmt, page, documents, *extra)
+        results, next_url = await fetch_page_document(db, shaped, page, documents, *extra)
     if results is None:
         raise NotFound(kind, ident)
     return page_response(results, page.limit, next_url)

@@ -510,10 +510,11 @@ def _compose(page_sql: str, documents: str, width: int, first_extra: int) -> str
     return composed
 
 
-def _page_statement(dialect: Dialect, page_stmt: AnySelect, page: PageRequest, documents: str) -> tuple[str, list[Any]]:
-    """One page statement: SQL text with ``$n`` parameters and its values (the limit and ``extra`` come after)."""
-    compiled, values = _compiled(dialect, page_stmt)
-    return _compose(compiled, documents, len(page.order.keys), len(values) + 2), values
+def _with_documents(statement: tuple[str, list[Any]], page: PageRequest, documents: str) -> tuple[str, list[Any]]:
+    """A page statement (SQL text with ``$n`` parameters, its values) with its ``documents`` around it; the limit
+    and ``extra`` come after the values."""
+    sql, values = statement
+    return _compose(sql, documents, len(page.order.keys), len(values) + 2), values
 
 
 @dataclass(frozen=True)
@@ -535,19 +536,20 @@ class Shaped:
     values: tuple[tuple[str, Any], ...] = ()
 
 
-_SHAPES: Any = LRUCache(512)  # (shape, sort, cursor form, part, documents) → prepared page statement
+_SHAPES: Any = LRUCache(512)  # (shape, sort, cursor form, part, documents) → (prepared statement, parts of the page)
 
 
 def _shaped_statement(
     dialect: Dialect, shaped: Shaped, page: PageRequest, documents: str, *, both: bool
-) -> tuple[str, list[Any]]:
-    """:func:`_page_statement` of ``shaped`` (the first part of the page, or with ``both`` the two parts of a
-    nullable key's page together), built and compiled on the first request of its shape."""
+) -> tuple[tuple[str, list[Any]], int]:
+    """The page statement of ``shaped`` with its ``documents`` (the first part of the page, or with ``both`` the two
+    parts of a nullable key's page together), built and compiled on the first request of its shape; and how many
+    parts the page has (:func:`_page_parts`)."""
     after = page.after
     form = None if after is None else tuple(value is None for value in after)
     key = (shaped.key, page.order.name, form, both, documents)
-    prepared: _Prepared | None = _SHAPES.get(key)
-    if prepared is None:
+    entry: tuple[_Prepared, int] | None = _SHAPES.get(key)
+    if entry is None:
         want = bindparam("_page_want", type_=Integer)
         placeholders = None
         if after is not None:
@@ -557,16 +559,16 @@ def _shaped_statement(
             )
         shape_page = PageRequest(limit=page.limit, after=placeholders, order=page.order, request=page.request)
         parts = _page_parts(shaped.build(), shape_page, numbered=True, want=want)
-        prepared = _Prepared.of(dialect, _union(parts, want) if both else parts[0]())
-        _SHAPES[key] = prepared
+        entry = _Prepared.of(dialect, _union(parts, want) if both else parts[0]()), len(parts)
+        _SHAPES[key] = entry
+    prepared, part_count = entry
     named = dict(shaped.values)
     named["_page_want"] = page.limit + 1
     if after is not None:
         for i, value in enumerate(after):
             if value is not None:
                 named[f"_page_after_{i}"] = value
-    sql, values = _bound(prepared, named)
-    return _compose(sql, documents, len(page.order.keys), len(values) + 2), values
+    return _with_documents(_bound(prepared, named), page, documents), part_count
 
 
 async def _run_page(
@@ -579,38 +581,25 @@ async def _run_page(
 
 
 async def fetch_page_document(
-    db: Database, stmt: AnySelect | Shaped, page: PageRequest, documents: str, *extra: Any
+    db: Database, shaped: Shaped, page: PageRequest, documents: str, *extra: Any
 ) -> tuple[str | None, str | None]:
-    """One page as ``(results JSON text, next URL)`` in one statement: the filtered keyset page of ``stmt``
-    (its columns, e.g. ``id``) and the ``documents`` PostgreSQL builds for those rows (see
+    """One page as ``(results JSON text, next URL)`` in one statement: the filtered keyset page of ``shaped``'s
+    statement (its columns, e.g. ``id``) and the ``documents`` PostgreSQL builds for those rows (see
     :mod:`openpolicy.api.documents`). ``extra`` are the documents' own parameters (``$EXTRA1``...). The results
     are None when the documents statement says so (e.g. the person of a voting record does not exist). The
-    statement is built before a pooled connection is taken, and the connection is given back after it.
+    statement is bound before a pooled connection is taken, and the connection is given back after it.
 
     A nullable sort key's page that reaches the end of the valued rows takes a second statement (both index
     ranges together); every other page is one."""
     want = page.limit + 1
-    if isinstance(stmt, Shaped):
-        shaped = stmt
-        two_parts = page.order.keys[0].nullable and not (page.after is not None and page.after[0] is None)
-        first = _shaped_statement(db.dialect, shaped, page, documents, both=False)
-
-        def union() -> tuple[str, list[Any]]:
-            return _shaped_statement(db.dialect, shaped, page, documents, both=True)
-    else:
-        parts = _page_parts(stmt, page, numbered=True)
-        two_parts = len(parts) > 1
-        first = _page_statement(db.dialect, parts[0](), page, documents)
-
-        def union() -> tuple[str, list[Any]]:
-            return _page_statement(db.dialect, _union(parts, want), page, documents)
-
+    first, part_count = _shaped_statement(db.dialect, shaped, page, documents, both=False)
     async with db.connection() as conn:
         # A nullable key's page usually fills from its valued part alone: try that (a plain index range) first,
         # and run both parts together only for the page where the valued rows run out.
         results, keys = await _run_page(conn, first, page, extra)
-        if two_parts and len(keys) < want:
-            results, keys = await _run_page(conn, union(), page, extra)
+        if part_count > 1 and len(keys) < want:
+            both, _ = _shaped_statement(db.dialect, shaped, page, documents, both=True)
+            results, keys = await _run_page(conn, both, page, extra)
     next_url = None
     if len(keys) > page.limit:
         last = keys[page.limit - 1]
