@@ -27,7 +27,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute, _apply_router_form_limits, _update_scope
 from fastapi.telemetry._api import _route_selected
 from starlette._utils import get_route_path
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from openpolicy import __version__
@@ -191,12 +191,11 @@ class RouteIndex:
     def __init__(self, router: APIRouter) -> None:
         self.router = router
         self.fallback = router.app
-        self._routes: list[BaseRoute] = []
+        self._built_for = -1  # how many routes the router had when the index was built
         self._candidates: dict[str, tuple[Route, ...] | None] = {}
 
     def _build(self) -> None:
-        routes = list(self.router.routes)
-        literal = [(route, getattr(route, "path", None)) for route in routes]
+        literal = [(route, getattr(route, "path", None)) for route in self.router.routes]
         keys = {_route_key(path.split("{", 1)[0]) for _, path in literal if isinstance(path, str)}
         index: dict[str, tuple[Route, ...] | None] = {}
         for key in keys:
@@ -207,11 +206,11 @@ class RouteIndex:
             ]
             plain = [route for route in fits if isinstance(route, Route)]
             index[key] = tuple(plain) if len(plain) == len(fits) else None
-        self._routes, self._candidates = routes, index
+        self._built_for, self._candidates = len(literal), index
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            if len(self._routes) != len(self.router.routes):
+            if self._built_for != len(self.router.routes):
                 self._build()
             candidates = self._candidates.get(_route_key(get_route_path(scope)))
             if candidates is not None:
