@@ -528,7 +528,8 @@ class Shaped:
     only bind their own values (the cursor's key values and the limit are placeholders too). Building the
     statement, its keyset and ORDER BY, and SQLAlchemy's cache-key walk cost each request 89 µs of CPU on a
     voting record and 41 µs on ``/v1/people``; binding a shaped one costs 7–8 µs (measured, statement step
-    alone). Values baked into the key are part of it: a new value is a new shape (the cache keeps 512).
+    alone). Values baked into the key are part of it: a new value is a new shape (the cache keeps the most recent
+    512, trimmed back to them when it reaches 768: SQLAlchemy's LRU).
     """
 
     key: Hashable
