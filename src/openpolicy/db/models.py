@@ -70,7 +70,7 @@ ORGANIZATION_CLASSIFICATIONS: Final = (
 CHAMBERS: Final = ("upper", "lower", "unicameral")
 BALLOT_OPTIONS: Final = ("yes", "no", "abstain", "paired", "absent", "not voting", "excused", "other")
 VOTE_RESULTS: Final = ("pass", "fail", "tie", "withdrawn", "other")
-IMPORT_STATUSES: Final = ("running", "succeeded", "failed")
+IMPORT_STATUSES: Final = ("running", "succeeded", "failed", "reverted")
 CHANGE_OPERATIONS: Final = ("insert", "update", "delete")
 BILL_DOCUMENT_KINDS: Final = ("version", "document")
 ENTITY_TYPES: Final = (
@@ -144,6 +144,11 @@ def _jsonb_object() -> Any:
     return mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
 
 
+def _last_run() -> Any:
+    """The import run that last inserted or changed the row (provenance; NULL: written by no import run)."""
+    return mapped_column(BigInteger, ForeignKey("import_runs.id", ondelete="SET NULL"), index=True)
+
+
 def _text_array() -> Any:
     return mapped_column(ARRAY(Text), nullable=False, server_default=text("'{}'::text[]"))
 
@@ -161,11 +166,15 @@ class Jurisdiction(Timestamped, Base):
     classification: Mapped[str] = mapped_column(String(40), nullable=False, server_default="legislature")
     url: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str] = mapped_column(String(2), nullable=False)  # ISO 3166-1 alpha-2, lower case
+    # ISO 3166-1 or 3166-2 code of the place governed, upper case (``CA``, ``GB-NIR``); several per country.
+    iso_code: Mapped[str | None] = mapped_column(String(10))
     division_id: Mapped[str | None] = mapped_column(String(300))
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
 
     __table_args__ = (
         Index(None, "country"),
+        Index(None, "iso_code"),
         Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
     )
 
@@ -191,6 +200,7 @@ class Organization(Timestamped, Base):
     links: Mapped[list[dict[str, Any]]] = _jsonb_list()
     sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
 
     __table_args__ = (
         CheckConstraint(_in("classification", ORGANIZATION_CLASSIFICATIONS), name="classification"),
@@ -232,6 +242,7 @@ class Person(Timestamped, Base):
     death_date: Mapped[str | None] = mapped_column(String(10))
     email: Mapped[str | None] = mapped_column(Text)
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(PERSON_SEARCH_SQL, persisted=True), deferred=True, nullable=True
     )
@@ -259,12 +270,14 @@ class PersonIdentifier(Timestamped, Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), nullable=False)
     scheme: Mapped[str] = mapped_column(String(100), nullable=False)  # wikidata, bioguide, parl.gc.ca ...
+    # '' for a global scheme (openpolicy.ingest.identity.GLOBAL_SCHEMES), else the dataset whose own id it is.
+    scope: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
     identifier: Mapped[str] = mapped_column(Text, nullable=False)
 
     person: Mapped[Person] = relationship(back_populates="identifiers", lazy="raise")
 
     __table_args__ = (
-        UniqueConstraint("scheme", "identifier"),
+        UniqueConstraint("scheme", "scope", "identifier"),
         Index(None, "person_id"),
     )
 
@@ -284,6 +297,7 @@ class Area(Timestamped, Base):
     jurisdiction_id: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
 
     __table_args__ = (
         Index(None, "jurisdiction_id", "name", "id"),
@@ -306,6 +320,7 @@ class Post(Timestamped, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
 
     __table_args__ = (
         Index(None, "organization_id"),
@@ -327,6 +342,7 @@ class LegislativePeriod(Timestamped, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
 
     __table_args__ = (
         UniqueConstraint("jurisdiction_id", "identifier"),
@@ -349,6 +365,7 @@ class Session(Timestamped, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
 
     __table_args__ = (
         UniqueConstraint("jurisdiction_id", "identifier"),
@@ -382,9 +399,15 @@ class Membership(Timestamped, Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
+    # The full snapshot (a source's dataset) that states this membership: a later import of that dataset
+    # without it ends it. NULL: stated by a source that is no snapshot (never ended by absence).
+    dataset: Mapped[str | None] = mapped_column(Text)
+    import_run_id: Mapped[int | None] = _last_run()
 
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR start_date IS NULL OR end_date >= start_date", name="dates"),
+        Index(None, "dataset", "end_date"),
         Index(None, "person_id", "start_date"),
         Index(None, "organization_id", "end_date"),
         Index(None, "on_behalf_of_id", "end_date"),
@@ -431,6 +454,7 @@ class Bill(Timestamped, Base):
     abstract: Mapped[str | None] = mapped_column(Text)
     sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(BILL_SEARCH_SQL, persisted=True), deferred=True, nullable=True
     )
@@ -559,6 +583,7 @@ class VoteEvent(Timestamped, Base):
     result: Mapped[str] = mapped_column(String(20), nullable=False)
     sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
     extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
     search_vector: Mapped[str] = mapped_column(
         TSVECTOR, Computed(VOTE_SEARCH_SQL, persisted=True), deferred=True, nullable=True
     )
@@ -645,6 +670,8 @@ class ImportRun(Timestamped, Base):
     counts: Mapped[dict[str, Any]] = _jsonb_object()
     error: Mapped[str | None] = mapped_column(Text)
     triggered_by: Mapped[str | None] = mapped_column(Text)
+    # {merges: [...], ended: [...], unresolved: [...], reverts: run id, reverted_by: run id}
+    details: Mapped[dict[str, Any]] = _jsonb_object()
 
     __table_args__ = (
         CheckConstraint(_in("status", IMPORT_STATUSES), name="status"),

@@ -356,7 +356,7 @@ class Loader:
             WITH ins AS (
                 INSERT INTO person_identifiers (person_id, scheme, identifier)
                 SELECT DISTINCT person_id, scheme, identifier FROM s_person_identifiers
-                ON CONFLICT (scheme, identifier) DO NOTHING
+                ON CONFLICT (scheme, scope, identifier) DO NOTHING
                 RETURNING person_id
             )
             SELECT DISTINCT person_id FROM ins
