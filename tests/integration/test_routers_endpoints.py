@@ -126,7 +126,8 @@ def test_committees(api: ApiClient) -> None:
     assert ids(api.get("/v1/committees", params={"parent": FINA})) == [FINA_SUB]
     assert ids(api.get("/v1/committees", params={"jurisdiction": J_US})) == []
     assert ids(api.get("/v1/committees", params={"q": "health"})) == [HESA]
-    assert_problem(api.get("/v1/committees", params={"classification": "party"}), 422, "classification")
+    problem = assert_problem(api.get("/v1/committees", params={"classification": "party"}), 400, "classification")
+    assert problem["allowed"] == ["committee", "subcommittee"]
 
     body = get(api, f"/v1/committees/{FINA}")
     members = body["current_members"]
@@ -271,7 +272,8 @@ def test_voting_record_states_every_option(api: ApiClient) -> None:
         url = page["pagination"]["next"]
     assert seen == [V2, V3, V1]
     assert_problem(api.get("/v1/people/ocd-person/nobody/votes"), 404)
-    assert_problem(api.get(f"/v1/people/{FRANK}/votes", params={"option": "maybe"}), 422, "option")
+    problem = assert_problem(api.get(f"/v1/people/{FRANK}/votes", params={"option": "maybe"}), 400, "option")
+    assert "not voting" in problem["allowed"] and "maybe" in problem["detail"]
     assert_problem(api.get(f"/v1/people/{FRANK}/votes", params={"sort": "motion"}), 400, "sort")
 
 

@@ -33,6 +33,7 @@ from starlette.types import Receive, Scope, Send
 from openpolicy import __version__
 from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connect_async
 from openpolicy.api.errors import document_problems, install_error_handlers
+from openpolicy.api.strict import StrictRoute
 from openpolicy.config import Settings, get_settings
 from openpolicy.observability.logging import access_log, get_logger, mask_url_passwords
 from openpolicy.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, install_observability
@@ -132,6 +133,8 @@ def add_routes(app: FastAPI, router: APIRouter, prefix: str = "") -> None:
     a detail request), against 1–2 µs for a route of the app's own list. The routes here are the routers' own
     (path, endpoint, response model, tags, responses, OpenAPI data), so ``/openapi.json`` is unchanged
     (``test_openapi_is_the_routers``). Only plain ``APIRoute``s without router-level dependencies are used here.
+    Each becomes a :class:`~openpolicy.api.strict.StrictRoute`: its query string is checked against the parameters
+    it declares.
     """
     for route in router.routes:
         if not isinstance(route, APIRoute) or router.dependencies:
@@ -159,7 +162,7 @@ def add_routes(app: FastAPI, router: APIRouter, prefix: str = "") -> None:
             include_in_schema=route.include_in_schema,
             response_class=route.response_class,
             name=route.name,
-            route_class_override=type(route),
+            route_class_override=StrictRoute,
             callbacks=route.callbacks,
             openapi_extra=route.openapi_extra,
             generate_unique_id_function=route.generate_unique_id_function,

@@ -8,9 +8,9 @@
 * bodies of at least 1 KiB of a textual type are gzip-compressed when the client accepts gzip (level 5,
   deterministic output, tag ``"<etag>-gzip"``; the compressed bytes of popular answers are memoised by ETag);
 * with ``REDIS_URL`` set (and ``CACHE_TTL_SECONDS`` > 0), ``200`` answers under ``/v1/<resource>`` are kept in
-  Redis for ``CACHE_TTL_SECONDS``. The key is the path, the sorted query string and the resource's
-  *generation* number: :func:`bump_generations` increments generations after an import, which makes every
-  cached answer of those resources unreachable at once (they then expire by TTL). A Redis lookup is one round
+  Redis for ``CACHE_TTL_SECONDS``. The key is the path, the query in name order (:func:`request_key`) and the
+  resource's *generation* number: :func:`bump_generations` increments generations after an import, which makes
+  every cached answer of those resources unreachable at once (they then expire by TTL). A Redis lookup is one round
   trip (a Lua script reads the generation and the entry). Each process also keeps recent answers in memory
   (``CACHE_LOCAL_MAX_MB``, LRU) and serves them without a round trip while the resource's generation was
   confirmed by Redis within the last second — so an invalidation reaches every process within 1 s, and
@@ -97,11 +97,20 @@ def resource_of(path: str) -> str | None:
     return resource if resource in RESOURCES else None
 
 
-def request_key(path: str, query_string: bytes) -> str:
+def request_key(path: str, query_string: bytes) -> str | None:
+    """The cache key of a GET: the path and the query's parameters decoded as the api decodes them, in name order;
+    None (not cached) when a parameter is given more than once.
+
+    Only 200 answers are stored, and the api answers 200 only to a query it validated: every parameter declared
+    and given once (``openpolicy.api.strict``). Such a query means the same thing in any order, and the api's
+    answer does not depend on the order (next links list parameters in name order), so the requests that share
+    a key share their answer; a repeated parameter, which the api refuses, never reaches the cache."""
     if not query_string:
         return path
-    pairs = sorted(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
-    return f"{path}?{urlencode(pairs)}"
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    if len({name for name, _ in pairs}) != len(pairs):
+        return None
+    return f"{path}?{urlencode(sorted(pairs))}"
 
 
 def _check_resources(resources: Iterable[str]) -> list[str]:
@@ -330,8 +339,9 @@ class HttpCacheMiddleware:
         store_key: str | None = None
         if cache is not None:
             resource = resource_of(scope["path"])
-            if resource is not None:
-                entry, store_key = await cache.get(resource, request_key(scope["path"], scope["query_string"]))
+            key = request_key(scope["path"], scope["query_string"]) if resource is not None else None
+            if resource is not None and key is not None:
+                entry, store_key = await cache.get(resource, key)
                 if entry is not None:
                     scope["route"] = CachedRoute(entry.route)
                     await self._answer(

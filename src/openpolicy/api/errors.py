@@ -72,8 +72,13 @@ class NotFound(ProblemError):
 
 
 class BadParameter(ProblemError):
-    def __init__(self, parameter: str, detail: str) -> None:
-        super().__init__(400, "Bad Request", f"{parameter}: {detail}", parameter=parameter)
+    """A 400 naming the query ``parameter``; ``allowed`` lists the values (or parameters) it could have been."""
+
+    def __init__(self, parameter: str, detail: str, *, allowed: list[str] | None = None) -> None:
+        extra: dict[str, Any] = {"parameter": parameter}
+        if allowed is not None:
+            extra["allowed"] = allowed
+        super().__init__(400, "Bad Request", f"{parameter}: {detail}", **extra)
 
 
 # --- rendering and exception handlers ---------------------------------------------------------------------
@@ -138,12 +143,24 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
     return problem_response(exc.status_code, detail=detail, request=request, headers=dict(exc.headers or {}))
 
 
+_CLOSED_SET_ERRORS = frozenset({"literal_error", "enum"})
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
-    """422 naming every bad parameter: ``errors=[{"in": "query", "parameter": "limit", "message": ...}]``."""
+    """422 naming every bad parameter: ``errors=[{"in": "query", "parameter": "limit", "message": ...}]``; a query
+    value outside the parameter's closed set of values is a 400 listing them (``openpolicy.api.strict``)."""
     assert isinstance(exc, RequestValidationError)
+    from openpolicy.api.strict import closed_value_problem
+
     errors = []
     for item in exc.errors():
         where, name = _location(item.get("loc", ()))
+        if where == "query" and item.get("type") in _CLOSED_SET_ERRORS:
+            problem = closed_value_problem(request, name, item.get("input"))
+            if problem is not None:
+                return await _problem_error(request, problem)
+        if where == "query" and item.get("type") == "extra_forbidden":
+            return await _problem_error(request, BadParameter(name, "unknown parameter"))
         errors.append({"in": where, "parameter": name, "message": str(item.get("msg", "invalid"))})
     first = errors[0] if errors else {"in": "request", "parameter": "?", "message": "invalid"}
     detail = f"{first['in']} parameter {first['parameter']!r}: {first['message']}"
@@ -216,6 +233,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "instance": {"type": "string"},
         "request_id": {"type": "string"},
         "parameter": {"type": "string"},
+        "allowed": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The values (or, for an unknown parameter, the parameters) accepted instead.",
+        },
         "errors": {
             "type": "array",
             "items": {
@@ -229,6 +251,12 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+BAD_QUERY = (
+    "An unknown or repeated query parameter, or a value outside the parameter's allowed set, or a name (e.g. a "
+    "jurisdiction) that matches nothing or several things: the problem names the `parameter` and lists `allowed`."
+)
 
 
 def document_problems(app: FastAPI) -> None:
@@ -246,9 +274,14 @@ def document_problems(app: FastAPI) -> None:
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 responses = operation.get("responses") if isinstance(operation, dict) else None
-                if not isinstance(responses, dict) or "422" not in responses:
+                if not isinstance(responses, dict):
                     continue
-                responses["422"] = {"description": "A parameter is invalid (the problem names it)", "content": problem}
+                responses.setdefault("400", {"description": BAD_QUERY, "content": problem})
+                if "422" in responses:
+                    responses["422"] = {
+                        "description": "A parameter is invalid (the problem names it)",
+                        "content": problem,
+                    }
         text = str(schema.get("paths", {}))
         for unused in ("HTTPValidationError", "ValidationError"):
             if f"#/components/schemas/{unused}" not in text:

@@ -5,7 +5,9 @@ Every filter is validated before it reaches SQL, so a bad value becomes a 4xx pr
 
 * text filters are stripped, must not contain NUL characters (PostgreSQL text cannot hold them) and are at most
   :data:`MAX_TEXT` characters; an empty value means "no filter";
-* datetimes without an offset are taken as UTC; dates are ISO dates (``2024-05-01``).
+* datetimes without an offset are taken as UTC; dates are ISO dates (``2024-05-01``);
+* a filter with a closed set of values (:func:`choice`) takes one of them, any case; another value is a 400
+  listing them (``openpolicy.api.strict``), as is a parameter the endpoint does not declare (``extra="forbid"``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,12 @@ MAX_TEXT = 200
 def _blank_to_none(value: object) -> object:
     if isinstance(value, str) and not value.strip():
         return None
+    return value
+
+
+def _lowered_or_none(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip().lower() or None
     return value
 
 
@@ -53,12 +61,17 @@ OptDateTime = Annotated[UtcDateTime | None, BeforeValidator(_blank_to_none)]
 OptBool = Annotated[bool | None, BeforeValidator(_blank_to_none)]
 
 
+Choice = BeforeValidator(_lowered_or_none)
+"""Metadata of a closed-set filter, ``Annotated[Literal["a", "b"] | None, Choice, Query(...)]``: the value is
+stripped and lower-cased, an empty one means "no filter"."""
+
+
 class Filters(BaseModel):
     """Base of a list endpoint's filters (``openpolicy.api.pagination.ListQuery``): one field per query parameter,
-    declared like a FastAPI one (``party: Annotated[OptText, text("Party id ...")] = None``); parameters the model
-    does not name are ignored, as FastAPI ignores them."""
+    declared like a FastAPI one (``party: Annotated[OptText, text("Party id ...")] = None``); a parameter the model
+    does not name is an error (``extra="forbid"``: a typo never widens a result)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def text(description: str, *, example: str | None = None) -> Any:
@@ -77,7 +90,11 @@ def flag(description: str) -> Any:
 
 
 # Shared descriptions keep the wording identical across resources.
-JURISDICTION = "Jurisdiction id (e.g. `ocd-jurisdiction/country:ca/legislature`) or exact name."
+JURISDICTION = (
+    "Jurisdiction: its id (`ocd-jurisdiction/country:ca/legislature`), an ISO 3166-1/3166-2 code only it has "
+    "(`ca`, `GB-NIR`; any case) or its exact name (any case). An unknown or ambiguous value is a 400 listing the "
+    "jurisdictions."
+)
 UPDATED_SINCE = "Only records changed at or after this time (ISO 8601; no offset means UTC)."
 NAME_Q = "Case-insensitive substring of the name."
 CLASSIFICATION = "Classification (exact match)."

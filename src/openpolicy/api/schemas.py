@@ -18,8 +18,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
 
+# The closed sets of the schema's CHECK constraints (openpolicy.db.models: BALLOT_OPTIONS, VOTE_RESULTS,
+# ORGANIZATION_CLASSIFICATIONS), written out for the type checker; a unit test keeps them equal.
 BallotOption = Literal["yes", "no", "abstain", "paired", "absent", "not voting", "excused", "other"]
-SearchType = Literal["person", "bill", "vote"]
+VoteResult = Literal["pass", "fail", "tie", "withdrawn", "other"]
+OrganizationClassification = Literal[
+    "legislature",
+    "chamber",
+    "party",
+    "committee",
+    "subcommittee",
+    "executive",
+    "government",
+    "commission",
+    "caucus",
+    "other",
+]
+SearchType = Literal["person", "bill", "vote", "area", "organization"]
 
 
 class Schema(BaseModel):
@@ -516,11 +531,15 @@ class LastRun(BaseModel):
 
 
 class SourceFreshness(BaseModel):
-    source: str = Field(description="Import source (popolo, us-congress, ourcommons ...).")
+    source: str = Field(description="Import source (popolo, us-congress, ourcommons): every known one is listed.")
+    state: Literal["not configured", "up to date", "out of date"] = Field(
+        description="not configured: never imported; out of date: no successful run within the expected "
+        "interval; up to date otherwise.",
+    )
     last_success: dt.datetime | None = Field(description="When the latest successful run finished.")
     age_seconds: int | None = Field(description="Seconds since last_success (null: never succeeded).")
     expected_interval_seconds: int = Field(description="IMPORT_EXPECTED_INTERVALS for this source.")
-    stale: bool = Field(description="True when never succeeded or older than the expected interval.")
+    stale: bool = Field(description="True when state is out of date (a never-imported source is not stale).")
     last_run: LastRun | None
     last_duration_seconds: float | None
 
@@ -532,8 +551,20 @@ class CheckFinding(BaseModel):
     examples: list[dict[str, Any]]
 
 
+class DemoData(BaseModel):
+    """The synthetic demo parliament, present in the database."""
+
+    jurisdiction_id: str
+    jurisdiction_name: str
+    import_run_id: int | None = Field(description="Its latest successful `demo` run (the load).")
+    loaded_at: dt.datetime | None
+
+
 class Status(BaseModel):
     generated_at: dt.datetime
+    demo_data: DemoData | None = Field(
+        default=None, description="Set while the synthetic demo parliament is loaded: its data is not real."
+    )
     sources: list[SourceFreshness]
     checks: list[CheckFinding]
 

@@ -1,8 +1,10 @@
 """SQL building blocks shared by the routers: filter resolution, "current" memberships, LIKE patterns.
 
-Filters that name another resource (jurisdiction, chamber, party, area, session) accept that resource's id or
-its human name, so ``party=Liberal`` and ``party=ocd-organization/…`` both work. Each is resolved by a small
-sub-select (``IN (SELECT id ...)``) inside the main statement: one round trip, no lookups in Python.
+The ``jurisdiction`` filter arrives resolved to an id (:mod:`openpolicy.api.queries.jurisdictions`, by
+:class:`openpolicy.api.pagination.ListQuery`): conditions compare the column with it. Filters that name another
+resource (chamber, party, area, session) accept that resource's id or its human name, so ``party=Liberal`` and
+``party=ocd-organization/…`` both work. Each is resolved by a small sub-select (``IN (SELECT id ...)``)
+inside the main statement: one round trip, no lookups in Python.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
-from openpolicy.db.models import CHAMBERS, Area, Jurisdiction, Membership, Organization, Session
+from openpolicy.db.models import CHAMBERS, Area, Membership, Organization, Session
 
 SEAT_CLASSIFICATIONS = ("legislature", "chamber")
 COMMITTEE_CLASSIFICATIONS = ("committee", "subcommittee")
@@ -43,7 +45,7 @@ def in_scope(jurisdiction: Any, session: Any, chamber: Any, filters: Any) -> lis
     as conditions on the listing's own columns (``chamber``: the chamber the bill came from or the vote was held in)."""
     conditions = []
     if filters.jurisdiction:
-        conditions.append(jurisdiction.in_(jurisdiction_ids(filters.jurisdiction)))
+        conditions.append(jurisdiction == filters.jurisdiction)
     if filters.session:
         conditions.append(session.in_(session_ids(filters.session)))
     if filters.chamber:
@@ -60,10 +62,6 @@ def matching(text: Any, updated_at: Any, filters: Any) -> list[ColumnElement[boo
     if filters.updated_since:
         conditions.append(updated_at >= filters.updated_since)
     return conditions
-
-
-def jurisdiction_ids(value: str) -> Select[str]:
-    return select(Jurisdiction.id).where(or_(Jurisdiction.id == value, func.lower(Jurisdiction.name) == value.lower()))
 
 
 def chamber_ids(value: str) -> Select[str]:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import aliased, load_only
 from openpolicy.api.pagination import PageRequest, SortKey, Sorts, fetch_page
 from openpolicy.api.queries.common import (
     is_current,
-    jurisdiction_ids,
     name_contains,
     organization_ids,
     ref_columns,
@@ -79,7 +78,7 @@ def list_statement(
         .options(load_only(*_SUMMARY, raiseload=True), ref_columns(_PARENT))
     )
     if jurisdiction:
-        stmt = stmt.where(Organization.jurisdiction_id.in_(jurisdiction_ids(jurisdiction)))
+        stmt = stmt.where(Organization.jurisdiction_id == jurisdiction)
     if parent:
         stmt = stmt.where(Organization.parent_id.in_(organization_ids(parent)))
     if q:

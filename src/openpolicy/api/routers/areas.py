@@ -13,7 +13,7 @@ from openpolicy.api import filters as f
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
-from openpolicy.api.queries.common import check_id, is_current, jurisdiction_ids, name_contains
+from openpolicy.api.queries.common import check_id, is_current, name_contains
 from openpolicy.api.queries.people import current_parties
 from openpolicy.api.schemas import (
     AreaDetail,
@@ -64,7 +64,7 @@ async def list_areas(
     filters = query.filters
     stmt = select(Area)
     if filters.jurisdiction:
-        stmt = stmt.where(Area.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction)))
+        stmt = stmt.where(Area.jurisdiction_id == filters.jurisdiction)
     if filters.classification:
         stmt = stmt.where(Area.classification == filters.classification)
     if filters.parent:

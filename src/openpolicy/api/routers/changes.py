@@ -60,7 +60,8 @@ def _types(value: str | None) -> list[str] | None:
     wanted = [t.strip() for t in value.split(",") if t.strip()]
     unknown = [t for t in wanted if t not in ENTITY_TYPES]
     if unknown:
-        raise BadParameter("types", f"unknown type(s) {', '.join(unknown)}; known: {', '.join(ENTITY_TYPES)}")
+        known = list(ENTITY_TYPES)
+        raise BadParameter("types", f"unknown type(s) {', '.join(unknown)}; known: {', '.join(known)}", allowed=known)
     return wanted
 
 

@@ -32,7 +32,7 @@ class CommitteeFilters(f.Filters):
         f.OptText, f.text("upper, lower, unicameral, or a chamber id/name: its committees and their subcommittees.")
     ] = None
     classification: Annotated[
-        Literal["committee", "subcommittee"] | None, Query(description="committee or subcommittee.")
+        Literal["committee", "subcommittee"] | None, f.Choice, Query(description="committee or subcommittee.")
     ] = None
     parent: Annotated[f.OptText, f.text("Parent organization id or exact name (e.g. the subcommittees of one).")] = None
     q: Annotated[f.OptText, f.text(f.NAME_Q, example="finance")] = None

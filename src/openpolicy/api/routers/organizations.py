@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
 )
-from openpolicy.api.schemas import OrganizationDetail, OrganizationPage
+from openpolicy.api.schemas import OrganizationClassification, OrganizationDetail, OrganizationPage
 from openpolicy.db.models import Organization
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
@@ -28,7 +28,7 @@ class OrganizationFilters(f.Filters):
 
     jurisdiction: Annotated[f.OptText, f.text(f.JURISDICTION)] = None
     classification: Annotated[
-        f.OptText, f.text("legislature, chamber, party, committee, subcommittee, ...", example="party")
+        OrganizationClassification | None, f.Choice, Query(description="The kind of organization.", examples=["party"])
     ] = None
     chamber: Annotated[
         f.OptText, f.text("upper, lower, unicameral, or a chamber id/name: the chamber and its children.")
@@ -52,7 +52,7 @@ async def list_organizations(
         jurisdiction=filters.jurisdiction, parent=filters.parent, q=filters.q, updated_since=filters.updated_since
     )
     if filters.classification:
-        stmt = stmt.where(Organization.classification == filters.classification.lower())
+        stmt = stmt.where(Organization.classification == filters.classification)
     if filters.chamber:
         ids = chamber_ids(filters.chamber)
         stmt = stmt.where(or_(Organization.id.in_(ids), Organization.parent_id.in_(ids)))

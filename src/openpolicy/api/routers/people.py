@@ -16,7 +16,6 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
     is_current,
-    jurisdiction_ids,
     matching,
     party_ids,
     seat_organizations,
@@ -49,7 +48,9 @@ def _membership_exists(*conditions: ColumnElement[bool], current: bool | None) -
 class PeopleFilters(f.Filters):
     """The filters of ``/v1/people``."""
 
-    jurisdiction: Annotated[f.OptText, f.text("People with a membership in this jurisdiction (id or name).")] = None
+    jurisdiction: Annotated[f.OptText, f.text("People with a membership in this jurisdiction. " + f.JURISDICTION)] = (
+        None
+    )
     chamber: Annotated[
         f.OptText, f.text("upper, lower, unicameral, or a chamber/legislature id or name.", example="lower")
     ] = None
@@ -80,9 +81,7 @@ async def list_people(
     def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
         stmt: AnySelect = select(Person.id)
         if filters.jurisdiction:
-            orgs = select(Organization.id).where(
-                Organization.jurisdiction_id.in_(jurisdiction_ids(filters.jurisdiction))
-            )
+            orgs = select(Organization.id).where(Organization.jurisdiction_id == filters.jurisdiction)
             stmt = stmt.where(_membership_exists(Membership.organization_id.in_(orgs), current=filters.current))
         if filters.chamber:
             stmt = stmt.where(
@@ -112,7 +111,7 @@ async def list_people(
 class RecordFilters(f.Filters):
     """The filters of ``/v1/people/{id}/votes``."""
 
-    option: Annotated[BallotOption | None, Query(description="Only ballots with this option.")] = None
+    option: Annotated[BallotOption | None, f.Choice, Query(description="Only ballots with this option.")] = None
     session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None
     date_after: Annotated[f.OptDate, f.when("Votes on or after this date.", example="2024-01-01")] = None
     date_before: Annotated[f.OptDate, f.when("Votes on or before this date.", example="2024-12-31")] = None

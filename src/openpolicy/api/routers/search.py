@@ -122,7 +122,8 @@ def _parse_types(value: str | None) -> list[SearchType]:
     for part in value.split(","):
         name = part.strip().lower()
         if name not in ALL_TYPES:
-            raise BadParameter("types", f"unknown type {part.strip()!r}; choose from {', '.join(ALL_TYPES)}")
+            detail = f"unknown type {part.strip()!r}; choose from {', '.join(ALL_TYPES)}"
+            raise BadParameter("types", detail, allowed=list(ALL_TYPES))
         if name not in chosen:
             chosen.append(name)
     return chosen

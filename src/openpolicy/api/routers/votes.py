@@ -12,7 +12,7 @@ from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries.common import in_scope, matching, within
-from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage
+from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage, VoteResult
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
 
 router = APIRouter(prefix="/votes", tags=["votes"])
@@ -34,11 +34,13 @@ class VoteFilters(f.Filters):
     session: Annotated[f.OptText, f.text(f.SESSION, example="44-1")] = None
     chamber: Annotated[f.OptText, f.text("upper, lower, unicameral or a chamber id/name.", example="lower")] = None
     bill: Annotated[f.OptText, f.text("Bill id, or bill number (`C-21`, `HR 1`; punctuation ignored).")] = None
-    result: Annotated[f.OptText, f.text("pass, fail, tie, withdrawn or other.", example="pass")] = None
+    result: Annotated[VoteResult | None, f.Choice, Query(description="The vote's result.", examples=["pass"])] = None
     classification: Annotated[f.OptText, f.text("A motion classification (exact), e.g. passage.")] = None
     voter: Annotated[f.OptText, f.text("Only votes in which this person (id) cast a ballot.")] = None
     option: Annotated[
-        BallotOption | None, Query(description="With `voter`: only votes where that person voted this option.")
+        BallotOption | None,
+        f.Choice,
+        Query(description="With `voter`: only votes where that person voted this option."),
     ] = None
     date_after: Annotated[f.OptDate, f.when("Votes on or after this date.", example="2024-01-01")] = None
     date_before: Annotated[f.OptDate, f.when("Votes on or before this date.", example="2024-12-31")] = None
@@ -67,7 +69,7 @@ async def list_votes(
             )
             stmt = stmt.where(VoteEvent.bill_id.in_(bills))
         if filters.result:
-            stmt = stmt.where(VoteEvent.result == filters.result.lower())
+            stmt = stmt.where(VoteEvent.result == filters.result)
         if filters.classification:
             stmt = stmt.where(VoteEvent.motion_classification.contains([filters.classification]))
         if filters.voter:
