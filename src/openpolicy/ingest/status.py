@@ -1,8 +1,14 @@
-"""Import freshness, run history and data-check findings, read from the database.
+"""Import freshness, run history, data-check findings and the demo data set, read from the database.
 
 Shared by ``GET /v1/status``, ``openpolicy import-runs`` and the api's ``/metrics`` (the import metrics are
 derived from the ``import_runs`` table at scrape time, so every api replica exports the same figures and they
 survive the import job's process).
+
+The data sources are the registry :data:`openpolicy.ingest.runs.SOURCES`, each listed whether or not it ever
+ran: a source without any run is ``not configured`` (neither stale nor exported with an expected interval, so
+the StaleData alert ignores it). Runs recorded under other names (the demo generator's ``demo``, a ``revert``)
+are not data sources: they appear in the run history only. Whether the demo parliament is loaded is read from
+its jurisdiction row (:func:`demo_data`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from openpolicy.ingest.runs import DEFAULT_EXPECTED_INTERVALS, SOURCES, expected_interval
+from openpolicy.ingest.runs import SOURCES, expected_interval
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -23,8 +29,12 @@ if TYPE_CHECKING:
     Db = AsyncSession | AsyncConnection
 
 
-def known_sources(settings: Settings, seen: Iterable[str] = ()) -> list[str]:
-    return sorted(set(SOURCES) | set(settings.import_expected_intervals) | set(DEFAULT_EXPECTED_INTERVALS) | set(seen))
+NOT_CONFIGURED, UP_TO_DATE, OUT_OF_DATE = "not configured", "up to date", "out of date"
+
+
+def known_sources(sources: Iterable[str] = SOURCES) -> list[str]:
+    """The data sources freshness is reported for, sorted: the importer registry, nothing else."""
+    return sorted(set(sources))
 
 
 LAST_RUNS_SQL = text(
@@ -36,8 +46,8 @@ LAST_RUNS_SQL = text(
            l.finished_at AS last_finished_at, l.error AS last_error,
            (SELECT extract(epoch FROM r.finished_at - r.started_at) FROM import_runs r
              WHERE r.source = s.source AND r.finished_at IS NOT NULL ORDER BY r.id DESC LIMIT 1) AS last_duration
-    FROM (SELECT DISTINCT source FROM import_runs) s
-    LEFT JOIN LATERAL (SELECT * FROM import_runs r WHERE r.source = s.source ORDER BY r.id DESC LIMIT 1) l ON true
+    FROM unnest(CAST(:sources AS text[])) AS s(source)
+    JOIN LATERAL (SELECT * FROM import_runs r WHERE r.source = s.source ORDER BY r.id DESC LIMIT 1) l ON true
     """
 )
 
@@ -45,7 +55,8 @@ LAST_RUNS_SQL = text(
 CHECKS_SQL = text(
     """
     WITH latest AS (
-        SELECT DISTINCT ON (source) id, source FROM import_runs WHERE status = 'succeeded'
+        SELECT DISTINCT ON (source) id, source FROM import_runs
+        WHERE status = 'succeeded' AND source = ANY(CAST(:sources AS text[]))
         ORDER BY source, id DESC
     )
     SELECT l.source, d.check_name, count(*) AS findings,
@@ -57,23 +68,33 @@ CHECKS_SQL = text(
 )
 
 
-async def freshness(db: Db, settings: Settings, now: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """Per source: last success, its age, the expected interval, whether it is stale, and the latest run."""
+async def freshness(
+    db: Db, settings: Settings, now: dt.datetime | None = None, sources: Iterable[str] = SOURCES
+) -> list[dict[str, Any]]:
+    """Per known source: its state, last success, age, expected interval, staleness and latest run.
+
+    ``state`` is ``not configured`` (no run ever), ``out of date`` (runs, but no success within the expected
+    interval) or ``up to date``; ``stale`` is true for ``out of date`` only.
+    """
     now = now or dt.datetime.now(dt.UTC)
-    rows = {row.source: row for row in (await db.execute(LAST_RUNS_SQL)).all()}
+    names = known_sources(sources)
+    rows = {row.source: row for row in (await db.execute(LAST_RUNS_SQL, {"sources": names})).all()}
     out: list[dict[str, Any]] = []
-    for source in known_sources(settings, rows):
+    for source in names:
         row = rows.get(source)
         interval = expected_interval(settings, source)
         last_success = row.last_success if row else None
         age = int((now - last_success).total_seconds()) if last_success else None
+        fresh = age is not None and age <= interval
+        state = NOT_CONFIGURED if row is None else UP_TO_DATE if fresh else OUT_OF_DATE
         out.append(
             {
                 "source": source,
+                "state": state,
                 "last_success": last_success,
                 "age_seconds": age,
                 "expected_interval_seconds": interval,
-                "stale": age is None or age > interval,
+                "stale": state == OUT_OF_DATE,
                 "last_run": None
                 if row is None
                 else {
@@ -89,12 +110,43 @@ async def freshness(db: Db, settings: Settings, now: dt.datetime | None = None) 
     return out
 
 
-async def check_findings(db: Db) -> list[dict[str, Any]]:
-    rows = (await db.execute(CHECKS_SQL)).all()
+async def check_findings(db: Db, sources: Iterable[str] = SOURCES) -> list[dict[str, Any]]:
+    """Data-check findings of each known source's latest successful run."""
+    rows = (await db.execute(CHECKS_SQL, {"sources": known_sources(sources)})).all()
     return [
         {"source": r.source, "check": r.check_name, "findings": int(r.findings), "examples": list(r.examples or [])}
         for r in rows
     ]
+
+
+DEMO_SQL = text(
+    """
+    SELECT j.id, j.name,
+           (SELECT r.id FROM import_runs r WHERE r.source = :source AND r.status = 'succeeded'
+             ORDER BY r.id DESC LIMIT 1) AS run_id,
+           (SELECT max(r.finished_at) FROM import_runs r WHERE r.source = :source AND r.status = 'succeeded')
+               AS loaded_at
+    FROM jurisdictions j WHERE j.id = :jurisdiction
+    """
+)
+
+
+async def demo_data(db: Db) -> dict[str, Any] | None:
+    """The synthetic demo parliament while it is in the database (its jurisdiction row exists), else None.
+
+    It stays until its jurisdiction is deleted (``openpolicy demo-data`` replaces it; imports leave it alone).
+    """
+    from openpolicy.ingest import demo
+
+    row = (await db.execute(DEMO_SQL, {"source": demo.SOURCE, "jurisdiction": demo.JURISDICTION_ID})).first()
+    if row is None:
+        return None
+    return {
+        "jurisdiction_id": row.id,
+        "jurisdiction_name": row.name,
+        "import_run_id": row.run_id,
+        "loaded_at": row.loaded_at,
+    }
 
 
 async def recent_runs(db: Db, *, limit: int = 20, source: str | None = None) -> list[dict[str, Any]]:
@@ -124,24 +176,26 @@ async def fetch_runs_and_freshness(
 
 METRICS_SQL = text(
     """
-    SELECT source, status, count(*) AS runs FROM import_runs WHERE status <> 'running' GROUP BY source, status
+    SELECT source, status, count(*) AS runs FROM import_runs
+    WHERE status <> 'running' AND source = ANY(CAST(:sources AS text[])) GROUP BY source, status
     """
 )
 RECORDS_SQL = text(
     """
     SELECT r.source, e.key AS entity, o.key AS outcome, sum(o.value::bigint) AS n
     FROM import_runs r, jsonb_each(r.counts) e, jsonb_each_text(e.value) o
-    WHERE r.status = 'succeeded'
+    WHERE r.status = 'succeeded' AND r.source = ANY(CAST(:sources AS text[]))
     GROUP BY r.source, e.key, o.key
     """
 )
 
 
 async def metric_snapshot(db: Db, settings: Settings) -> dict[str, Any]:
-    """Every import metric's samples, computed from the tables."""
+    """Every import metric's samples (known sources only), computed from the tables."""
+    names = {"sources": known_sources()}
     fresh = await freshness(db, settings)
-    runs = [(r.source, r.status, int(r.runs)) for r in (await db.execute(METRICS_SQL)).all()]
-    records = [(r.source, r.entity, r.outcome, int(r.n)) for r in (await db.execute(RECORDS_SQL)).all()]
+    runs = [(r.source, r.status, int(r.runs)) for r in (await db.execute(METRICS_SQL, names)).all()]
+    records = [(r.source, r.entity, r.outcome, int(r.n)) for r in (await db.execute(RECORDS_SQL, names)).all()]
     checks: dict[str, int] = {}
     for finding in await check_findings(db):
         checks[finding["check"]] = checks.get(finding["check"], 0) + finding["findings"]

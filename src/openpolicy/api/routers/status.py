@@ -1,4 +1,5 @@
-"""/v1/status: per-source import freshness, latest runs and data-check findings; import metrics for /metrics.
+"""/v1/status: per-source import freshness, latest runs, data-check findings and whether the synthetic demo
+parliament is loaded; import metrics for /metrics.
 
 Importing this module registers a Prometheus collector and a scrape hook: before every ``/metrics`` render the
 hook reads the ``import_runs`` and ``data_check_results`` tables, so each api replica exports the same import
@@ -18,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session, get_settings
-from openpolicy.api.schemas import CheckFinding, SourceFreshness, Status
+from openpolicy.api.schemas import CheckFinding, DemoData, SourceFreshness, Status
 from openpolicy.config import Settings
 from openpolicy.config import get_settings as env_settings
 from openpolicy.observability import names
@@ -31,13 +32,16 @@ router = APIRouter(prefix="/status", tags=["status"])
 async def get_status(
     db: Annotated[AsyncSession, Depends(get_session)], settings: Annotated[Settings, Depends(get_settings)]
 ) -> Status:
-    """Per import source: last success, age and staleness against its expected interval, the latest run;
-    and the data-check findings of each source's latest successful import."""
-    from openpolicy.ingest.status import check_findings, freshness
+    """Per known import source: its state (not configured, up to date, out of date), last success, age against
+    its expected interval, the latest run; the data-check findings of each source's latest successful import;
+    and ``demo_data`` while the synthetic demo parliament is in the database."""
+    from openpolicy.ingest.status import check_findings, demo_data, freshness
 
     now = dt.datetime.now(dt.UTC)
+    demo = await demo_data(db)
     return Status(
         generated_at=now,
+        demo_data=DemoData.model_validate(demo) if demo else None,
         sources=[SourceFreshness.model_validate(item) for item in await freshness(db, settings, now)],
         checks=[CheckFinding.model_validate(item) for item in await check_findings(db)],
     )
@@ -66,6 +70,8 @@ class ImportCollector(Collector):
             names.IMPORT_DURATION_SECONDS, "Duration of the latest finished import run.", labels=["source"]
         )
         for item in snap["freshness"]:
+            if item["state"] == "not configured":
+                continue  # never imported: no interval to miss, so StaleData stays quiet about it
             interval.add_metric([item["source"]], float(item["expected_interval_seconds"]))
             if item["last_success"] is not None:
                 last.add_metric([item["source"]], item["last_success"].timestamp())
