@@ -4,6 +4,7 @@ It reads the platform only through the api-service's HTTP API (``API_URL``) with
 Operational contract like the api's: ``/health`` (liveness), ``/health/ready`` (the api answers; 503 when not,
 or while draining after SIGTERM), ``/metrics`` (same metric names, Prometheus job ``web-interface``), one JSON
 log line per request. An api that is down gives a friendly 503 page with retry advice; unknown ids a 404 page.
+While the synthetic demo parliament is loaded every page says so in a banner (:mod:`openpolicy.web.notice`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from openpolicy.observability.health import is_draining
 from openpolicy.observability.logging import access_log, get_logger
 from openpolicy.observability.metrics import DEPENDENCY_UP, install_observability
 from openpolicy.web.client import ApiBadRequest, ApiClient, ApiNotFound, ApiUnavailable
+from openpolicy.web.notice import DemoNotice
 from openpolicy.web.pagecache import PageCacheMiddleware
 
 SERVICE_NAME = "web-interface"
@@ -108,6 +110,7 @@ def error_page(request: Request, status: int, heading: str, message: str, advice
         advice=advice,
         retry=str(request.url.path) + (f"?{request.url.query}" if request.url.query else "") if status >= 500 else None,
         request_id=_request_id(request),
+        demo_data=request.app.state.demo.known(),
     )
     if status == 503:
         response.headers["Retry-After"] = "30"
@@ -208,6 +211,7 @@ def create_app(settings: Settings | None = None, *, api: ApiClient | None = None
     static = _load_static()
     app.state.static = static
     app.state.renderer = Renderer(settings, static)
+    app.state.demo = DemoNotice(ttl=PAGE_MAX_AGE)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> JSONResponse:

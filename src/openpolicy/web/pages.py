@@ -1,7 +1,12 @@
 """The site's pages: each reads the api through the typed client and renders one template.
 
 Every filter lives in the URL (GET forms), so every state of a list is a shareable link; pagination follows the
-api's keyset cursors ("Next page" carries ``cursor``, "First page" drops it).
+api's keyset cursors ("Next page" carries ``cursor``, "First page" drops it). Every page gets ``demo_data`` (the
+banner of the synthetic demo parliament, :mod:`openpolicy.web.notice`).
+
+A section a record leaves empty reads "not published by the source" when the source cannot have stated it: a
+bill's sponsors, actions and texts, a vote's counts or ballots, a person's memberships; a person's committees
+and votes, or a bill's votes, when the record's jurisdiction holds no committee or no vote at all.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pydantic import BaseModel
 
 from openpolicy.api import schemas as s
 from openpolicy.web.charts import PartyRow, vote_by_party_svg
-from openpolicy.web.client import ApiClient
+from openpolicy.web.client import ApiClient, ApiNotFound
 from openpolicy.web.views import cursor_of, query_with
 
 router = APIRouter(include_in_schema=False)
@@ -30,10 +35,20 @@ def _api(request: Request) -> ApiClient:
     return client
 
 
-def _render(request: Request, template: str, **context: Any) -> Response:
+async def _render(request: Request, template: str, **context: Any) -> Response:
+    demo = await request.app.state.demo.current(_api(request))
     renderer = request.app.state.renderer
-    response: Response = renderer.page(template, **context)
+    response: Response = renderer.page(template, demo_data=demo, **context)
     return response
+
+
+async def _holds_any(api: ApiClient, path: str, jurisdiction: str | None) -> bool:
+    """True when the api lists at least one record at ``path`` (``/v1/votes``, ``/v1/committees``) for the
+    jurisdiction; a jurisdiction that holds none means its sources do not publish them."""
+    if jurisdiction is None:
+        return False
+    page = await api.get_json(path, {"jurisdiction": jurisdiction, "limit": 1})
+    return bool(page["results"])
 
 
 def web_path(kind: str, ident: str) -> str:
@@ -97,7 +112,7 @@ async def _list_page(
     page, jurisdictions, *fetched = await asyncio.gather(
         api.get_model(view.model, view.api_path, params), _jurisdictions(api), *extra.values()
     )
-    return _render(
+    return await _render(
         request,
         view.template,
         title=view.title,
@@ -124,11 +139,12 @@ async def home(request: Request) -> Response:
         api.get_model(s.VotePage, "/v1/votes", {"limit": 5}),
         api.get_model(s.BillPage, "/v1/bills", {"limit": 5}),
     )
-    return _render(
+    request.app.state.demo.update(status)
+    return await _render(
         request,
         "home.html",
         title="Parliamentary data, open to all",
-        description="Search legislators, bills and recorded votes; see how each party voted.",
+        description="Search legislators, bills and recorded votes; see how each party and each member voted.",
         stats=stats,
         data_status=status,
         votes=votes.results,
@@ -146,7 +162,7 @@ async def search(request: Request, q: Text = None, type: Annotated[str | None, Q
         found = await _api(request).get_model(s.SearchResults, "/v1/search", {"q": query, "types": kind, "limit": 50})
         results = list(found.results)
     title = f"Search results for “{query}”" if query else "Search"
-    return _render(
+    return await _render(
         request,
         "search.html",
         title=title,
@@ -162,7 +178,8 @@ async def search(request: Request, q: Text = None, type: Annotated[str | None, Q
 @router.get("/status")
 async def status_page(request: Request) -> Response:
     status = await _api(request).get_model(s.Status, "/v1/status")
-    return _render(
+    request.app.state.demo.update(status)
+    return await _render(
         request,
         "status.html",
         title="Data status",
@@ -221,17 +238,37 @@ async def person(request: Request, person_id: str, votes_cursor: Text = None) ->
     party = detail.current_party.name if detail.current_party else None
     district = detail.current_district.name if detail.current_district else None
     summary = ", ".join(x for x in (party, district) if x) or "no current seat"
-    return _render(
+    publishes = {"committees": True, "votes": True}
+    if not detail.committees or not record.results:
+        jurisdiction = await _person_jurisdiction(api, detail)
+        publishes["committees"], publishes["votes"] = await asyncio.gather(
+            _holds_any(api, "/v1/committees", jurisdiction), _holds_any(api, "/v1/votes", jurisdiction)
+        )
+    return await _render(
         request,
         "person.html",
         title=detail.name,
         active_nav="/people",
         description=f"{detail.name} ({summary}): memberships, committees and voting record.",
         person=detail,
+        publishes=publishes,
         record=record.results,
         record_pager=_pager(request, record.pagination.next, "votes_cursor"),
         web_path=web_path,
     )
+
+
+async def _person_jurisdiction(api: ApiClient, detail: s.PersonDetail) -> str | None:
+    """The jurisdiction of the person's chamber (or of any organization they were a member of)."""
+    memberships = detail.current_memberships + detail.past_memberships
+    org = detail.current_chamber or (memberships[0].organization if memberships else None)
+    if org is None:
+        return None
+    try:
+        found = await api.get_model(s.OrganizationSummary, f"/v1/organizations/{org.id}")
+    except ApiNotFound:
+        return None
+    return found.jurisdiction_id
 
 
 # --- bills -----------------------------------------------------------------------------------------------------
@@ -271,14 +308,17 @@ async def bills(
 
 @router.get("/bills/{bill_id:path}")
 async def bill(request: Request, bill_id: str) -> Response:
-    detail = await _api(request).get_model(s.BillDetail, f"/v1/bills/{bill_id}")
-    return _render(
+    api = _api(request)
+    detail = await api.get_model(s.BillDetail, f"/v1/bills/{bill_id}")
+    publishes = {"votes": bool(detail.votes) or await _holds_any(api, "/v1/votes", detail.jurisdiction_id)}
+    return await _render(
         request,
         "bill.html",
         title=f"{detail.identifier}: {detail.title}"[:120],
         active_nav="/bills",
         description=f"Bill {detail.identifier} — {detail.title}"[:300] + ": status, sponsors, actions, votes.",
         bill=detail,
+        publishes=publishes,
         web_path=web_path,
     )
 
@@ -325,7 +365,7 @@ async def vote(request: Request, vote_id: str) -> Response:
         PartyRow(group.party.name if group.party else "No party recorded", group.counts) for group in detail.by_party
     ]
     chart = vote_by_party_svg(rows, title=f"How each party voted: {detail.motion[:80]}")
-    return _render(
+    return await _render(
         request,
         "vote.html",
         title=f"Vote: {detail.motion}"[:120],
@@ -359,7 +399,7 @@ async def districts(request: Request, q: Text = None, jurisdiction: Text = None,
 @router.get("/districts/{area_id:path}")
 async def district(request: Request, area_id: str) -> Response:
     detail = await _api(request).get_model(s.AreaDetail, f"/v1/areas/{area_id}")
-    return _render(
+    return await _render(
         request,
         "district.html",
         title=detail.name,
@@ -389,7 +429,7 @@ async def committees(request: Request, q: Text = None, jurisdiction: Text = None
 @router.get("/committees/{committee_id:path}")
 async def committee(request: Request, committee_id: str) -> Response:
     detail = await _api(request).get_model(s.OrganizationDetail, f"/v1/committees/{committee_id}")
-    return _render(
+    return await _render(
         request,
         "committee.html",
         title=detail.name,

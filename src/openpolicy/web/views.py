@@ -1,4 +1,5 @@
-"""Small presentation helpers for the templates: dates, ballot options, query strings, pagination links."""
+"""Small presentation helpers for the templates: dates, ballot options, query strings, pagination links, and
+which URLs from the data may become links."""
 
 from __future__ import annotations
 
@@ -53,6 +54,21 @@ def query_with(params: Mapping[str, Any], **changes: Any) -> str:
     return urlencode({k: ("true" if v is True else v) for k, v in merged.items()})
 
 
+def web_url(value: Any) -> str | None:
+    """``value`` when it is an absolute http(s) URL with a host, else None: only such URLs from the data become
+    links or images (never ``javascript:``, ``data:``, relative or protocol-relative ones)."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if any(ch in text for ch in "\x00\t\n\r "):
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    return text if parts.scheme.lower() in {"http", "https"} and parts.hostname else None
+
+
 def cursor_of(next_url: str | None) -> str | None:
     """The ``cursor`` parameter of an api ``next`` link (None on the last page)."""
     if not next_url:
@@ -66,4 +82,5 @@ FILTERS = {
     "human_age": human_age,
     "option_class": option_class,
     "thousands": thousands,
+    "web_url": web_url,
 }
