@@ -23,7 +23,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# The real data folder (its README lists the sources); OPENPOLICY_TEST_DATA names it when the tests run from a copy
+# of the tree (``make mutate`` runs them from mutmut's ``mutants/`` folder).
+SHARED_DATA = Path(os.environ.get("OPENPOLICY_TEST_DATA") or ROOT.parent / "shared" / "data").resolve()
 ARTIFACTS = ROOT / "artifacts"
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")

@@ -53,7 +53,7 @@ def read_json(path: Path, shown: str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        truncated = "end of data" in exc.msg or exc.pos >= len(data.rstrip()) - 1
+        truncated = "end of data" in exc.msg  # orjson's words for every document cut short
         problem = "truncated JSON" if truncated else "malformed JSON"
         raise InputError(shown, f"at line {exc.lineno} column {exc.colno}", None, f"{problem}: {exc.msg}") from None
 
@@ -88,5 +88,5 @@ def read_csv(path: Path, shown: str, required: tuple[str, ...]) -> Iterator[tupl
                         )
                 raise InputError(shown, f"row {line}", None, f"has {len(cells)} columns, the header {len(header)}")
             yield f"row {line}", dict(zip(header, cells, strict=True))
-    except csv.Error as exc:
-        raise InputError(shown, f"row {line}", None, f"malformed CSV: {exc}") from None
+    except csv.Error as exc:  # raised while reading the next row, before it is counted
+        raise InputError(shown, f"row {line + 1}", None, f"malformed CSV: {exc}") from None
