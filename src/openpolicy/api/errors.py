@@ -190,6 +190,16 @@ async def _database_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _driver_error(request: Request, exc: Exception) -> Response:
+    """SQLAlchemy wraps some asyncpg errors only as its generic ``DBAPIError`` (e.g. "too many connections" when the
+    pool connects): a 503 when the driver's error means the database cannot answer now, else a 500."""
+    original = getattr(exc, "orig", None)
+    unavailable = _asyncpg_unavailable()
+    if isinstance(original, unavailable) or isinstance(getattr(original, "__cause__", None), unavailable):
+        return await _database_unavailable(request, exc)
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     _log.error("unhandled exception", path=request.url.path, exc_info=exc)
     return problem_response(
@@ -205,10 +215,11 @@ def install_error_handlers(app: FastAPI) -> None:
     * :class:`ProblemError` (and subclasses such as :class:`NotFound` 404, :class:`BadParameter` 400);
     * ``HTTPException`` (including the router's own 404 for an unknown route and 405 with ``Allow``);
     * request validation errors → **422** naming the parameter (``parameter`` and ``errors[]``);
-    * database connection failures and timeouts → 503 with ``Retry-After`` (``dependency: database``);
+    * database connection failures, timeouts and "too many connections" → 503 with ``Retry-After``
+      (``dependency: database``);
     * anything else → 500, logged with the request id and traceback; the client never sees a traceback.
     """
-    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
     app.add_exception_handler(ProblemError, _problem_error)
@@ -217,6 +228,7 @@ def install_error_handlers(app: FastAPI) -> None:
     unavailable = (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError, TimeoutError)
     for exc_type in (*unavailable, DatabaseUnavailable, *_asyncpg_unavailable()):
         app.add_exception_handler(exc_type, _database_unavailable)
+    app.add_exception_handler(DBAPIError, _driver_error)  # its subclasses above keep their own handler
     app.add_exception_handler(Exception, _unexpected)
 
 
