@@ -17,8 +17,11 @@ Conventions every other area relies on:
   and ``chamber`` = ``upper`` | ``lower`` | ``unicameral``; parties have classification ``party``.
 * Full-text search: stored generated ``search_vector`` columns (GIN-indexed) on people (``simple`` config:
   names are not stemmed), bills (identifier ``simple`` weight A, title ``english`` weight B, ``title_fr``
-  ``french`` weight B) and vote events (``motion_text`` english, ``motion_text_fr`` french). ``pg_trgm``
-  indexes back fuzzy name / title matching. The migrations create the ``pg_trgm`` extension.
+  ``french`` weight B), vote events (``motion_text`` english, ``motion_text_fr`` french), areas (name A,
+  identifier B) and organizations (name and abbreviation A, other names B). The configurations are
+  ``openpolicy_simple|english|french`` (revision 0009): the built-in ones with the ``unaccent`` filter first, so
+  search ignores accents. ``pg_trgm`` indexes back fuzzy name / title matching. The migrations create the
+  ``pg_trgm`` and ``unaccent`` extensions.
 * Dates: ``Date`` everywhere except ``Person.birth_date`` / ``death_date``, which are Popolo partial ISO
   dates as text (``1961``, ``1961-04``, ``1961-04-27``).
 """
@@ -179,6 +182,13 @@ class Jurisdiction(Timestamped, Base):
     )
 
 
+ORGANIZATION_SEARCH_SQL: Final = (
+    "setweight(to_tsvector('openpolicy_simple'::regconfig, coalesce(name, '') || ' ' || coalesce(abbreviation, '')), "
+    "'A') || setweight(to_tsvector('openpolicy_simple'::regconfig, "
+    "coalesce(jsonb_path_query_array(other_names, '$[*].name')::text, '')), 'B')"
+)
+
+
 class Organization(Timestamped, Base):
     """Legislature, chamber, party, committee, subcommittee, executive ... (Popolo Organization)."""
 
@@ -201,6 +211,9 @@ class Organization(Timestamped, Base):
     sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
     extras: Mapped[dict[str, Any]] = _jsonb_object()
     import_run_id: Mapped[int | None] = _last_run()
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(ORGANIZATION_SEARCH_SQL, persisted=True), deferred=True, nullable=True
+    )
 
     __table_args__ = (
         CheckConstraint(_in("classification", ORGANIZATION_CLASSIFICATIONS), name="classification"),
@@ -211,13 +224,14 @@ class Organization(Timestamped, Base):
         Index(None, "classification", "name", "id"),
         Index(None, "name", "id"),
         Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
+        Index(None, "search_vector", postgresql_using="gin"),
     )
 
 
 # --- people ----------------------------------------------------------------------------------------
 
 PERSON_SEARCH_SQL: Final = (
-    "to_tsvector('simple'::regconfig, coalesce(name, '') || ' ' || coalesce(given_name, '') || ' ' "
+    "to_tsvector('openpolicy_simple'::regconfig, coalesce(name, '') || ' ' || coalesce(given_name, '') || ' ' "
     "|| coalesce(family_name, '') || ' ' || coalesce(jsonb_path_query_array(other_names, '$[*].name')::text, ''))"
 )
 
@@ -285,6 +299,12 @@ class PersonIdentifier(Timestamped, Base):
 # --- areas, posts, periods, sessions ----------------------------------------------------------------
 
 
+AREA_SEARCH_SQL: Final = (
+    "setweight(to_tsvector('openpolicy_simple'::regconfig, coalesce(name, '')), 'A') || "
+    "setweight(to_tsvector('openpolicy_simple'::regconfig, coalesce(identifier, '')), 'B')"
+)
+
+
 class Area(Timestamped, Base):
     """An electoral district or other division (``ocd-division/country:ca/ed:35001``)."""
 
@@ -298,12 +318,16 @@ class Area(Timestamped, Base):
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
     extras: Mapped[dict[str, Any]] = _jsonb_object()
     import_run_id: Mapped[int | None] = _last_run()
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(AREA_SEARCH_SQL, persisted=True), deferred=True, nullable=True
+    )
 
     __table_args__ = (
         Index(None, "jurisdiction_id", "name", "id"),
         Index(None, "parent_id"),
         Index(None, "name", "id"),
         Index(None, "updated_at", "id"),  # updated_since filters and keyset pages of sort=updated_at (0002, 0004)
+        Index(None, "search_vector", postgresql_using="gin"),
     )
 
 
@@ -422,10 +446,10 @@ class Membership(Timestamped, Base):
 # --- bills -----------------------------------------------------------------------------------------
 
 BILL_SEARCH_SQL: Final = (
-    "setweight(to_tsvector('simple'::regconfig, coalesce(identifier, '') || ' ' || "
+    "setweight(to_tsvector('openpolicy_simple'::regconfig, coalesce(identifier, '') || ' ' || "
     "upper(regexp_replace(coalesce(identifier, ''), '[^A-Za-z0-9]+', '', 'g'))), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'B') || "
-    "setweight(to_tsvector('french'::regconfig, coalesce(title_fr, '')), 'B')"
+    "setweight(to_tsvector('openpolicy_english'::regconfig, coalesce(title, '')), 'B') || "
+    "setweight(to_tsvector('openpolicy_french'::regconfig, coalesce(title_fr, '')), 'B')"
 )
 
 
@@ -558,9 +582,9 @@ class BillDocument(Timestamped, Base):
 # --- votes -----------------------------------------------------------------------------------------
 
 VOTE_SEARCH_SQL: Final = (
-    "setweight(to_tsvector('simple'::regconfig, coalesce(identifier, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(motion_text, '')), 'B') || "
-    "setweight(to_tsvector('french'::regconfig, coalesce(motion_text_fr, '')), 'B')"
+    "setweight(to_tsvector('openpolicy_simple'::regconfig, coalesce(identifier, '')), 'A') || "
+    "setweight(to_tsvector('openpolicy_english'::regconfig, coalesce(motion_text, '')), 'B') || "
+    "setweight(to_tsvector('openpolicy_french'::regconfig, coalesce(motion_text_fr, '')), 'B')"
 )
 
 
