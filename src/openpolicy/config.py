@@ -99,7 +99,11 @@ class Settings(BaseSettings):
 
     # --- observability -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(default="INFO")
-    log_format: Literal["json", "console"] = Field(default="json", description="json (default) or console.")
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        description="auto (default): readable console lines when standard output is a terminal, JSON otherwise; "
+        "json or console force one.",
+    )
     environment: str = Field(default="development", description="development, staging, production ...")
     build_commit: str = Field(default="unknown", description="VCS revision the image was built from.")
 

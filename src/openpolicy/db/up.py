@@ -3,11 +3,16 @@
 1. the database: ``DATABASE_URL`` when set, else the embedded PostgreSQL in ``OPENPOLICY_DATA_DIR``
    (started, or joined when another command already runs it);
 2. migrations to head;
-3. demo data (scale 1) when the database holds no jurisdiction yet — so only on the first start;
+3. demo data (scale 1) when the database holds no jurisdiction yet — so only on the first start; ``up`` says it is
+   synthetic when it loads it and again in its "ready" lines while the api reports it loaded (``/v1/status``);
 4. ``openpolicy serve api`` and, when the web-interface is installed (``openpolicy.web.app``),
    ``openpolicy serve web`` with ``API_URL`` pointing at the api, as child processes;
 5. Ctrl-C or SIGTERM stops the children (SIGTERM, then SIGKILL after the grace period) and then releases the
    database, which stops when no other process uses it. A child that dies ends ``up`` with exit code 1.
+
+Output follows ``LOG_FORMAT`` like every process (``auto``: console when standard output is a terminal): in
+console form ``up`` writes plain lines for a person on stderr, in JSON form one log object per line on stdout.
+The children inherit the same standard output and setting.
 """
 
 from __future__ import annotations
@@ -73,9 +78,34 @@ def web_available() -> bool:
     return bool(names & {"web", "serve_web"})
 
 
+_json_output = False
+
+
 def _say(message: str) -> None:
+    if _json_output:
+        from openpolicy.observability.logging import get_logger
+
+        get_logger("openpolicy.up").info(message)
+        return
     sys.stderr.write(f"openpolicy up: {message}\n")
     sys.stderr.flush()
+
+
+SYNTHETIC_NOTICE = (
+    "the demo parliament is SYNTHETIC: its people, parties, districts, bills and votes are generated, not real "
+    "(the web shows a banner on every page while it is loaded)"
+)
+
+
+def _demo_loaded(api_url: str) -> bool:
+    """True when the api reports the synthetic demo parliament loaded (``demo_data`` of ``/v1/status``)."""
+    import httpx
+
+    try:
+        response = httpx.get(f"{api_url}/v1/status", timeout=10.0)
+        return response.status_code == 200 and bool(response.json().get("demo_data"))
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def _wait_healthy(child: Child, stop: threading.Event) -> bool:
@@ -140,12 +170,18 @@ def _prepare_database(settings: Settings) -> str:
             f"{report.counts['bills']} bills, {report.counts['vote_events']} votes, "
             f"{report.counts['ballots']:,} ballots) in {time.perf_counter() - started:.1f} s"
         )
+        _say(f"data: {SYNTHETIC_NOTICE}")
     return url
 
 
 def run_up(settings: Settings, *, api_port: int, web_port: int, host: str = "127.0.0.1") -> int:
     """Start everything and block until Ctrl-C / SIGTERM or a child's death; return the exit code."""
+    global _json_output
     from openpolicy.db import embedded
+    from openpolicy.observability.logging import configure_logging, resolve_format
+
+    _json_output = resolve_format(settings.log_format) == "json"
+    configure_logging(settings.log_level, settings.log_format)
 
     with_web = web_available()
     for name, port, wanted in (("api", api_port, True), ("web", web_port, with_web)):
@@ -180,8 +216,6 @@ def run_up(settings: Settings, *, api_port: int, web_port: int, host: str = "127
                 "SHUTDOWN_DRAIN_SECONDS": "0",  # nobody routes traffic here: stop at once on Ctrl-C
             }
         )
-        if "LOG_FORMAT" not in os.environ and sys.stderr.isatty():
-            env["LOG_FORMAT"] = "console"
         display_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         api_url = f"http://{display_host}:{api_port}"
         # Host and ports travel as settings (HOST, API_PORT, WEB_PORT) like in every other deployment.
@@ -208,6 +242,8 @@ def run_up(settings: Settings, *, api_port: int, web_port: int, host: str = "127
             lines.append(f"web  {children[1].url}")
         else:
             lines.append("web  not part of this build (no openpolicy.web.app / `serve web`)")
+        if _demo_loaded(api_url):
+            lines.append(f"data {SYNTHETIC_NOTICE}")
         _say("ready:\n  " + "\n  ".join(lines) + "\n  press Ctrl-C to stop")
         while not stop.wait(0.5):
             for child in children:

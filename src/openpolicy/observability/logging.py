@@ -1,4 +1,5 @@
-"""Structured logs: structlog, one JSON object per line (``LOG_FORMAT=json``) or a readable console format.
+"""Structured logs: structlog, one JSON object per line (``LOG_FORMAT=json``) or a readable console format
+(``console``); ``auto`` (the default) picks console when standard output is a terminal, JSON otherwise.
 
 :func:`configure_logging` routes the standard library's loggers (uvicorn, SQLAlchemy, alembic ...) through
 the same processors, so every line of a process has one shape. Every line carries the request's
@@ -106,13 +107,25 @@ def _json_dumps(obj: Any, default: Any = None) -> str:
 _configured: tuple[str, str] | None = None
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+def resolve_format(fmt: str, stream: Any = None) -> str:
+    """``json`` or ``console``: ``auto`` becomes ``console`` when ``stream`` (default stdout) is a terminal."""
+    if fmt != "auto":
+        return fmt
+    stream = sys.stdout if stream is None else stream
+    try:
+        return "console" if stream.isatty() else "json"
+    except (AttributeError, ValueError):  # no stream, or a closed one
+        return "json"
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     """Configure structlog and the standard library's logging for this process (idempotent).
 
-    ``fmt`` is ``json`` (one object per line on stdout) or ``console``. uvicorn's access logger is silenced:
-    the HTTP middleware writes one line per request instead.
+    ``fmt`` is ``json`` (one object per line on stdout), ``console`` or ``auto`` (:func:`resolve_format`).
+    uvicorn's access logger is silenced: the HTTP middleware writes one line per request instead.
     """
     global _configured
+    fmt = resolve_format(fmt)
     if _configured == (level, fmt):
         return
     shared: list[Any] = [
