@@ -1,0 +1,158 @@
+"""Cursors and next links (api/pagination.py) at their edges: a hand-made cursor is refused with a 400 naming
+``cursor``; a next link carries exactly one cursor and every other parameter; limits are checked against settings.
+The listing walked end to end over PostgreSQL is in tests/integration/test_pagination_walk.py."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import orjson
+import pytest
+from sqlalchemy import column
+from starlette.requests import Request
+
+from openpolicy.api import pagination as p
+from openpolicy.api.errors import BadParameter
+from openpolicy.config import Settings
+
+SORTS = p.Sorts(
+    {
+        "name": p.SortKey(column("name"), "str"),
+        "day": p.SortKey(column("day"), "date", nullable=True),
+        "at": p.SortKey(column("at"), "datetime"),
+        "rank": p.SortKey(column("rank"), "int"),
+    },
+    default="name",
+    tiebreak=column("id"),
+)
+
+
+def forge(order_name: str, values: Any) -> str:
+    """A cursor with a valid checksum around any payload: what a client writing cursors by hand could send."""
+    payload = orjson.dumps([order_name, values])
+    return base64.urlsafe_b64encode(p._checksum(payload) + payload).rstrip(b"=").decode()
+
+
+def refused(order: str, cursor: str) -> BadParameter:
+    with pytest.raises(BadParameter) as info:
+        p.decode_cursor(SORTS.resolve(order), cursor)
+    assert info.value.status == 400 and info.value.extra == {"parameter": "cursor"}
+    assert info.value.detail is not None and info.value.detail.startswith("cursor: ")
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("order", "values"),
+    [
+        ("at", ["2024-05-01T12:00:00", "p1"]),  # a naive datetime: which time zone?
+        ("at", [None, "p1"]),  # None for a key that cannot be NULL
+        ("name", [None, "p1"]),
+        ("name", ["Ann", None]),  # the id is never NULL
+        ("rank", [True, "p1"]),  # a bool is not an int
+        ("rank", ["3", "p1"]),
+        ("rank", [3.5, "p1"]),
+        ("name", [3, "p1"]),
+        ("day", [20240501, "p1"]),
+        ("day", ["2024-13-01", "p1"]),
+        ("at", ["yesterday", "p1"]),
+        ("name", ["Ann"]),  # one value short
+        ("name", ["Ann", "p1", "extra"]),
+        ("name", {"name": "Ann"}),
+    ],
+)
+def test_hand_made_cursor_values_of_the_wrong_type_are_refused(order: str, values: Any) -> None:
+    assert refused(order, forge(order, values)).detail == "cursor: not a cursor issued by this api (bad content)"
+
+
+def test_well_typed_hand_made_cursors_are_read() -> None:
+    at = dt.datetime(2024, 5, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=-4)))
+    assert p.decode_cursor(SORTS.resolve("at"), forge("at", [at.isoformat(), "p1"])) == (at, "p1")
+    assert p.decode_cursor(SORTS.resolve("-day"), forge("-day", [None, "p1"])) == (None, "p1")
+    assert p.decode_cursor(SORTS.resolve("day"), forge("day", ["2024-05-01", "p1"])) == (dt.date(2024, 5, 1), "p1")
+    assert p.decode_cursor(SORTS.resolve("rank"), forge("rank", [0, "p1"])) == (0, "p1")
+
+
+def test_a_cursor_of_another_sort_order_says_which() -> None:
+    error = refused("name", forge("-name", ["Ann", "p1"]))
+    assert error.detail == "cursor: the cursor was issued for sort='-name', not sort='name'; keep the same sort"
+
+
+def test_broken_cursors_say_why() -> None:
+    for undecodable in ("A", "AAAAA", "é"):
+        assert refused("name", undecodable).detail == "cursor: not a cursor issued by this api (bad encoding)"
+    assert refused("name", "AAAA").detail == "cursor: not a cursor issued by this api (checksum mismatch)"
+    assert refused("name", "").detail == "cursor: not a cursor issued by this api (checksum mismatch)"
+    payload = b"not json"
+    garbage = base64.urlsafe_b64encode(p._checksum(payload) + payload).decode()
+    assert refused("name", garbage).detail == "cursor: not a cursor issued by this api (bad content)"
+
+
+def test_cursor_length_is_bounded_at_its_limit() -> None:
+    order = SORTS.resolve("name")
+    fits = p.encode_cursor(order, ("x" * 3000, "p1"))
+    assert len(fits) <= p.MAX_CURSOR_LENGTH and p.decode_cursor(order, fits) == ("x" * 3000, "p1")
+    edge = "A" * p.MAX_CURSOR_LENGTH  # exactly at the limit: decoded (and refused for its content, not its length)
+    assert "too long" not in (refused("name", edge).detail or "")
+    assert "cursor is too long" in (refused("name", edge + "A").detail or "")
+
+
+def test_encoding_refuses_a_date_key_that_is_not_a_date() -> None:
+    with pytest.raises(TypeError, match="is not a datetime"):
+        p.encode_cursor(SORTS.resolve("at"), ("2024-05-01", "p1"))
+    assert p.decode_cursor(SORTS.resolve("day"), p.encode_cursor(SORTS.resolve("day"), (None, "p1"))) == (None, "p1")
+
+
+def _request(query: str, path: str = "/v1/people") -> Request:
+    class _State:
+        settings = Settings(database_url="postgresql://openpolicy@127.0.0.1:5432/unused", page_size_max=50)
+
+    class _App:
+        state = _State()
+
+    scope = {"type": "http", "path": path, "query_string": query.encode(), "headers": [], "app": _App()}
+    return Request(scope)
+
+
+def test_a_next_link_has_exactly_one_cursor_and_keeps_every_other_parameter() -> None:
+    order = SORTS.resolve("-name")
+    incoming = p.encode_cursor(order, ("Zed", "p9"))
+    request = _request(f"cursor={incoming}&limit=2&party=Green&party=Red&sort=-name&cursor={incoming}")
+    link = p.PageRequest(limit=2, after=("Zed", "p9"), order=order, request=request).next_url(("Ann", "p1"))
+    parts = urlsplit(link)
+    params = parse_qsl(parts.query)
+    assert parts.path == "/v1/people"
+    assert [v for k, v in params if k == "cursor"] == [p.encode_cursor(order, ("Ann", "p1"))]
+    assert [(k, v) for k, v in params if k != "cursor"] == [
+        ("limit", "2"),
+        ("party", "Green"),
+        ("party", "Red"),
+        ("sort", "-name"),
+    ]
+    assert params[-1][0] == "cursor"
+
+
+def test_the_limit_defaults_to_the_setting_and_is_bounded_by_it() -> None:
+    request = _request("")
+    assert p.page_limit(request, None) == 20
+    assert p.page_limit(request, 1) == 1 and p.page_limit(request, 50) == 50
+    for bad in (0, -1, 51):
+        with pytest.raises(BadParameter) as info:
+            p.page_limit(request, bad)
+        assert info.value.detail == f"limit: must be between 1 and 50, got {bad}"
+
+
+def test_sort_names_are_trimmed_and_default_when_absent() -> None:
+    assert SORTS.resolve(None).name == "name" and SORTS.resolve("").name == "name"
+    assert SORTS.resolve(" -day ").name == "-day" and SORTS.resolve("-day").descending
+    assert not SORTS.resolve("day").descending
+    assert [k.kind for k in SORTS.resolve("rank").keys] == ["int", "str"]
+    with pytest.raises(BadParameter) as info:
+        SORTS.resolve("colour")
+    assert info.value.detail == (
+        "sort: unknown sort order 'colour'; choose one of: -at, at, -day, day, -name, name, -rank, rank"
+    )
+    with pytest.raises(ValueError, match="default sort 'size' is not one of"):
+        p.Sorts({"name": p.SortKey(column("name"), "str")}, default="size", tiebreak=column("id"))
