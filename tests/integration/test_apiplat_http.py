@@ -274,3 +274,24 @@ async def test_unknown_methods_do_not_grow_label_values(client: httpx.AsyncClien
     assert response.headers["content-type"] == "application/problem+json"
     assert sample("http_requests_total", method="OTHER", route="/v1/jurisdictions", status="405") >= 1
     assert 'method="BREW"' not in (await client.get("/metrics")).text
+
+
+async def test_repeated_parameters_are_refused_and_never_share_a_cached_answer(
+    database_url: str, redis_url: str
+) -> None:
+    """``limit=1&limit=3`` and ``limit=3&limit=1`` sort to the same query string: the api refuses both (400), so no
+    cached answer can stand for either; distinct parameters in two orders share their answer and its key."""
+    async for client in _client(_app(database_url, redis_url=redis_url)):
+        for query in ("limit=1&limit=3", "limit=3&limit=1", "limit=1&limit=3"):
+            response = await client.get(f"/v1/jurisdictions?{query}")
+            assert response.status_code == 400, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json()["parameter"] == "limit"
+            assert "x-cache" not in response.headers
+        first = await client.get("/v1/jurisdictions?sort=name&limit=1")
+        second = await client.get("/v1/jurisdictions?limit=1&sort=name")
+        assert first.status_code == second.status_code == 200
+        assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
+        assert first.content == second.content
+        other = await client.get("/v1/jurisdictions?limit=2&sort=name")
+        assert other.headers["x-cache"] == "miss"

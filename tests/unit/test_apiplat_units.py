@@ -39,7 +39,13 @@ def test_if_none_match(header: str | None, matches: bool) -> None:
 
 
 def test_request_key_sorts_the_query_and_resource_of() -> None:
-    assert request_key("/v1/people", b"b=2&a=1&a=0") == request_key("/v1/people", b"a=0&a=1&b=2")
+    # Distinct parameters in any order mean the same query: one key.
+    assert request_key("/v1/people", b"b=2&a=1") == request_key("/v1/people", b"a=1&b=2") == "/v1/people?a=1&b=2"
+    # A repeated parameter is refused by the api (400): no key, so ``a=1&a=0`` and ``a=0&a=1`` never share one.
+    assert request_key("/v1/people", b"b=2&a=1&a=0") is None
+    assert request_key("/v1/people", b"a=0&a=1&b=2") is None
+    assert request_key("/v1/people", b"limit=1&limit=3") is None
+    assert request_key("/v1/people", b"a=1") != request_key("/v1/people", b"a=0")
     assert request_key("/v1/people", b"") == "/v1/people"
     assert request_key("/v1/people", b"q=x%20y") == "/v1/people?q=x+y"
     assert resource_of("/v1/people/abc/votes") == "people"

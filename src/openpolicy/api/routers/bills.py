@@ -12,6 +12,7 @@ from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries.common import in_scope, matching, name_contains, within
+from openpolicy.api.queries.known import BILL_STATUSES, check_known
 from openpolicy.api.schemas import BillDetail, BillPage
 from openpolicy.db.models import Bill, BillSponsorship, normalize_bill_identifier
 
@@ -36,7 +37,9 @@ class BillFilters(f.Filters):
     chamber: Annotated[
         f.OptText, f.text("Originating chamber: upper, lower, unicameral or a chamber id/name.", example="lower")
     ] = None
-    status: Annotated[f.OptText, f.text("Status (case-insensitive exact match).", example="passed")] = None
+    status: Annotated[
+        f.OptText, f.text("Status (any case); one no bill has is a 400 listing those bills have.", example="passed")
+    ] = None
     sponsor: Annotated[
         f.OptText, f.text("Sponsor person id, or a substring of the sponsor's name (any sponsor, primary or not).")
     ] = None
@@ -64,6 +67,8 @@ async def list_bills(
 ) -> Response:
     """Bills, filtered and paged (keyset cursor); newest latest action first by default."""
     filters = query.filters
+    if filters.status:
+        await check_known(query.page.request, "status", BILL_STATUSES, filters.status)
 
     def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
         stmt = select(Bill.id).where(
