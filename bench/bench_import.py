@@ -159,7 +159,7 @@ def main() -> int:
 
     from openpolicy.config import load_settings
     from openpolicy.db.migrations import upgrade
-    from openpolicy.ingest.records import jurisdiction_for
+    from openpolicy.ingest.jurisdictions import national
     from openpolicy.ingest.runs import run_import
     from openpolicy.ingest.sources import popolo
 
@@ -180,12 +180,12 @@ def main() -> int:
 
             timer = PhaseTimer()
             started = time.perf_counter()
-            report = run_import(settings, "popolo", str(path), jurisdiction="zz", reporter=timer.reporter)
+            report = run_import(settings, "popolo", str(path), jurisdiction="nz", reporter=timer.reporter)
             import_seconds = time.perf_counter() - started
             assert report.counts["ballot"]["inserted"] == ballots, report.counts
 
             # The same rows, as the loader writes them, for the ceiling.
-            bundle = popolo.parse([path], jurisdiction_for("zz"))
+            bundle = popolo.parse([path], national("zz", "Test legislature"))
             rows = list(bundle.ballots)
             del bundle
             copy_seconds = asyncio.run(raw_copy(url, rows))
@@ -193,7 +193,7 @@ def main() -> int:
 
             again_timer = PhaseTimer()
             started = time.perf_counter()
-            again = run_import(settings, "popolo", str(path), jurisdiction="zz", reporter=again_timer.reporter)
+            again = run_import(settings, "popolo", str(path), jurisdiction="nz", reporter=again_timer.reporter)
             reimport_seconds = time.perf_counter() - started
             assert again.changes == 0, again.counts
         import_rate = ballots / import_seconds

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from tests.support.ingest import EP_CANADA, EP_UK, HOC, US_CONGRESS, needs_data
 
-from openpolicy.ingest.records import InputError, jurisdiction_for
+from openpolicy.ingest.jurisdictions import national
+from openpolicy.ingest.records import InputError
 from openpolicy.ingest.sources import ourcommons, popolo, us_congress
 
 pytestmark = needs_data
 
 
 def test_everypolitician_canada_counts() -> None:
-    bundle = popolo.parse([EP_CANADA], jurisdiction_for("ca"))
+    bundle = popolo.parse([EP_CANADA], national("ca"))
     counts = bundle.counts()
     # SOURCE.md: 541 persons, 5 parties + 1 legislature, 661 memberships (323 + 338), 458 areas, 2 terms.
     assert counts["person"] == 541
@@ -30,7 +31,7 @@ def test_everypolitician_canada_counts() -> None:
     assert sorted(by_term.values()) == [323, 338]
     # every identifier scheme is kept, plus the Popolo id itself
     schemes = {scheme for p in bundle.people for scheme, _ in p.identifiers}
-    assert {"represent", "wikidata", "everypolitician_legacy", "popolo/ca"} <= schemes
+    assert {"represent", "wikidata", "everypolitician_legacy", "popolo"} <= schemes
     # implicit membership dates come from the term
     term41 = next(p for p in bundle.periods if p.identifier == "41")
     implicit = [m for m in bundle.memberships if m.legislative_period_id == term41.id and m.extras]
@@ -39,8 +40,9 @@ def test_everypolitician_canada_counts() -> None:
 
 def test_everypolitician_uk_counts_and_country_from_meta() -> None:
     files = popolo.discover(EP_UK)
-    assert popolo.guess_country(files) == "gb"
-    counts = popolo.parse(files, jurisdiction_for("gb")).counts()
+    meta = popolo.read_meta(files[0])
+    assert (meta.iso_code, meta.legislature_name, meta.legislature_wikidata) == ("GB", "House of Commons", "Q11005")
+    counts = popolo.parse(files, national("gb")).counts()
     assert (counts["person"], counts["organization"], counts["membership"], counts["area"]) == (1337, 22, 3363, 777)
     assert counts["legislative_period"] == 5
 
@@ -55,8 +57,10 @@ def test_us_congress_counts_and_quirks() -> None:
     assert len(from_votes) == 16
     assert sum(1 for b in bundle.ballots if b[2] in from_votes) == 1205
     terms = [m for m in bundle.memberships if m.role == "member" and m.area_id]
-    assert len(terms) == 2792
-    assert counts["membership"] == 2792 + 3879
+    # 2,792 terms; two of them (Van Drew NJ-2 2019, Kiley CA-3 2025) are split in two by party_affiliations
+    assert len(terms) == 2792 + 2
+    assert len({(m.person_id, m.extras.get("term_start", str(m.start_date))) for m in terms}) == 2792
+    assert counts["membership"] == 2794 + 3879
     classes = collections.Counter(o.classification for o in bundle.organizations)
     assert (classes["committee"], classes["subcommittee"]) == (49, 181)
     assert counts["vote"] == 250 and counts["ballot"] == 58264
@@ -114,7 +118,7 @@ def test_truncated_json_names_file_and_position(tmp_path: Path) -> None:
     data = EP_CANADA.read_bytes()
     bad.write_bytes(data[: len(data) // 2])
     with pytest.raises(InputError) as info:
-        popolo.parse([bad], jurisdiction_for("ca"))
+        popolo.parse([bad], national("ca"))
     message = str(info.value)
     assert str(bad) in message and "truncated JSON" in message and "line" in message
 
@@ -130,7 +134,7 @@ def test_unknown_voter_names_record_and_field(tmp_path: Path) -> None:
     bad = tmp_path / "votes.json"
     bad.write_text(json.dumps(doc))
     with pytest.raises(InputError) as info:
-        popolo.parse([bad], jurisdiction_for("ca"))
+        popolo.parse([bad], national("ca"))
     assert (info.value.file, info.value.record, info.value.field) == (str(bad), "votes[1]", "voter_id")
     assert "nobody-42" in str(info.value)
 
@@ -151,16 +155,16 @@ def test_ballots_seen_voters_and_options_are_still_checked(tmp_path: Path) -> No
     path = tmp_path / "votes.json"
     path.write_text(json.dumps(doc))
     with pytest.raises(InputError) as info:
-        popolo.parse([path], jurisdiction_for("zz"))
+        popolo.parse([path], national("zz", "Test legislature"))
     assert (info.value.record, info.value.field) == ("vote_events[1] (id 've2') votes[1]", "option")
     assert "maybe" in str(info.value)
     doc["vote_events"][1]["votes"][1]["option"] = ["yes"]
     path.write_text(json.dumps(doc))
     with pytest.raises(InputError, match="unknown option"):
-        popolo.parse([path], jurisdiction_for("zz"))
+        popolo.parse([path], national("zz", "Test legislature"))
     del doc["vote_events"][1]
     path.write_text(json.dumps(doc))
-    ballots = popolo.parse([path], jurisdiction_for("zz")).ballots
+    ballots = popolo.parse([path], national("zz", "Test legislature")).ballots
     assert [(b[1], b[3], b[4]) for b in ballots] == [
         (0, "Synthetic One", "yes"), (1, "Synthetic Seven", "no"), (2, "Synthetic Seven", "yes")
     ]  # fmt: skip

@@ -103,6 +103,14 @@ def _summary(report: ImportReport) -> str:
             )
     findings = ", ".join(f"{name}={n}" for name, n in report.checks.items())
     lines.append(f"  data checks: {findings}")
+    lines.append(f"  records joined to another person: {len(report.merges)}")
+    for merge in report.merges:
+        lines.append(
+            f"    {merge['record']} -> {merge['person']} ({merge['person_id']}) by {', '.join(merge['via']) or '?'}"
+        )
+    if report.ended:
+        lines.append(f"  memberships ended (no longer in their dataset's snapshot): {len(report.ended)}")
+        lines.extend(f"    {item['id']} ended {item['end_date']} ({item['dataset']})" for item in report.ended)
     return "\n".join(lines)
 
 

@@ -37,6 +37,7 @@ from typing import Any
 import orjson
 
 from openpolicy.db import bulk
+from openpolicy.ingest.identity import SINGLE_VALUED, is_global, scope_of
 from openpolicy.ingest.records import BallotRow, Bundle, InputError
 
 Progress = Callable[[str, int], None]
@@ -60,7 +61,14 @@ def _spec(entity: str, table: str, columns: str, json: dict[str, str], *, merge:
 
 L, OBJ = JSON_LIST, JSON_OBJECT
 SPECS: tuple[Spec, ...] = (
-    _spec("jurisdiction", "jurisdictions", "id name classification url country", {}, merge=True, attr="jurisdictions"),
+    _spec(
+        "jurisdiction",
+        "jurisdictions",
+        "id name classification url country iso_code",
+        {},
+        merge=True,
+        attr="jurisdictions",
+    ),
     _spec(
         "organization",
         "organizations",
@@ -115,8 +123,8 @@ SPECS: tuple[Spec, ...] = (
         "membership",
         "memberships",
         "id person_id organization_id on_behalf_of_id area_id post_id legislative_period_id role label "
-        "start_date end_date extras",
-        {"extras": OBJ},
+        "start_date end_date extras sources dataset",
+        {"extras": OBJ, "sources": L},
         merge=False,
         attr="memberships",
     ),
@@ -160,6 +168,10 @@ class Outcome:
 class LoadResult:
     counts: dict[str, Outcome]
     changed_entities: set[str]
+    # Records joined to a person other than their own: {record, person_id, person, via}
+    merges: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # Memberships ended because a full snapshot of their dataset no longer states them: {id, dataset, end_date}
+    ended: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {entity: outcome.as_dict() for entity, outcome in self.counts.items()}
@@ -231,6 +243,10 @@ class Loader:
         if not spec.merge:
             return s
         kind = spec.json.get(column)
+        if column == "sources":  # provenance accumulates: every source that stated the record, first seen first
+            union = "(SELECT coalesce(jsonb_agg(u.e ORDER BY u.o), '[]'::jsonb) FROM (SELECT x.e, min(x.o) AS o "
+            union += f"FROM jsonb_array_elements({t} || {s}) WITH ORDINALITY AS x(e, o) GROUP BY x.e) AS u)"
+            return union
         if kind == L:
             ours = f"CASE WHEN {s} IS NULL OR {s} = '[]'::jsonb THEN {t} ELSE {s} END"
             theirs = f"CASE WHEN {t} = '[]'::jsonb THEN {s} ELSE {t} END"
@@ -254,8 +270,8 @@ class Loader:
         inserted = await self.conn.fetchval(
             f"""
             WITH ins AS (
-                INSERT INTO {spec.table} ({col_list})
-                SELECT {", ".join(select)} FROM s_{spec.table} s
+                INSERT INTO {spec.table} ({col_list}, import_run_id)
+                SELECT {", ".join(select)}, $2 FROM s_{spec.table} s
                 WHERE NOT EXISTS (SELECT 1 FROM {spec.table} t WHERE t.id = s.id)
                 RETURNING id
             ), logged AS (
@@ -264,6 +280,7 @@ class Loader:
             SELECT count(*) FROM ins
             """,  # noqa: S608 - identifiers come from module constants
             spec.entity,
+            self.run_id,
         )
         data_cols = [c for c in cols if c != "id"]
         merged = [self._merged(spec, c) for c in data_cols]
@@ -272,7 +289,7 @@ class Loader:
         updated = await self.conn.fetchval(
             f"""
             WITH upd AS (
-                UPDATE {spec.table} t SET ({targets}) = ROW({", ".join(merged)})
+                UPDATE {spec.table} t SET ({targets}, import_run_id) = ROW({", ".join(merged)}, $2::bigint)
                 FROM s_{spec.table} s
                 WHERE t.id = s.id AND ROW({current}) IS DISTINCT FROM ROW({", ".join(merged)})
                   AND NOT EXISTS (SELECT 1 FROM _changed c WHERE c.entity_type = $1 AND c.entity_id = t.id)
@@ -283,6 +300,7 @@ class Loader:
             SELECT count(*) FROM upd
             """,  # noqa: S608 - identifiers come from module constants
             spec.entity,
+            self.run_id,
         )
         outcome = self.result.counts.setdefault(spec.entity, Outcome())
         outcome.inserted += int(inserted)
@@ -297,38 +315,114 @@ class Loader:
 
     # --- people -----------------------------------------------------------------------------------
     async def _people(self, bundle: Bundle) -> dict[str, str]:
+        """Stage and upsert the bundle's people; return the candidate ids replaced by another person's id.
+
+        Records are the same person when they share a *global* identifier (openpolicy.ingest.identity): records
+        of this input among themselves, then each group with the stored person holding one of its global ids.
+        Refused (InputError naming the records): two records of one dataset joined, a group joined to two stored
+        people, two values of a single-valued scheme in one person. Every join of a record into a person other
+        than its own is listed in ``LoadResult.merges``."""
         spec = SPEC_BY_ENTITY["person"]
+        where = ", ".join(bundle.files) or bundle.source
+        prefix = f"{bundle.files[0]} " if len(bundle.files) == 1 else "\x00"
+        label = {
+            p.id: f"{p.record.removeprefix(prefix) or p.id} ({p.name or p.fallback_name or '?'})" for p in bundle.people
+        }
+        dataset = {p.id: p.dataset for p in bundle.people}
+        global_ids = {
+            p.id: sorted({(sch, ident) for sch, ident in p.identifiers if is_global(sch)}) for p in bundle.people
+        }
+        # 1. records of this input sharing a global id: one group (union-find), never two of one dataset.
+        parent = {p.id: p.id for p in bundle.people}
+
+        def root(x: str) -> str:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        holder: dict[tuple[str, str], str] = {}
+        for person in bundle.people:
+            for key in global_ids[person.id]:
+                other = holder.setdefault(key, person.id)
+                if other != person.id and root(other) != root(person.id):
+                    parent[root(person.id)] = root(other)
+        groups: dict[str, list[str]] = {}
+        for person in bundle.people:
+            groups.setdefault(root(person.id), []).append(person.id)
+        for members in groups.values():
+            self._check_group(where, members, dataset, label, global_ids)
+        # 2. each group against the stored people holding its global ids (and its own stored id).
+        keys = sorted({key for ids in global_ids.values() for key in ids})
+        stored: dict[tuple[str, str], str] = {}
+        if keys:
+            for row in await self.conn.fetch(
+                """
+                SELECT i.scheme, i.identifier, i.person_id FROM person_identifiers i
+                JOIN unnest($1::text[], $2::text[]) AS k(scheme, identifier)
+                  ON i.scheme = k.scheme AND i.identifier = k.identifier AND i.scope = ''
+                """,
+                [k[0] for k in keys],
+                [k[1] for k in keys],
+            ):
+                stored[(row["scheme"], row["identifier"])] = row["person_id"]
+        existing = {
+            row["id"] for row in await self.conn.fetch("SELECT id FROM people WHERE id = ANY($1::text[])", list(parent))
+        }
+        remap: dict[str, str] = {}
+        via: dict[str, list[str]] = {}
+        for first, members in groups.items():
+            found: dict[str, list[str]] = {}
+            for member in members:
+                for key in global_ids[member]:
+                    if key in stored:
+                        found.setdefault(stored[key], []).append(f"{key[0]}={key[1]}")
+            own = [m for m in members if m in existing]
+            targets = set(found) | set(own)
+            if len(targets) > 1:
+                names = await self._names(sorted(targets))
+                raise InputError(
+                    where, label[first], "identifiers",
+                    "matches different stored people: " + "; ".join(
+                        f"{names.get(t, t)} ({t}" + (f", by {', '.join(found[t])})" if t in found else ", its own id)")
+                        for t in sorted(targets)
+                    ),
+                )  # fmt: skip
+            target = targets.pop() if targets else first
+            for member in members:
+                if member != target:
+                    remap[member] = target
+                    others = {k for o in members if o != member for k in global_ids[o]}
+                    via[member] = found.get(target) or [f"{k[0]}={k[1]}" for k in global_ids[member] if k in others]
+        await self._check_single_valued(where, groups, remap, global_ids, label, existing | set(stored.values()))
         rows = _rows(spec, bundle.people)
         await self._stage(spec, rows)
         await self.conn.execute(
-            "CREATE TEMP TABLE s_person_identifiers (person_id text, scheme text, identifier text) ON COMMIT DROP"
+            "CREATE TEMP TABLE s_person_identifiers (person_id text, scheme text, scope text, identifier text) "
+            "ON COMMIT DROP"
         )
-        idents = [(p.id, scheme, ident) for p in bundle.people for scheme, ident in p.identifiers]
+        idents = [
+            (remap.get(p.id, p.id), scheme, scope_of(scheme, p.dataset), ident)
+            for p in bundle.people
+            for scheme, ident in p.identifiers
+        ]
         if idents:
             await self.conn.copy_records_to_table("s_person_identifiers", records=idents)
-        # One identifier in two records of this bundle that are different people: the input contradicts itself.
+        # A dataset's own identifier on two different people of this input: the input contradicts itself.
         clash = await self.conn.fetchrow(
             """
-            SELECT scheme, identifier, array_agg(DISTINCT person_id) AS people FROM s_person_identifiers
-            GROUP BY scheme, identifier HAVING count(DISTINCT person_id) > 1 LIMIT 1
+            SELECT scheme, identifier, array_agg(DISTINCT person_id ORDER BY person_id) AS people
+            FROM s_person_identifiers GROUP BY scheme, scope, identifier HAVING count(DISTINCT person_id) > 1 LIMIT 1
             """
         )
         if clash is not None:
+            first_label = {remap.get(p, p): label[p] for p in reversed(list(label))}
+            a, b = clash["people"][:2]
             raise InputError(
-                ", ".join(bundle.files) or bundle.source,
-                f"identifier {clash['scheme']}={clash['identifier']}",
-                "identifiers",
-                f"shared by different people of this input ({', '.join(clash['people'])})",
-            )
-        mapping = await self.conn.fetch(
-            """
-            SELECT s.id AS candidate, min(pi.person_id) AS person_id
-            FROM s_people s JOIN s_person_identifiers si ON si.person_id = s.id
-            JOIN person_identifiers pi ON pi.scheme = si.scheme AND pi.identifier = si.identifier
-            GROUP BY s.id HAVING min(pi.person_id) <> s.id
-            """
-        )
-        remap = {row["candidate"]: row["person_id"] for row in mapping}
+                where, first_label.get(a, a), "identifiers",
+                f"{clash['scheme']}={clash['identifier']} is also on {first_label.get(b, b)}, another record of "
+                "the same dataset",
+            )  # fmt: skip
         # No shared identifier, but the source names a seat: the one person holding it (same chamber, district
         # and start date) in the database is this person (e.g. the House members XML, which has no PersonId).
         by_seat = await self.conn.fetch(
@@ -342,20 +436,45 @@ class Loader:
             """,
             list(remap),
         )
-        remap.update({row["candidate"]: row["person_id"] for row in by_seat})
+        for row in by_seat:
+            remap[row["candidate"]] = row["person_id"]
+            via[row["candidate"]] = ["the seat it holds"]
+            await self.conn.execute(
+                "UPDATE s_person_identifiers SET person_id = $2 WHERE person_id = $1",
+                row["candidate"],
+                row["person_id"],
+            )
         if remap:
             pairs = list(remap.items())
+            # A record joined to a stored person fills only what that person lacks (_own = false); one joined to
+            # another record of this input (a new person) is merged the same way.
             await self.conn.executemany("UPDATE s_people SET id = $2, _own = false WHERE id = $1", pairs)
-            await self.conn.executemany("UPDATE s_person_identifiers SET person_id = $2 WHERE person_id = $1", pairs)
-            await self.conn.execute("DELETE FROM s_people a USING s_people b WHERE a.id = b.id AND a.ctid > b.ctid")
+            # Several records of one person: the one whose candidate id is the person's own wins, else the first.
+            await self.conn.execute(
+                "DELETE FROM s_people a USING s_people b WHERE a.id = b.id AND (a._own, b.ctid) < (b._own, a.ctid)"
+            )
+            await self.conn.execute(
+                "UPDATE s_people s SET _own = true WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.id = s.id)"
+            )
+            names = await self._names(sorted(set(remap.values())))
+            fallback = {p.id: p.name or p.fallback_name for p in bundle.people}
+            self.result.merges.extend(
+                {
+                    "record": label[candidate],
+                    "person_id": target,
+                    "person": names.get(target) or fallback.get(target),
+                    "via": via.get(candidate, []),
+                }
+                for candidate, target in sorted(remap.items())
+            )
         staged = await self.conn.fetchval("SELECT count(*) FROM s_people")
         await self._upsert(spec, int(staged))
-        # Identifiers: add the new ones; an identifier already held by another person stays with that person.
+        # Identifiers: add the new ones; one already held (same scheme, scope, value) stays with its holder.
         touched = await self.conn.fetch(
             """
             WITH ins AS (
-                INSERT INTO person_identifiers (person_id, scheme, identifier)
-                SELECT DISTINCT person_id, scheme, identifier FROM s_person_identifiers
+                INSERT INTO person_identifiers (person_id, scheme, scope, identifier)
+                SELECT DISTINCT person_id, scheme, scope, identifier FROM s_person_identifiers
                 ON CONFLICT (scheme, scope, identifier) DO NOTHING
                 RETURNING person_id
             )
@@ -365,6 +484,110 @@ class Loader:
         await self._touch("person", "people", [row["person_id"] for row in touched])
         self.progress("person", len(rows))
         return remap
+
+    @staticmethod
+    def _check_group(
+        where: str,
+        members: list[str],
+        dataset: dict[str, str],
+        label: dict[str, str],
+        global_ids: dict[str, list[tuple[str, str]]],
+    ) -> None:
+        """Records of this input joined by global ids: at most one per dataset, one value per single-valued scheme."""
+        by_dataset: dict[str, str] = {}
+        for member in members:
+            other = by_dataset.setdefault(dataset[member], member)
+            if other != member:
+                shared = sorted(set(global_ids[member]) & set(global_ids[other])) or global_ids[member]
+                raise InputError(
+                    where, label[member], "identifiers",
+                    f"shares {', '.join(f'{s}={i}' for s, i in shared)} with {label[other]}, another record of "
+                    "the same dataset",
+                )  # fmt: skip
+        values: dict[str, tuple[str, str]] = {}
+        for member in members:
+            for scheme, ident in global_ids[member]:
+                if scheme not in SINGLE_VALUED:
+                    continue
+                seen = values.setdefault(scheme, (ident, member))
+                if seen[0] != ident:
+                    raise InputError(
+                        where, label[member], "identifiers",
+                        f"{scheme}={ident}, while {label[seen[1]]}, joined to it by another identifier, has "
+                        f"{scheme}={seen[0]}",
+                    )  # fmt: skip
+
+    async def _check_single_valued(
+        self,
+        where: str,
+        groups: dict[str, list[str]],
+        remap: dict[str, str],
+        global_ids: dict[str, list[tuple[str, str]]],
+        label: dict[str, str],
+        existing: set[str],
+    ) -> None:
+        """A record joined to a stored person must not give that person a second value of a single-valued scheme."""
+        targets: dict[str, list[str]] = {}
+        for first, members in groups.items():
+            target = remap.get(first, first)
+            if target in existing:
+                targets.setdefault(target, []).extend(members)
+        if not targets:
+            return
+        held: dict[tuple[str, str], str] = {}
+        for row in await self.conn.fetch(
+            "SELECT person_id, scheme, identifier FROM person_identifiers WHERE person_id = ANY($1::text[]) "
+            "AND scope = '' AND scheme = ANY($2::text[])",
+            list(targets),
+            sorted(SINGLE_VALUED),
+        ):
+            held[(row["person_id"], row["scheme"])] = row["identifier"]
+        for target, members in targets.items():
+            for member in members:
+                for scheme, ident in global_ids[member]:
+                    stored = held.get((target, scheme))
+                    if scheme in SINGLE_VALUED and stored is not None and stored != ident:
+                        name = (await self._names([target])).get(target, target)
+                        raise InputError(
+                            where, label[member], "identifiers",
+                            f"{scheme}={ident}, but the person it is joined to, {name} ({target}), has "
+                            f"{scheme}={stored}",
+                        )  # fmt: skip
+
+    async def _names(self, ids: list[str]) -> dict[str, str]:
+        rows = await self.conn.fetch("SELECT id, name FROM people WHERE id = ANY($1::text[])", ids)
+        return {row["id"]: row["name"] for row in rows}
+
+    async def _end_absent(self, bundle: Bundle) -> None:
+        """End the open memberships of the bundle's snapshot datasets that the bundle no longer states.
+
+        The end date is the run's date (UTC), flagged ``extras.end_date_inferred``: the source only says the
+        membership is gone, not when it ended. Memberships not yet started are left alone."""
+        if not bundle.snapshots:
+            return
+        rows = await self.conn.fetch(
+            """
+            WITH gone AS (
+                UPDATE memberships m SET end_date = (now() AT TIME ZONE 'UTC')::date, import_run_id = $2,
+                    extras = m.extras || jsonb_build_object(
+                        'end_date_inferred', true, 'ended_because', 'absent from a later snapshot of ' || m.dataset)
+                WHERE m.dataset = ANY($1::text[])
+                  AND (m.end_date IS NULL OR m.end_date > (now() AT TIME ZONE 'UTC')::date)
+                  AND (m.start_date IS NULL OR m.start_date <= (now() AT TIME ZONE 'UTC')::date)
+                  AND NOT EXISTS (SELECT 1 FROM s_memberships s WHERE s.id = m.id)
+                RETURNING m.id, m.dataset, m.end_date
+            ), logged AS (
+                INSERT INTO _changed (entity_type, entity_id, operation) SELECT 'membership', id, 'update' FROM gone
+            )
+            SELECT id, dataset, end_date FROM gone ORDER BY id
+            """,
+            sorted(bundle.snapshots),
+            self.run_id,
+        )
+        self.result.counts.setdefault("membership", Outcome()).updated += len(rows)
+        self.result.ended.extend(
+            {"id": r["id"], "dataset": r["dataset"], "end_date": r["end_date"].isoformat()} for r in rows
+        )
 
     # --- children ---------------------------------------------------------------------------------
     async def _touch(self, entity: str, table: str, ids: Iterable[str]) -> None:
@@ -378,7 +601,8 @@ class Loader:
                 SELECT unnest($2::text[]) AS id
                 EXCEPT SELECT entity_id FROM _changed WHERE entity_type = $1
             ), upd AS (
-                UPDATE {table} t SET updated_at = now() FROM todo WHERE t.id = todo.id RETURNING t.id
+                UPDATE {table} t SET updated_at = now(), import_run_id = $3 FROM todo WHERE t.id = todo.id
+                RETURNING t.id
             ), logged AS (
                 INSERT INTO _changed (entity_type, entity_id, operation) SELECT $1, id, 'update' FROM upd
             )
@@ -386,6 +610,7 @@ class Loader:
             """,  # noqa: S608 - identifiers come from module constants
             entity,
             id_list,
+            self.run_id,
         )
         outcome = self.result.counts.setdefault(entity, Outcome())
         outcome.updated += int(updated)
@@ -765,6 +990,8 @@ class Loader:
             if spec.entity == "membership" and remap:
                 items = [dataclasses.replace(m, person_id=remap.get(m.person_id, m.person_id)) for m in items]
             await self._entity(spec, items)
+            if spec.entity == "membership":
+                await self._end_absent(bundle)
         await self._vote_children(bundle, remap)
         self.progress("change-log", 0)
         await self._change_log()

@@ -1,10 +1,11 @@
 """Typed intermediate records: what every source parser produces and the bulk loader consumes.
 
 Parsers are pure functions from files to a :class:`Bundle`. Every record already carries its public id
-(deterministic, :func:`openpolicy.db.models.ocd_id` of a natural key), so re-parsing the same input gives the
-same ids and the loader can upsert set-wise. People are the exception: a person's id here is a *candidate*
-(derived from the source's own key); the loader replaces it by the id of an existing person that shares any
-identifier ``(scheme, identifier)`` — that is how one person coming from two sources stays one person.
+(deterministic, :func:`openpolicy.db.models.ocd_id` of a natural key scoped to its dataset), so re-parsing the
+same input gives the same ids and the loader can upsert set-wise. People are the exception: a person's id here
+is a *candidate* (derived from the source's own key); the loader replaces it by the id of the existing person
+that shares a *global* identifier (:mod:`openpolicy.ingest.identity`) — that is how one person coming from two
+sources stays one person, and how two people sharing a file-local id stay two.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class JurisdictionRec:
     id: str
     name: str
     country: str
+    iso_code: str | None = None  # ISO 3166-1/3166-2, upper case (openpolicy.ingest.jurisdictions)
     classification: str = "legislature"
     url: str | None = None
 
@@ -87,6 +89,9 @@ class PersonRec:
     # (organization_id, area_id, start_date) of a seat this person holds, for sources without a person id:
     # the loader then matches the person who holds that seat in the database (join by constituency).
     seat: tuple[str, str, dt.date | None] | None = None
+    # The scope of this record's identifiers whose scheme is not global: the dataset they are unique in.
+    dataset: str = ""
+    record: str = ""  # where the record is in its input (file and position), for messages
 
 
 @dataclass(slots=True)
@@ -151,6 +156,9 @@ class MembershipRec:
     start_date: dt.date | None = None
     end_date: dt.date | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    # The full snapshot stating this membership (Bundle.snapshots); None: not from a snapshot.
+    dataset: str | None = None
 
 
 @dataclass(slots=True)
@@ -208,6 +216,8 @@ class Bundle:
     vote_events: list[VoteEventRec] = field(default_factory=list)
     ballots: list[BallotRow] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # Datasets this input states in full: their stored memberships that it no longer contains are ended.
+    snapshots: set[str] = field(default_factory=set)
     # Ballot rows a parser left to be built later, per vote event in input order: (vote id, number of rows, a
     # function building them). The loader builds those of new vote events while it COPYs them into ``ballots``
     # (the server is that COPY's bottleneck, the client waits: Loader._ballots); build_ballots builds them all.
@@ -236,32 +246,6 @@ class Bundle:
 
 
 # --- helpers shared by the parsers -----------------------------------------------------------------
-
-# The legislature of each jurisdiction, named the same by every source (so merging never flips the name).
-LEGISLATURE_NAMES = {
-    "ca": "Parliament of Canada",
-    "us": "United States Congress",
-    "gb": "Parliament of the United Kingdom",
-}
-
-
-def jurisdiction_id(country: str) -> str:
-    return f"ocd-jurisdiction/country:{country.lower()}/legislature"
-
-
-def jurisdiction_for(value: str) -> JurisdictionRec:
-    """``ca`` or ``ocd-jurisdiction/country:ca/legislature`` → a jurisdiction record."""
-    value = value.strip()
-    match = re.fullmatch(r"ocd-jurisdiction/country:([a-z]{2})/legislature", value) or re.fullmatch(
-        r"([A-Za-z]{2})", value
-    )
-    if not match:
-        raise ValueError(f"--jurisdiction must be a two-letter country code or an OCD jurisdiction id, got {value!r}")
-    country = match.group(1).lower()
-    if country == "uk":
-        country = "gb"
-    name = LEGISLATURE_NAMES.get(country, f"{country.upper()} legislature")
-    return JurisdictionRec(id=jurisdiction_id(country), name=name, country=country)
 
 
 def party_id(jurisdiction: str, name: str) -> str:

@@ -14,15 +14,18 @@ import gc
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from openpolicy.db.jurisdictions import Known
 from openpolicy.ingest.fetch import FetchError, FetchPolicy, resolve
-from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec, jurisdiction_for
+from openpolicy.ingest.jurisdictions import UnknownJurisdiction, choose, from_code
+from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec
 
 if TYPE_CHECKING:
     from openpolicy.config import Settings
@@ -63,6 +66,8 @@ class ImportReport:
     checks: dict[str, int]
     duration_seconds: float
     files: list[str] = field(default_factory=list)
+    merges: list[dict[str, Any]] = field(default_factory=list)  # records joined to another person (LoadResult)
+    ended: list[dict[str, Any]] = field(default_factory=list)  # memberships ended by a snapshot (LoadResult)
 
     @property
     def changes(self) -> int:
@@ -80,29 +85,81 @@ def _discover(source: str) -> Callable[[Path], list[Path]]:
 
 
 def parse_files(
-    source: str, files: list[Path], names: dict[Path, str], jurisdiction: str | None, *, defer_ballots: bool = False
+    source: str,
+    files: list[Path],
+    names: dict[Path, str],
+    jurisdiction: str | None,
+    *,
+    known: Sequence[Known] = (),
+    defer_ballots: bool = False,
 ) -> Bundle:
-    """Parse ``files`` with the ``source``'s parser (pure: no database). ``defer_ballots``: the parser may leave
-    the ballot rows in ``Bundle.pending_ballots``, to be built as the loader COPYs them (the Popolo parser does)."""
+    """Parse ``files`` with the ``source``'s parser (pure: no database; ``known``: the stored jurisdictions, which
+    ``jurisdiction`` may name). ``defer_ballots``: the parser may leave the ballot rows in
+    ``Bundle.pending_ballots``, to be built as the loader COPYs them (the Popolo parser does)."""
     from openpolicy.ingest.sources import ourcommons, popolo, us_congress
 
     if source == "popolo":
-        code = jurisdiction or popolo.guess_country(files)
-        if code is None:
-            raise InputError(
-                names.get(files[0], str(files[0])),
-                None,
-                None,
-                "cannot tell the jurisdiction of this Popolo file (no meta.json with iso_code): pass --jurisdiction "
-                "with a country code such as ca or gb",
-            )
-        return popolo.parse(files, jurisdiction_for(code), names, defer_ballots=defer_ballots)
+        chosen = {path: popolo_jurisdiction(path, names, jurisdiction, known) for path in files}
+        return popolo.parse(files, chosen, names, defer_ballots=defer_ballots)
     expected: JurisdictionRec = us_congress.JURISDICTION if source == "us-congress" else ourcommons.JURISDICTION
-    if jurisdiction is not None and jurisdiction_for(jurisdiction).id != expected.id:
-        raise InputError(source, None, "--jurisdiction", f"{source} data is always {expected.id}")
+    if jurisdiction is not None:
+        try:
+            named = choose(jurisdiction, [*known, Known(expected.id, expected.iso_code, expected.name)])
+        except UnknownJurisdiction as exc:
+            raise InputError(source, None, "--jurisdiction", str(exc)) from None
+        if named.id != expected.id:
+            raise InputError(source, None, "--jurisdiction", f"{source} data is always {expected.id}")
     if source == "us-congress":
         return us_congress.parse(files, names)
     return ourcommons.parse(files, names)
+
+
+def popolo_jurisdiction(
+    path: Path, names: dict[Path, str], given: str | None, known: Sequence[Known]
+) -> JurisdictionRec:
+    """The legislature of one Popolo file: from ``--jurisdiction`` and/or EveryPolitician's ``meta.json`` files;
+    the two must agree. A legislature not stored yet is named by its ``meta.json`` where it has one."""
+    from openpolicy.ingest.sources import popolo
+
+    shown = names.get(path, str(path))
+    meta = popolo.read_meta(path)
+    stored = {item.id: item for item in known}
+    from_meta: JurisdictionRec | None = None
+    if meta.iso_code:
+        try:
+            from_meta = from_code(meta.iso_code, meta.legislature_name if "-" in meta.iso_code else None)
+        except UnknownJurisdiction as exc:
+            raise InputError(meta.where or shown, None, "iso_code", str(exc)) from None
+    if given is not None:
+        try:
+            chosen = choose(given, known)
+        except UnknownJurisdiction as exc:
+            raise InputError(shown, None, "--jurisdiction", str(exc)) from None
+        if from_meta is not None and chosen.id != from_meta.id:
+            raise InputError(
+                shown, None, "--jurisdiction",
+                f"names {chosen.id}, but {meta.where} gives iso_code {meta.iso_code} ({from_meta.id}): "
+                "leave --jurisdiction out or correct it",
+            )  # fmt: skip
+        if (
+            chosen.id not in stored
+            and meta.legislature_name
+            and "/legislature" in chosen.id
+            and "-" in (chosen.iso_code or "")
+        ):
+            chosen.name = meta.legislature_name
+        return chosen
+    if from_meta is None:
+        raise InputError(
+            shown, None, None,
+            "cannot tell the legislature of this Popolo file (no EveryPolitician meta.json with iso_code beside "
+            "or above it): pass --jurisdiction with an ISO 3166-1/3166-2 code (ca, GB-NIR), an OCD jurisdiction id "
+            "or the name of a stored jurisdiction",
+        )  # fmt: skip
+    if from_meta.id in stored:
+        item = stored[from_meta.id]
+        from_meta.name = item.name
+    return from_meta
 
 
 def _policy(settings: Settings) -> FetchPolicy:
@@ -202,9 +259,12 @@ async def run_import_async(
                     resolve, location, _discover(source), Path(workdir), _policy(settings), on_bytes
                 )
                 reporter.stage("parse", len(fetched.files))
+                known = [Known(r["id"], r["iso_code"], r["name"])
+                         for r in await conn.fetch("SELECT id, iso_code, name FROM jurisdictions")]  # fmt: skip
                 bundle = await asyncio.to_thread(
-                    parse_files, source, fetched.files, fetched.names, jurisdiction, defer_ballots=True
-                )
+                    partial(parse_files, known=known, defer_ballots=True),
+                    source, fetched.files, fetched.names, jurisdiction,
+                )  # fmt: skip
             total = sum(bundle.counts().values())
             reporter.stage("load", total)
             async with conn.transaction():
@@ -215,11 +275,13 @@ async def run_import_async(
                 reporter.stage("checks")
                 checks = await run_checks(conn, run_id, [j.id for j in bundle.jurisdictions])
                 counts = result.as_dict()
+                details = {"files": bundle.files, "merges": result.merges, "ended": result.ended}
                 await conn.execute(
                     "UPDATE import_runs SET status = 'succeeded', finished_at = clock_timestamp(), counts = $2::jsonb, "
-                    "error = NULL WHERE id = $1",
+                    "details = $3::jsonb, error = NULL WHERE id = $1",
                     run_id,
                     orjson.dumps(counts).decode(),
+                    orjson.dumps(details).decode(),
                 )
                 reporter.stage("commit")
         except Exception as exc:
@@ -251,6 +313,8 @@ async def run_import_async(
         checks=checks,
         duration_seconds=time.monotonic() - started,
         files=bundle.files,
+        merges=result.merges,
+        ended=result.ended,
     )
     await _audit(
         settings,

@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from openpolicy.db.models import ocd_id
+from openpolicy.ingest.jurisdictions import national
 from openpolicy.ingest.records import (
     AreaRec,
     BillRec,
@@ -33,7 +34,6 @@ from openpolicy.ingest.records import (
     area_id,
     chamber_id,
     fold,
-    jurisdiction_id,
     normalize_result,
     parse_date,
     party_id,
@@ -42,9 +42,7 @@ from openpolicy.ingest.records import (
 from openpolicy.ingest.sources.common import ordinal, parse_sorted, read_csv
 
 SOURCE = "ourcommons"
-JURISDICTION = JurisdictionRec(
-    id=jurisdiction_id("ca"), name="Parliament of Canada", country="ca", url="https://www.ourcommons.ca/"
-)
+JURISDICTION: JurisdictionRec = national("ca", url="https://www.ourcommons.ca/")
 LEGISLATURE_ID = ocd_id("organization", JURISDICTION.id, "legislature")
 HOUSE_ID = chamber_id(JURISDICTION.id, "lower")
 OTTAWA = ZoneInfo("America/Toronto")

@@ -2,19 +2,34 @@
 
 Reads persons, organizations, memberships, areas, events (legislative periods and sessions) and, when
 present, posts, motions, vote_events and votes (nested in a vote event or top-level with ``vote_event_id``).
-Every identifier scheme is kept; the Popolo person ``id`` itself becomes the identifier of scheme
-``popolo/<country>``. Parties are shared with other sources of the same jurisdiction (by folded name).
-Membership dates that Popolo leaves implicit (EveryPolitician omits them when they equal the term's) are
-filled from the legislative period, flagged ``extras.dates_from_period``.
+
+* **Jurisdiction**: EveryPolitician keeps ``meta.json`` beside the file (the legislature's ``name`` and
+  ``wikidata``) and one folder up (the country's or region's ``iso_code``, e.g. ``GB-NIR``); the caller
+  resolves them (:func:`read_meta`, :mod:`openpolicy.ingest.jurisdictions`). Each file is one dataset of one
+  jurisdiction.
+* **Dataset** (:func:`dataset_of`): the legislature a file describes — its legislature organization's
+  Wikidata id, else the names of its legislature organizations (the file's content, not where it lies).
+  The file's own ids (persons, memberships, areas, ``everypolitician_legacy``) are unique only within it:
+  every public id derived from them, and every identifier of a non-global scheme, is scoped to the dataset.
+* A file states its dataset's memberships in full (``Bundle.snapshots``): a membership of that dataset no
+  longer in a later file is ended by the loader. A membership's identity is (person, organization, area or
+  post, start, role): a later file giving it an end date updates it.
+* Membership dates that Popolo leaves implicit (EveryPolitician omits them when they equal the term's) are
+  filled from the legislative period and flagged ``extras.dates_from_period`` (with ``start_date_inferred`` /
+  ``end_date_inferred``).
+* The same person id twice in one file, or the same membership twice, is an error naming both records.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any, NoReturn
 
+from openpolicy.db.jurisdictions import ISO_CODE_RE
 from openpolicy.db.models import ORGANIZATION_CLASSIFICATIONS, ocd_id
 from openpolicy.ingest.records import (
     AreaRec,
@@ -49,20 +64,64 @@ def discover(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.json") if p.name != "meta.json")
 
 
-def guess_country(files: list[Path]) -> str | None:
-    """EveryPolitician keeps ``meta.json`` with ``iso_code`` beside or above the legislature folder."""
-    for path in files:
-        for folder in (path.parent, path.parent.parent):
-            meta = folder / "meta.json"
-            if meta.is_file():
-                try:
-                    data = read_json(meta, str(meta))
-                except InputError:
-                    continue
-                code = data.get("iso_code") if isinstance(data, dict) else None
-                if isinstance(code, str) and len(code) == 2:
-                    return code.lower()
-    return None
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """EveryPolitician's ``meta.json`` files of one Popolo file (any part may be missing)."""
+
+    legislature_name: str | None = None
+    legislature_wikidata: str | None = None
+    iso_code: str | None = None  # of the country or region governed: ``GB``, ``GB-NIR``
+    place_name: str | None = None
+    where: str | None = None  # the meta.json that gave iso_code
+
+
+def read_meta(path: Path) -> Meta:
+    """The legislature's ``meta.json`` beside ``path`` and the place's one folder up (an unreadable or malformed
+    one is an error naming it; an absent one is simply absent)."""
+
+    def load(meta: Path) -> dict[str, Any]:
+        if not meta.is_file():
+            return {}
+        data = read_json(meta, str(meta))
+        if not isinstance(data, dict):
+            raise InputError(str(meta), None, None, "expected a JSON object")
+        return data
+
+    legislature = load(path.parent / "meta.json")
+    place_file = path.parent.parent / "meta.json"
+    place = load(place_file)
+    code = place.get("iso_code")
+    if code is not None and (not isinstance(code, str) or not ISO_CODE_RE.match(code)):
+        raise InputError(str(place_file), None, "iso_code", f"not an ISO 3166-1/3166-2 code: {code!r}")
+    return Meta(
+        legislature_name=opt_str(legislature, "name"),
+        legislature_wikidata=opt_str(legislature, "wikidata"),
+        iso_code=code,
+        place_name=opt_str(place, "name"),
+        where=str(place_file) if code else None,
+    )
+
+
+def legislatures_of(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in doc.get("organizations") or [] if isinstance(o, dict)
+            and str(o.get("classification", "")).lower() in {"legislature", "chamber"}]  # fmt: skip
+
+
+def dataset_of(doc: dict[str, Any], jurisdiction: str) -> str:
+    """The dataset a Popolo document describes, from its content only (the same file read from anywhere is the
+    same dataset): ``popolo:<jurisdiction>:<Wikidata id of its legislature>``, else
+    ``popolo:<jurisdiction>:<legislature names>``, else ``popolo:<jurisdiction>``."""
+    legislatures = legislatures_of(doc)
+    found = {
+        str(i.get("identifier"))
+        for o in legislatures
+        for i in o.get("identifiers") or []
+        if isinstance(i, dict) and i.get("scheme") == "wikidata" and i.get("identifier")
+    }
+    if len(found) == 1:
+        return f"popolo:{jurisdiction}:{found.pop()}"
+    names = sorted({fold(str(o.get("name"))) for o in legislatures if o.get("name")})
+    return f"popolo:{jurisdiction}:{'+'.join(names)}" if names else f"popolo:{jurisdiction}"
 
 
 def _list(doc: dict[str, Any], key: str, shown: str) -> list[dict[str, Any]]:
@@ -97,10 +156,14 @@ def _json_list(obj: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 
 class _FileParser:
-    def __init__(self, bundle: Bundle, jurisdiction: JurisdictionRec, shown: str) -> None:
+    def __init__(
+        self, bundle: Bundle, jurisdiction: JurisdictionRec, shown: str, dataset: str, source: dict[str, Any]
+    ) -> None:
         self.bundle = bundle
         self.jur = jurisdiction
         self.shown = shown
+        self.dataset = dataset
+        self.source = source
         self.orgs: dict[str, str] = {}
         self.people: dict[str, str] = {}
         self.areas: dict[str, str] = {}
@@ -111,7 +174,7 @@ class _FileParser:
         self.names: dict[str, str] = {}
         self.voters: dict[object, tuple[str, str]] = {}  # ballots' voter_id -> (person id, name), once resolved
         self.options: dict[object, str] = {}  # ballots' option as written -> schema option, once resolved
-        self.scheme = f"popolo/{jurisdiction.country}"
+        self.scheme = "popolo"  # the file's own person ids: local to the dataset (openpolicy.ingest.identity)
 
     def _ref(self, table: dict[str, str], value: object, record: str, field_name: str, kind: str) -> str | None:
         if value is None or value == "":
@@ -135,7 +198,7 @@ class _FileParser:
             public = (
                 party_id(jur, name)
                 if classification == "party"
-                else ocd_id("organization", jur, "popolo", local, fold(name))
+                else ocd_id("organization", self.dataset, local, fold(name))
             )
             self.orgs[local] = public
         for index, org in enumerate(_list(doc, "organizations", self.shown)):
@@ -163,7 +226,7 @@ class _FileParser:
             record = f"areas[{index}]"
             local = require_str(area, "id", self.shown, record)
             name = require_str(area, "name", self.shown, f"{record} (id {local!r})")
-            public = ocd_id("division", jur, "popolo", local)
+            public = ocd_id("division", self.dataset, local)
             self.areas[local] = public
             b.areas.append(
                 AreaRec(
@@ -212,12 +275,16 @@ class _FileParser:
                         extras=extras,
                     )
                 )
+        first_seen: dict[str, str] = {}
         for index, person in enumerate(_list(doc, "persons", self.shown)):
             record = f"persons[{index}]"
             local = require_str(person, "id", self.shown, record)
+            if local in first_seen:
+                raise InputError(self.shown, record, "id", f"duplicate person id {local!r}, also {first_seen[local]}")
+            first_seen[local] = record
             record = f"{record} (id {local!r})"
             name = require_str(person, "name", self.shown, record)
-            candidate = ocd_id("person", self.scheme, local)
+            candidate = ocd_id("person", "popolo", self.dataset, local)
             self.people[local] = candidate
             self.names[candidate] = name
             given = opt_str(person, "given_name")
@@ -238,12 +305,14 @@ class _FileParser:
                     other_names=_json_list(person, "other_names"),
                     contact_details=_json_list(person, "contact_details"),
                     links=_json_list(person, "links"),
-                    sources=_json_list(person, "sources"),
+                    sources=[*_json_list(person, "sources"), self.source],
                     image=opt_str(person, "image"),
                     gender=opt_str(person, "gender"),
                     birth_date=birth,
                     death_date=death,
                     email=opt_str(person, "email"),
+                    dataset=self.dataset,
+                    record=f"{self.shown} {record}",
                 )
             )
         for index, post in enumerate(_list(doc, "posts", self.shown)):
@@ -253,7 +322,7 @@ class _FileParser:
             post_org = self._ref(self.orgs, post.get("organization_id"), record, "organization_id", "organization")
             if post_org is None:
                 raise InputError(self.shown, record, "organization_id", "missing")
-            public = ocd_id("post", jur, "popolo", local)
+            public = ocd_id("post", self.dataset, local)
             self.posts[local] = public
             b.posts.append(
                 PostRec(
@@ -270,7 +339,8 @@ class _FileParser:
         self._votes(doc)
 
     def _memberships(self, doc: dict[str, Any]) -> None:
-        jur = self.jur.id
+        seen: dict[str, str] = {}
+        self.bundle.snapshots.add(self.dataset)
         for index, m in enumerate(_list(doc, "memberships", self.shown)):
             record = f"memberships[{index}]"
             person = self._ref(self.people, m.get("person_id"), record, "person_id", "person")
@@ -289,30 +359,28 @@ class _FileParser:
             if period is not None and (start is None or end is None):
                 if start is None and period.start_date is not None:
                     start = period.start_date
-                    extras["dates_from_period"] = True
+                    extras["dates_from_period"] = extras["start_date_inferred"] = True
                 if end is None and period.end_date is not None:
                     end = period.end_date
-                    extras["dates_from_period"] = True
+                    extras["dates_from_period"] = extras["end_date_inferred"] = True
             if start and end and end < start:
                 raise InputError(self.shown, record, "end_date", f"{end} is before start_date {start}")
             on_behalf = self._ref(self.orgs, m.get("on_behalf_of_id"), record, "on_behalf_of_id", "organization")
             area = self._ref(self.areas, m.get("area_id"), record, "area_id", "area")
             post = self._ref(self.posts, m.get("post_id"), record, "post_id", "post")
             role = opt_str(m, "role")
-            key = (
-                m.get("person_id"),
-                m.get("organization_id"),
-                period_local,
-                m.get("area_id"),
-                m.get("post_id"),
-                m.get("on_behalf_of_id"),
-                role,
-                m.get("start_date"),
-                m.get("end_date"),
-            )
+            # Identity: who, where, from when, as what — not the end date (a later file ends it) nor the party.
+            key = (m.get("person_id"), m.get("organization_id"), m.get("area_id"), m.get("post_id"), start, role)
+            membership_id = ocd_id("membership", self.dataset, *(str(part) for part in key))
+            if membership_id in seen:
+                raise InputError(
+                    self.shown, record, None, f"the same membership as {seen[membership_id]} (person, organization, "
+                    f"area/post, start {start}, role {role})",
+                )  # fmt: skip
+            seen[membership_id] = record
             self.bundle.memberships.append(
                 MembershipRec(
-                    id=ocd_id("membership", jur, "popolo", *key),
+                    id=membership_id,
                     person_id=person,
                     organization_id=org,
                     on_behalf_of_id=on_behalf,
@@ -324,6 +392,8 @@ class _FileParser:
                     start_date=start,
                     end_date=end,
                     extras=extras,
+                    sources=[self.source],
+                    dataset=self.dataset,
                 )
             )
 
@@ -363,7 +433,7 @@ class _FileParser:
             )
             session_local = event.get("legislative_session_id") or motion.get("legislative_session_id")
             session = self.sessions.get(str(session_local)) if session_local else None
-            vote_id = ocd_id("vote", jur, "popolo", local)
+            vote_id = ocd_id("vote", self.dataset, local)
             counts: dict[str, int] = {}
             for c_index, count in enumerate(_json_list(event, "counts")):
                 option = normalize_option(str(count.get("option", "")))
@@ -444,25 +514,37 @@ def _partial_date(value: str) -> bool:
     return re.fullmatch(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?", value) is not None
 
 
+def source_ref(shown: str, legislature: str | None) -> dict[str, Any]:
+    """The ``sources`` entry of a record read from the file shown as ``shown``: its URL when it was downloaded
+    (a local path is not published: only the file's name is kept)."""
+    label = f"Popolo file {shown.rsplit('/', 1)[-1]}" + (f" ({legislature})" if legislature else "")
+    return {"url": shown, "note": label} if shown.startswith(("http://", "https://")) else {"note": label}
+
+
 def parse(
     files: list[Path],
-    jurisdiction: JurisdictionRec,
+    jurisdiction: JurisdictionRec | Mapping[Path, JurisdictionRec],
     names: dict[Path, str] | None = None,
     *,
     defer_ballots: bool = False,
 ) -> Bundle:
-    """Parse Popolo files into one bundle.
+    """Parse Popolo files into one bundle; ``jurisdiction``: of every file, or per file.
 
     ``defer_ballots``: leave the ballot rows (one tuple per ballot: half the parse of a 1,000,000-ballot file)
     in ``Bundle.pending_ballots``, for the loader to build while it COPYs them; a bad ballot raises the same
     error (file, record, field) then."""
-    bundle = Bundle(source=SOURCE, jurisdictions=[jurisdiction])
+    bundle = Bundle(source=SOURCE)
     for path in files:
         shown = display(path, names)
+        jur = jurisdiction if isinstance(jurisdiction, JurisdictionRec) else jurisdiction[path]
+        if jur.id not in {j.id for j in bundle.jurisdictions}:
+            bundle.jurisdictions.append(jur)
         doc = read_json(path, shown)
         if not isinstance(doc, dict) or not any(key in doc for key in POPOLO_KEYS):
             raise InputError(shown, None, None, f"not a Popolo document (expected an object with {POPOLO_KEYS})")
-        _FileParser(bundle, jurisdiction, shown).parse(doc)
+        dataset = dataset_of(doc, jur.id)
+        names_of = sorted({str(o["name"]) for o in legislatures_of(doc) if o.get("name")})
+        _FileParser(bundle, jur, shown, dataset, source_ref(shown, ", ".join(names_of) or None)).parse(doc)
         bundle.files.append(shown)
     _dedupe(bundle)
     if not defer_ballots:

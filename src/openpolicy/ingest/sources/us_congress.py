@@ -4,6 +4,11 @@ Files are recognised by content: a YAML list of legislators (``id`` + ``terms``)
 (``thomas_id`` + ``type``), of social-media entries (``social``), a YAML mapping of committee memberships, and
 roll-call ``data.json`` files (``vote_id``). Sessions are Congresses (``119``), as in Open States.
 
+Legislators and committee-membership files are full snapshots (``Bundle.snapshots``, one dataset per file
+name): a term or committee seat they no longer list is ended by the loader. A term with
+``party_affiliations`` (a member who changed party) is one membership per affiliation, each with its party
+and dates, so that a vote is grouped under the party of its day.
+
 Quirks handled: ``Aye``/``No`` options (= yes/no), candidate names as options in a Speaker election (ballot
 option ``other``, the candidate per voter kept in the vote's ``extras.candidates``), the bare ``"VP"`` entry
 (a ballot without a person, voter ``Vice President``), and voters not in the legislators file (a person is
@@ -19,6 +24,7 @@ from typing import Any
 import yaml
 
 from openpolicy.db.models import ocd_id
+from openpolicy.ingest.jurisdictions import national
 from openpolicy.ingest.records import (
     AreaRec,
     BillRec,
@@ -32,7 +38,6 @@ from openpolicy.ingest.records import (
     SessionRec,
     VoteEventRec,
     chamber_id,
-    jurisdiction_id,
     normalize_option,
     normalize_result,
     opt_str,
@@ -43,9 +48,7 @@ from openpolicy.ingest.records import (
 from openpolicy.ingest.sources.common import ordinal, parse_sorted, read_json
 
 SOURCE = "us-congress"
-JURISDICTION = JurisdictionRec(
-    id=jurisdiction_id("us"), name="United States Congress", country="us", url="https://www.congress.gov/"
-)
+JURISDICTION: JurisdictionRec = national("us", url="https://www.congress.gov/")
 LEGISLATURE_ID = ocd_id("organization", JURISDICTION.id, "legislature")
 UPPER = chamber_id(JURISDICTION.id, "upper")
 LOWER = chamber_id(JURISDICTION.id, "lower")
@@ -207,6 +210,9 @@ class _Parser:
             raise InputError(shown, None, None, "unrecognised YAML document")
 
     def legislators(self, shown: str, doc: list[Any]) -> None:
+        dataset = f"{SOURCE}:{shown.rsplit('/', 1)[-1]}"
+        self.bundle.snapshots.add(dataset)
+        seen: dict[str, str] = {}
         for index, leg in enumerate(doc):
             record = f"[{index}]"
             if not isinstance(leg, dict) or not isinstance(leg.get("id"), dict):
@@ -215,6 +221,11 @@ class _Parser:
             bioguide = ids.get("bioguide")
             if not isinstance(bioguide, str) or not bioguide:
                 raise InputError(shown, record, "id.bioguide", "missing")
+            if bioguide in seen:
+                raise InputError(
+                    shown, f"[{index}]", "id.bioguide", f"duplicate legislator {bioguide}, also {seen[bioguide]}"
+                )
+            seen[bioguide] = f"[{index}]"
             record = f"[{index}] (bioguide {bioguide})"
             name = leg.get("name") or {}
             if not isinstance(name, dict) or not (name.get("official_full") or name.get("last")):
@@ -258,6 +269,9 @@ class _Parser:
                 gender=gender,
                 birth_date=opt_str(bio, "birthday"),
                 extras=extras,
+                sources=[_source(shown)],
+                dataset=dataset,
+                record=f"{shown} {record}",
             )
             self.bioguide[bioguide] = candidate
             if ids.get("lis"):
@@ -266,9 +280,9 @@ class _Parser:
             if not isinstance(terms, list) or not terms:
                 raise InputError(shown, record, "terms", "missing")
             for t_index, term in enumerate(terms):
-                self._term(shown, f"{record} terms[{t_index}]", bioguide, candidate, term)
+                self._term(shown, f"{record} terms[{t_index}]", bioguide, candidate, term, dataset)
 
-    def _term(self, shown: str, record: str, bioguide: str, person: str, term: Any) -> None:
+    def _term(self, shown: str, record: str, bioguide: str, person: str, term: Any, dataset: str) -> None:
         if not isinstance(term, dict):
             raise InputError(shown, record, None, "expected a mapping")
         kind = term.get("type")
@@ -307,20 +321,25 @@ class _Parser:
             )
             if k in term
         }
-        self.bundle.memberships.append(
-            MembershipRec(
-                id=ocd_id("membership", JURISDICTION.id, "us-term", bioguide, kind, start),
-                person_id=person,
-                organization_id=LOWER if kind == "rep" else UPPER,
-                on_behalf_of_id=self._party(party) if party else None,
-                area_id=area,
-                role="member",
-                label=f"{'Representative' if kind == 'rep' else 'Senator'} for {area_label}",
-                start_date=start,
-                end_date=end,
-                extras=extras,
+        label = f"{'Representative' if kind == 'rep' else 'Senator'} for {area_label}"
+        for part_start, part_end, part_party in _affiliations(shown, record, term, start, end, party):
+            self.bundle.memberships.append(
+                MembershipRec(
+                    # The first part keeps the term's identity (bioguide, type, start).
+                    id=ocd_id("membership", JURISDICTION.id, "us-term", bioguide, kind, part_start),
+                    person_id=person,
+                    organization_id=LOWER if kind == "rep" else UPPER,
+                    on_behalf_of_id=self._party(part_party) if part_party else None,
+                    area_id=area,
+                    role="member",
+                    label=label,
+                    start_date=part_start,
+                    end_date=part_end,
+                    extras={**extras, "term_start": start.isoformat()} if part_start != start else extras,
+                    sources=[_source(shown)],
+                    dataset=dataset,
+                )
             )
-        )
 
     def social(self, shown: str, doc: list[Any]) -> None:
         for index, entry in enumerate(doc):
@@ -390,6 +409,8 @@ class _Parser:
                 )
 
     def committee_memberships(self, shown: str, doc: dict[str, Any]) -> None:
+        dataset = f"{SOURCE}:{shown.rsplit('/', 1)[-1]}"
+        self.bundle.snapshots.add(dataset)
         for key, rows in doc.items():
             org = self.committees.get(str(key))
             if org is None:
@@ -411,6 +432,8 @@ class _Parser:
                         role=(title or "member").lower(),
                         label=title,
                         extras={k: row[k] for k in ("party", "rank", "chamber") if k in row},
+                        sources=[_source(shown)],
+                        dataset=dataset,
                     )
                 )
 
@@ -577,6 +600,50 @@ class _Parser:
         b.sessions = list(self.sessions.values())
         b.bills = list(self.bills.values())
         return b
+
+
+def _source(shown: str) -> dict[str, Any]:
+    """A ``sources`` entry for a record of the file shown as ``shown`` (its URL when downloaded)."""
+    label = f"unitedstates/congress-legislators {shown.rsplit('/', 1)[-1]}"
+    return {"url": shown, "note": label} if shown.startswith(("http://", "https://")) else {"note": label}
+
+
+def _affiliations(
+    shown: str, record: str, term: dict[str, Any], start: dt.date, end: dt.date | None, party: str | None
+) -> list[tuple[dt.date, dt.date | None, str | None]]:
+    """The parts of a term by party: ``(start, end, party)`` from ``party_affiliations`` (dated, in order, within
+    the term), else the whole term with its ``party``. A part that ends on the day the next starts is cut the
+    day before (memberships cover whole days)."""
+    raw = term.get("party_affiliations")
+    if not raw:
+        return [(start, end, party)]
+    if not isinstance(raw, list):
+        raise InputError(shown, record, "party_affiliations", "expected a list")
+    parts: list[tuple[dt.date, dt.date | None, str | None]] = []
+    for index, item in enumerate(raw):
+        where = f"party_affiliations[{index}]"
+        if not isinstance(item, dict):
+            raise InputError(shown, record, where, "expected a mapping")
+        a_start = parse_date(item.get("start"), shown, record, f"{where}.start")
+        a_end = parse_date(item.get("end"), shown, record, f"{where}.end")
+        a_party = opt_str(item, "party")
+        if a_start is None or a_party is None:
+            raise InputError(shown, record, where, "needs start and party")
+        if a_start < start or (end is not None and a_end is not None and a_end > end):
+            raise InputError(shown, record, where, f"{a_start}–{a_end} is outside the term {start}–{end}")
+        if a_end is not None and a_end < a_start:
+            raise InputError(shown, record, f"{where}.end", f"{a_end} is before start {a_start}")
+        if parts and parts[-1][1] is not None and a_start <= parts[-1][1] - dt.timedelta(days=1):
+            raise InputError(shown, record, where, f"starts {a_start}, before the previous affiliation ends")
+        parts.append((a_start, a_end, a_party))
+    if parts[0][0] != start:
+        parts.insert(0, (start, parts[0][0] - dt.timedelta(days=1), party))
+    for i in range(len(parts) - 1):
+        p_start, p_end, p_party = parts[i]
+        following = parts[i + 1][0]
+        if p_end is None or p_end >= following:
+            parts[i] = (p_start, following - dt.timedelta(days=1), p_party)
+    return parts
 
 
 def _vote_order(doc: dict[str, Any]) -> tuple[str, int, str]:

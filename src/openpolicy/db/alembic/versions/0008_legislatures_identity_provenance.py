@@ -80,7 +80,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_constraint(op.f("ck_import_runs_status"), "import_runs", type_="check")
     op.execute("UPDATE import_runs SET status = 'succeeded' WHERE status = 'reverted'")
-    op.create_check_constraint(op.f("ck_import_runs_status"), "import_runs", "status IN ('running', 'succeeded', 'failed')")
+    op.create_check_constraint(
+        op.f("ck_import_runs_status"), "import_runs", "status IN ('running', 'succeeded', 'failed')"
+    )
     op.drop_column("import_runs", "details")
     op.drop_index("ix_memberships_dataset_end_date", "memberships")
     op.drop_column("memberships", "dataset")
