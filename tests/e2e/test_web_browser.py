@@ -48,7 +48,7 @@ def _voting_person(stack: LiveStack) -> dict[str, Any]:
     for person in _api(stack, "/v1/people", current="true", limit=20)["results"]:
         record = _api(stack, f"/v1/people/{person['id']}/votes", limit=1)["results"]
         if record:
-            return person
+            return dict(person)
     raise AssertionError("demo data has no current legislator with a voting record")
 
 
