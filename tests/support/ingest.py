@@ -56,29 +56,38 @@ def scalar(url: str, sql: str, *args: Any) -> Any:
 OPERATIONAL = {"import_runs", "audit_events", "alembic_version", "data_check_results"}
 
 
-def snapshot(url: str) -> dict[str, Any]:
-    """Row count and max(updated_at) of every data table (not the run/audit records a failure adds)."""
+# Columns a re-import may rewrite without changing what it says (when a row was written).
+STAMPS = ("created_at", "updated_at")
 
-    async def take() -> dict[str, Any]:
+
+def snapshot(url: str) -> dict[str, tuple[int, str]]:
+    """{table: (row count, content checksum)} of every data table (not the run/audit records each run adds).
+
+    The checksum is an md5 over the md5 of every row's columns as JSON, minus :data:`STAMPS`, taken in order of
+    those row digests: any changed value, added, removed or duplicated row changes it; row order on disk does not.
+    """
+
+    async def take() -> dict[str, tuple[int, str]]:
         import asyncpg
 
         conn = await asyncpg.connect(url)
         try:
             tables = await conn.fetch(
-                "SELECT table_name, EXISTS (SELECT 1 FROM information_schema.columns c "
-                "WHERE c.table_name = t.table_name AND c.column_name = 'updated_at' AND c.table_schema = 'public') "
-                "AS stamped "
-                "FROM information_schema.tables t WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
-                "ORDER BY table_name"
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
             )
-            out: dict[str, Any] = {}
+            drop = "".join(f" - '{column}'" for column in STAMPS)
+            out: dict[str, tuple[int, str]] = {}
             for row in tables:
                 name = row["table_name"]
                 if name in OPERATIONAL:
                     continue
-                stamp = ", max(updated_at)" if row["stamped"] else ", NULL"
-                count, latest = await conn.fetchrow(f'SELECT count(*){stamp} FROM "{name}"')
-                out[name] = (count, latest)
+                ident = '"{}"'.format(name.replace('"', '""'))
+                count, digest = await conn.fetchrow(
+                    "SELECT count(*), md5(coalesce(string_agg(h, '' ORDER BY h), '')) "
+                    f"FROM (SELECT md5((to_jsonb(t){drop})::text) AS h FROM {ident} t) rows"
+                )
+                out[name] = (int(count), str(digest))
             return out
         finally:
             await conn.close()
