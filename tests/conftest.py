@@ -8,7 +8,32 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import REDIS_BASE_URL, load_demo_data, start_api, start_web, temporary_database
+from tests.support import (
+    IN_CI,
+    REDIS_BASE_URL,
+    load_demo_data,
+    redis_database,
+    start_api,
+    start_web,
+    temporary_database,
+)
+from tests.support.ingest import missing_data
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs_data: reads the real data folder (../shared/data)")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Real data absent: a skip naming what is missing on a developer's machine, a failure with CI=true."""
+    if item.get_closest_marker("needs_data") is None:
+        return
+    missing = missing_data()
+    if missing:
+        message = f"real data missing: {', '.join(str(p) for p in missing)} (see ../shared/data/README.md)"
+        if IN_CI:
+            pytest.fail(f"{message}; CI=true runs every test", pytrace=False)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session")
@@ -25,12 +50,19 @@ def empty_database_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def redis_index() -> Iterator[int]:
+    """The machine's Redis database index this test run claimed for itself (tests.support.redis_database)."""
+    with redis_database() as index:
+        yield index
+
+
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database index of the machine's Redis, flushed before and after the test."""
+def redis_url(redis_index: int) -> Iterator[str]:
+    """This run's own Redis database of the machine's Redis, flushed before and after the test."""
     import redis
 
-    url = f"{REDIS_BASE_URL}/9"
+    url = f"{REDIS_BASE_URL}/{redis_index}"
     client = redis.Redis.from_url(url)
     client.flushdb()
     yield url

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import re
 import threading
@@ -50,8 +49,6 @@ from openpolicy.observability.dashboards import PanelQuery, panel_queries
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
-WEB_APP_EXISTS = importlib.util.find_spec("openpolicy.web.app") is not None
-WEB_SKIP_REASON = "openpolicy.web.app does not exist yet (the web-interface job is configured but has no process)"
 LOAD_PATHS = ["/v1/people", "/v1/bills", "/v1/votes", "/v1/organizations", "/v1/jurisdictions", "/v1/committees"]
 ALERT_TIMEOUT = 30.0
 
@@ -193,22 +190,21 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
 
         targets = {job: [f"127.0.0.1:{port}"] for job, port in ports.items()}
         targets["api-service"] = [f"127.0.0.1:{platform.api_port}"]
-        if WEB_APP_EXISTS:
-            web_port = free_port()
-            platform.web = Service(
-                ["serve", "web"],
-                {
-                    "API_URL": platform.api_base,
-                    "WEB_PORT": str(web_port),
-                    "HOST": "127.0.0.1",
-                    "LOG_FORMAT": "json",
-                    "SHUTDOWN_GRACE_SECONDS": "1",
-                },
-                work / "web.log",
-            )
-            cleanup.callback(platform.web.stop)
-            _started(platform.web, f"http://127.0.0.1:{web_port}/health")
-            targets["web-interface"] = [f"127.0.0.1:{web_port}"]
+        web_port = free_port()
+        platform.web = Service(
+            ["serve", "web"],
+            {
+                "API_URL": platform.api_base,
+                "WEB_PORT": str(web_port),
+                "HOST": "127.0.0.1",
+                "LOG_FORMAT": "json",
+                "SHUTDOWN_GRACE_SECONDS": "1",
+            },
+            work / "web.log",
+        )
+        cleanup.callback(platform.web.stop)
+        _started(platform.web, f"http://127.0.0.1:{web_port}/health")
+        targets["web-interface"] = [f"127.0.0.1:{web_port}"]
 
         stack.start(
             ["prometheus-node-exporter", f"--web.listen-address=127.0.0.1:{ports['node-exporter']}"],
@@ -299,7 +295,6 @@ def _assert_queries_return_data(platform: Platform, queries: list[PanelQuery]) -
     assert missing == [], "dashboard queries without data"
 
 
-@pytest.mark.skipif(not WEB_APP_EXISTS, reason=WEB_SKIP_REASON)
 def test_web_interface_is_scraped_and_its_dashboard_has_data(platform: Platform) -> None:
     assert platform.web is not None
     web_base = f"http://{platform.extra['targets']['web-interface'][0]}"

@@ -32,6 +32,36 @@ REDIS_BASE_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 OPENPOLICY = str(Path(sys.executable).with_name("openpolicy"))
 
 
+IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+REDIS_LEASE_SECONDS = 6 * 3600  # longer than any test run; a crashed run's claim lapses by itself
+
+
+@contextlib.contextmanager
+def redis_database() -> Iterator[int]:
+    """A Redis database index (1..15) of the machine's Redis claimed for this test run alone.
+
+    The claim is a key ``openpolicy-test:db:<index>`` in database 0 set only if absent (``SET NX``, with an expiry),
+    so two test runs on one machine never share — and never flush — each other's database. Released afterwards.
+    """
+    import redis
+
+    client = redis.Redis.from_url(f"{REDIS_BASE_URL}/0")
+    owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        for index in range(1, 16):
+            key = f"openpolicy-test:db:{index}"
+            if client.set(key, owner, nx=True, ex=REDIS_LEASE_SECONDS):
+                try:
+                    yield index
+                finally:
+                    if client.get(key) == owner.encode():
+                        client.delete(key)
+                return
+        raise RuntimeError(f"every Redis database 1..15 of {REDIS_BASE_URL} is claimed by another test run")
+    finally:
+        client.close()
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
