@@ -53,7 +53,10 @@ def test_a_wrong_route_expectation_fails() -> None:
         "severity=warning",
         "team=platform",
     )
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stdout + result.stderr
+    # amtool names the receiver the labels really reach, then why it fails
+    assert result.stdout.splitlines()[0] == "platform-tickets", result.stdout
+    assert "Expected receivers did not match resolved receivers" in result.stdout + result.stderr
 
 
 def test_every_severity_and_team_of_the_rules_has_a_route_case() -> None:
@@ -117,4 +120,7 @@ def test_amtool_check_config_refuses_an_inlined_broken_config(tmp_path: Path) ->
     bad = tmp_path / "am.yml"
     bad.write_text("route: {receiver: nowhere}\nreceivers: [{name: somewhere}]\n")
     result = amtool("check-config", str(bad))
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert f"Checking '{bad}'  FAILED: undefined receiver \"nowhere\" used in route" in output, output
+    assert "failed to validate 1 file(s)" in output
