@@ -25,7 +25,7 @@ COMMAND_MODULES = (
     "openpolicy.api.commands",  # serve api, health
     "openpolicy.web.commands",  # serve web
     "openpolicy.db.commands",  # migrate, demo-data, up
-    "openpolicy.ingest.commands",  # import, import-runs
+    "openpolicy.ingest.commands",  # import, import-runs (list, revert), people explain
     "openpolicy.ops.commands",  # backup, restore, deploy, rollback, status, smoke, render
 )
 

@@ -146,12 +146,20 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
             raise typer.Exit(1) from None
         typer.echo(_summary(report))
 
-    @app.command("import-runs")
+    runs_app = typer.Typer(
+        help="Import runs: list them (with each source's freshness), or revert one.", invoke_without_command=True
+    )
+    app.add_typer(runs_app, name="import-runs")
+
+    @runs_app.callback()
     def import_runs(
+        ctx: typer.Context,
         limit: int = typer.Option(20, min=1, max=1000, help="How many runs, newest first."),
         source: str | None = typer.Option(None, help="Only this source."),
     ) -> None:
         """List recent import runs (status, counts, error) and each source's freshness."""
+        if ctx.invoked_subcommand is not None:
+            return
         import asyncio
 
         from openpolicy.config import load_settings
@@ -172,5 +180,69 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
             age = "-" if item["age_seconds"] is None else f"{item['age_seconds']}s"
             typer.echo(
                 f"freshness {item['source']}: last success {item['last_success'] or 'never'}, age {age}, "
-                f"expected every {item['expected_interval_seconds']}s, {'STALE' if item['stale'] else 'fresh'}"
+                f"expected every {item['expected_interval_seconds']}s, {item['state']}"
             )
+
+    @runs_app.command("revert")
+    def revert_run(
+        run_id: int = typer.Argument(..., help="The import run to undo (see `openpolicy import-runs`)."),
+        cascade: bool = typer.Option(False, "--cascade", help="Also revert the later runs that depend on it."),
+    ) -> None:
+        """Restore exactly the state before RUN_ID, in one transaction (refused when later runs depend on it)."""
+        import asyncio
+
+        from openpolicy.config import SettingsError, load_settings
+        from openpolicy.ingest.revert import RevertRefused, run_revert
+
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        try:
+            report = asyncio.run(run_revert(settings, run_id, cascade=cascade))
+        except RevertRefused as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"revert run {report.run_id}: reverted import run(s) {', '.join(map(str, report.reverted))}")
+        for entity in sorted(report.entities):
+            restored, deleted = report.restored.get(entity, 0), report.deleted.get(entity, 0)
+            typer.echo(f"  {entity:<20} restored {restored:>8}  deleted {deleted:>8}")
+
+    people_app = typer.Typer(help="People: where their data came from.")
+    app.add_typer(people_app, name="people")
+
+    @people_app.command("explain")
+    def explain_person(
+        person_id: str = typer.Argument(..., help="A person id (ocd-person/...)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON instead of lines."),
+    ) -> None:
+        """Where PERSON_ID's data came from: identifiers and their scope, sources, runs, joined records, seats."""
+        import asyncio
+
+        import asyncpg
+        import orjson
+
+        from openpolicy.config import SettingsError, load_settings
+        from openpolicy.db.embedded import resolve_database_url
+        from openpolicy.db.engine import to_asyncpg_dsn
+        from openpolicy.ingest.explain import explain, render
+
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+        async def fetch() -> dict[str, Any] | None:
+            conn = await asyncpg.connect(to_asyncpg_dsn(resolve_database_url(settings)))
+            try:
+                return await explain(conn, person_id)
+            finally:
+                await conn.close()
+
+        info = asyncio.run(fetch())
+        if info is None:
+            typer.echo(f"error: there is no person {person_id!r}", err=True)
+            raise typer.Exit(1)
+        typer.echo(orjson.dumps(info, option=orjson.OPT_INDENT_2).decode() if as_json else render(info))

@@ -865,18 +865,7 @@ class Loader:
 
     # --- change log -------------------------------------------------------------------------------
     def _image(self, spec: Spec) -> str:
-        """SQL of an entity's change image (row ``t``); a vote's without its ``ballots`` (see _vote_change_log)."""
-        image = f"to_jsonb(t) - {' - '.join(repr(c) for c in UNLOGGED_COLUMNS)}"
-        if spec.entity == "person":
-            image += """ || jsonb_build_object('identifiers', coalesce((
-                SELECT jsonb_agg(jsonb_build_object('scheme', i.scheme, 'identifier', i.identifier)
-                                 ORDER BY i.scheme, i.identifier)
-                FROM person_identifiers i WHERE i.person_id = t.id), '[]'::jsonb))"""
-        elif spec.entity == "vote":
-            image += """ || jsonb_build_object(
-                'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value)
-                                    FROM vote_counts c WHERE c.vote_event_id = t.id), '{}'::jsonb))"""
-        return image
+        return image_sql(spec.entity)
 
     async def _change_log(self) -> None:
         for spec in SPECS:
@@ -997,6 +986,31 @@ class Loader:
         await self._change_log()
         await self._ballot_tally()
         return self.result
+
+
+def image_sql(entity: str, *, with_ballots: bool = False) -> str:
+    """SQL of an entity's change-feed image (row ``t``): the row without generated and bookkeeping columns, a
+    person with its identifiers, a vote with its counts (and, ``with_ballots``, its columnar ballots; the loader
+    serialises those itself, see Loader._vote_change_log)."""
+    image = f"to_jsonb(t) - {' - '.join(repr(c) for c in UNLOGGED_COLUMNS)}"
+    if entity == "person":
+        image += """ || jsonb_build_object('identifiers', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('scheme', i.scheme, 'identifier', i.identifier, 'scope', i.scope)
+                             ORDER BY i.scheme, i.scope, i.identifier)
+            FROM person_identifiers i WHERE i.person_id = t.id), '[]'::jsonb))"""
+    elif entity == "vote":
+        image += """ || jsonb_build_object(
+            'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value)
+                                FROM vote_counts c WHERE c.vote_event_id = t.id), '{}'::jsonb))"""
+        if with_ballots:
+            image += """ || jsonb_build_object('ballots', (
+                SELECT jsonb_build_object(
+                    'option', coalesce(jsonb_agg(b.option ORDER BY b.ordinal), '[]'::jsonb),
+                    'ordinal', coalesce(jsonb_agg(b.ordinal ORDER BY b.ordinal), '[]'::jsonb),
+                    'person_id', coalesce(jsonb_agg(b.person_id ORDER BY b.ordinal), '[]'::jsonb),
+                    'voter_name', coalesce(jsonb_agg(b.voter_name ORDER BY b.ordinal), '[]'::jsonb))
+                FROM ballots b WHERE b.vote_event_id = t.id))"""
+    return image
 
 
 def _fresh_rows(

@@ -182,7 +182,14 @@ def _actor() -> str:
 
 
 async def _audit(
-    settings: Settings, url: str, outcome: str, source: str, location: str, details: dict[str, Any]
+    settings: Settings,
+    url: str,
+    outcome: str,
+    source: str,
+    location: str,
+    details: dict[str, Any],
+    *,
+    action: str = "import",
 ) -> None:
     from openpolicy.observability.audit import record_standalone
     from openpolicy.observability.logging import get_logger
@@ -191,7 +198,7 @@ async def _audit(
         await record_standalone(
             settings.model_copy(update={"database_url": url}),
             actor=_actor(),
-            action="import",
+            action=action,
             target=f"{source}:{location}",
             outcome=outcome,
             details=details,
