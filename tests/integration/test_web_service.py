@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -17,7 +18,15 @@ def test_health_ready_and_metrics(live_stack: LiveStack) -> None:
     assert ready.status_code == 200
     assert ready.json()["checks"]["api"]["status"] == "up"
     vote = httpx.get(f"{live_stack.api}/v1/votes", params={"limit": 1}).json()["results"][0]
-    assert httpx.get(f"{live_stack.web}/votes/{vote['id']}").status_code == 200
+    page = httpx.get(f"{live_stack.web}/votes/{vote['id']}")
+    assert page.status_code == 200
+    # the page shows this vote: its motion as the heading, its ballot total and each voter the api lists
+    detail = httpx.get(f"{live_stack.api}/v1/votes/{vote['id']}").json()
+    text = html.unescape(page.text)
+    assert f'<span class="kind">Vote</span> {detail["motion"]}</h1>' in text
+    assert detail["ballot_total"] > 0 and f"{detail['ballot_total']} ballots in all." in text
+    voters = [b["voter_name"] for g in detail["by_party"] for b in g["ballots"]]
+    assert len(voters) == detail["ballot_total"] and all(f">{name}<" in text for name in voters)
     metrics = httpx.get(f"{live_stack.web}/metrics").text
     # same metric names as the api; the route label is the template, never the raw id
     assert re.search(r'http_requests_total\{method="GET",route="/votes/\{vote_id:path\}",status="200"\}', metrics)
