@@ -289,7 +289,7 @@ async def run_revert(
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_KEY)
                 report = await revert(conn, run_id, cascade=cascade, actor=_actor())
         except RevertRefused as exc:
-            await _audit(settings, url, "refused", "revert", target, {"error": str(exc), "cascade": cascade},
+            await _audit(settings, url, "denied", "revert", target, {"error": str(exc), "cascade": cascade},
                          action="import-revert")  # fmt: skip
             raise
     finally:
