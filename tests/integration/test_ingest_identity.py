@@ -187,7 +187,7 @@ def test_bad_identity_input_is_refused_and_changes_nothing(tmp_path: Path) -> No
         other = {"persons": [stranger], "organizations": [], "memberships": []}
         (tmp_path / "both.json").write_text(json.dumps(other))
         with pytest.raises(
-            Exception, match="matches different stored people: .*(Ian Paisley.*Naomi Long|Naomi Long.*Ian Paisley)"
+            Exception, match=r"matches different stored people: .*(Ian Paisley.*Naomi Long|Naomi Long.*Ian Paisley)"
         ):
             run(url, "popolo", str(tmp_path / "both.json"), "gb")
         # joined by one global id to a person who has another Wikidata id
@@ -211,8 +211,8 @@ def test_a_vote_counts_a_member_under_the_party_of_its_day() -> None:
         )
         seats = query(
             url,
-            "SELECT p.name, m.start_date, m.end_date FROM memberships m JOIN organizations p ON p.id = m.on_behalf_of_id "
-            "WHERE m.person_id = $1 AND m.start_date >= '2025-01-01' ORDER BY m.start_date",
+            "SELECT p.name, m.start_date, m.end_date FROM memberships m "
+            "JOIN organizations p ON p.id = m.on_behalf_of_id WHERE m.person_id = $1 AND m.start_date >= '2025-01-01' ORDER BY m.start_date",
             kiley,
         )
         assert [(r["name"], str(r["start_date"]), str(r["end_date"])) for r in seats] == [
@@ -266,8 +266,11 @@ def test_memberships_are_ended_not_duplicated_and_each_run_can_be_reverted(tmp_p
         # a snapshot without Bob: his membership is ended today, flagged inferred, and the feed says so
         third = run(url, "popolo", _membership_file(tmp_path, "v3", [{**ann, "end_date": "2023-05-01"}]), "nz")
         assert len(third.ended) == 1
-        bob_seat = query(url, "SELECT m.id, m.end_date, m.extras FROM memberships m JOIN people p ON p.id = m.person_id "
-                              "WHERE p.name = 'Bob Example'")[0]  # fmt: skip
+        bob_seat = query(
+            url,
+            "SELECT m.id, m.end_date, m.extras FROM memberships m JOIN people p ON p.id = m.person_id "
+            "WHERE p.name = 'Bob Example'",
+        )[0]
         assert bob_seat["end_date"] is not None and json.loads(bob_seat["extras"])["end_date_inferred"] is True
         feed = query(url, "SELECT operation, data FROM change_log WHERE import_run_id = $1", third.run_id)
         assert [(f["operation"], json.loads(f["data"])["id"]) for f in feed] == [("update", bob_seat["id"])]
