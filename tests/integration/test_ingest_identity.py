@@ -212,7 +212,8 @@ def test_a_vote_counts_a_member_under_the_party_of_its_day() -> None:
         seats = query(
             url,
             "SELECT p.name, m.start_date, m.end_date FROM memberships m "
-            "JOIN organizations p ON p.id = m.on_behalf_of_id WHERE m.person_id = $1 AND m.start_date >= '2025-01-01' ORDER BY m.start_date",
+            "JOIN organizations p ON p.id = m.on_behalf_of_id "
+            "WHERE m.person_id = $1 AND m.start_date >= '2025-01-01' ORDER BY m.start_date",
             kiley,
         )
         assert [(r["name"], str(r["start_date"]), str(r["end_date"])) for r in seats] == [
