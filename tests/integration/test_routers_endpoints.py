@@ -229,9 +229,12 @@ def test_person_detail(api: ApiClient) -> None:
     )
     assert [(c["organization"]["id"], c["role"]) for c in body["committees"]] == [(FINA, "chair")]
     assert body["identifiers"] == [
-        {"scheme": "parl.gc.ca", "identifier": "100001"},
-        {"scheme": "wikidata", "identifier": "Q1000001"},
+        {"scheme": "parl.gc.ca", "identifier": "100001", "scope": None},
+        {"scheme": "wikidata", "identifier": "Q1000001", "scope": None},
     ]
+    # provenance: its own path, its sources, the run that last changed it (none: the dataset is inserted by hand)
+    assert body["url"] == f"/v1/people/{ALICE}" and body["import_run_id"] is None
+    assert seat["start_date_inferred"] is False and seat["end_date_inferred"] is False and seat["sources"] == []
     assert body["contact_details"][0]["value"] == "613-555-0101"
     assert body["other_names"][0]["name"] == "Ally Anderson"
     assert (body["gender"], body["birth_date"], body["email"]) == ("female", "1970-04", "alice@example.org")

@@ -170,12 +170,20 @@ FROM unnest($1::text[]) AS p(id)
 
 def _jsonb_items(column: str, required: tuple[str, ...], defaults: tuple[str, ...]) -> str:
     """The objects of a JSONB array that have every ``required`` key, with the ``defaults`` keys null if absent."""
-    has = " AND ".join(f"e ? '{key}'" for key in required)
+    has = " AND ".join(f"e ? '{key}'" for key in required) or "true"
     nulls = ", ".join(f"'{key}', NULL" for key in defaults)
     return json_list(
         f"SELECT (jsonb_build_object({nulls}) || e)::json AS doc, n "
         f"FROM jsonb_array_elements(CASE WHEN jsonb_typeof({column}) = 'array' THEN {column} ELSE '[]' END) "
         f"WITH ORDINALITY AS x(e, n) WHERE jsonb_typeof(e) = 'object' AND {has}"
+    )
+
+
+def provenance(alias: str, path: str) -> str:
+    """The :class:`~openpolicy.api.schemas.Provenance` members of the row ``alias`` served under ``path``."""
+    return (
+        f"'url', '{path}' || {alias}.id, 'sources', {_jsonb_items(f'{alias}.sources', (), ('url', 'note'))}, "
+        f"'import_run_id', {alias}.import_run_id"
     )
 
 
@@ -185,7 +193,10 @@ _MEMBERSHIPS = f"""
            json_build_object(
                'id', m.id, 'organization', {org_ref("o")}, 'party', {party_ref("mp")}, 'area', {area_ref("ma")},
                'post', po.label, 'role', m.role, 'label', m.label, 'legislative_period', {period_ref("lp")},
-               'start_date', m.start_date, 'end_date', m.end_date, 'current', {is_current("m")}
+               'start_date', m.start_date, 'end_date', m.end_date,
+               'start_date_inferred', coalesce(m.extras ->> 'start_date_inferred' = 'true', false),
+               'end_date_inferred', coalesce(m.extras ->> 'end_date_inferred' = 'true', false),
+               'current', {is_current("m")}, 'sources', {_jsonb_items("m.sources", (), ("url", "note"))}
            ) AS doc
     FROM memberships m
     JOIN organizations o ON o.id = m.organization_id
@@ -203,7 +214,8 @@ SELECT json_build_object({PERSON_SUMMARY_FIELDS},
     'other_names', {_jsonb_items("p.other_names", ("name",), ("note", "start_date", "end_date"))},
     'identifiers', {
     json_list(
-        "SELECT json_build_object('scheme', i.scheme, 'identifier', i.identifier) AS doc, "
+        "SELECT json_build_object('scheme', i.scheme, 'identifier', i.identifier, 'scope', nullif(i.scope, '')) "
+        "AS doc, "
         "row_number() OVER (ORDER BY i.scheme, i.identifier) AS n FROM person_identifiers i WHERE i.person_id = p.id"
     )
 },
@@ -212,7 +224,8 @@ SELECT json_build_object({PERSON_SUMMARY_FIELDS},
     'gender', p.gender, 'birth_date', p.birth_date, 'death_date', p.death_date, 'email', p.email,
     'current_memberships', {json_list("SELECT doc, n FROM ms WHERE cur")},
     'past_memberships', {json_list("SELECT doc, n FROM ms WHERE NOT cur")},
-    'committees', {json_list(f"SELECT doc, n FROM ms WHERE cur AND org_class IN ({_COMMITTEE_CLASSES})")}
+    'committees', {json_list(f"SELECT doc, n FROM ms WHERE cur AND org_class IN ({_COMMITTEE_CLASSES})")},
+    {provenance("p", "/v1/people/")}
 )::text
 FROM people p
 {seat_joins("$1")}
@@ -311,7 +324,7 @@ SELECT json_build_object({VOTE_SUMMARY_FIELDS},
         f"row_number() OVER (ORDER BY {option_rank('option')}) AS n FROM differences"
     )
 } END,
-    'ballot_total', (SELECT count(*) FROM bl),
+    'ballot_total', (SELECT count(*) FROM bl), {provenance("v", "/v1/votes/")},
     'by_party', {
     json_list(
         "SELECT json_build_object('party', g.party, 'counts', gc.counts, 'ballots', g.ballots) AS doc, "
@@ -372,6 +385,7 @@ SELECT json_build_object({BILL_SUMMARY_FIELDS},
     'actions', {_ACTIONS},
     'versions', {_documents("version")},
     'documents', {_documents("document")},
+    {provenance("b", "/v1/bills/")},
     'votes', {
     json_list(
         f"SELECT json_build_object({VOTE_SUMMARY_FIELDS}) AS doc, "

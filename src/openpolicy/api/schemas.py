@@ -142,6 +142,11 @@ class Identifier(Schema):
 
     scheme: str = Field(examples=["wikidata"])
     identifier: str = Field(examples=["Q3099714"])
+    scope: str | None = Field(
+        default=None,
+        description="Null for a global scheme (Wikidata, bioguide, House of Commons PersonId ...), which joins "
+        "records of different sources; otherwise the dataset that issued the identifier, in which alone it is unique.",
+    )
 
 
 class OtherName(Schema):
@@ -170,6 +175,24 @@ class Link(Schema):
     model_config = ConfigDict(extra="allow", frozen=True)
     url: str
     note: str | None = None
+
+
+class Source(Schema):
+    """Where the record is stated: the official record or file's URL where there is one, and what it is."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    url: str | None = None
+    note: str | None = None
+
+
+class Provenance(Schema):
+    """Where a record comes from and which import last changed it."""
+
+    url: str = Field(description="This record's API path.", examples=["/v1/people/ocd-person/…"])
+    sources: list[Source] = Field(description="Every source that stated the record, first seen first.")
+    import_run_id: int | None = Field(
+        description="The import run that last inserted or changed it (`openpolicy import-runs`); null when none did."
+    )
 
 
 # --- jurisdictions ------------------------------------------------------------------------------------------
@@ -331,10 +354,18 @@ class MembershipOut(Schema):
     legislative_period: LegislativePeriodRef | None = None
     start_date: dt.date | None = None
     end_date: dt.date | None = None
+    start_date_inferred: bool = Field(
+        description="True when the source gives no start date and it was inferred (from the legislative period)."
+    )
+    end_date_inferred: bool = Field(
+        description="True when the end date was inferred: from the legislative period, or the day a full snapshot "
+        "of the source no longer listed the membership."
+    )
     current: bool = Field(description="True when the membership has not ended (no end date, or one not yet past).")
+    sources: list[Source] = Field(description="Where the membership is stated.")
 
 
-class PersonDetail(PersonSummary):
+class PersonDetail(PersonSummary, Provenance):
     """A person with every membership (current first, then past, newest first) and committees."""
 
     created_at: dt.datetime
@@ -443,7 +474,7 @@ class VoteSummary(Schema):
     updated_at: dt.datetime
 
 
-class BillDetail(BillSummary):
+class BillDetail(BillSummary, Provenance):
     """A bill with sponsors (primary first), its actions timeline, documents and versions, and its votes."""
 
     created_at: dt.datetime
@@ -484,7 +515,7 @@ class CountDifference(Schema):
     difference: int = Field(description="computed − published.")
 
 
-class VoteDetail(VoteSummary):
+class VoteDetail(VoteSummary, Provenance):
     """A vote with its ballots grouped by party and a check of the ballots against the published counts."""
 
     created_at: dt.datetime
