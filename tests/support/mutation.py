@@ -64,7 +64,11 @@ TARGETS = {
         Target(
             "errors",
             "src/openpolicy/api/errors.py",
-            ("tests/unit/test_mutation_errors.py", "tests/integration/test_problem_details.py"),
+            (
+                "tests/unit/test_mutation_errors.py",
+                "tests/integration/test_problem_details.py",
+                "tests/integration/test_api_strict.py",  # strict query strings: a 400 listing what is allowed
+            ),
         ),
         Target(
             "common",
