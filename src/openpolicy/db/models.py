@@ -476,6 +476,10 @@ class Bill(Timestamped, Base):
     latest_action_date: Mapped[dt.date | None] = mapped_column(Date)
     latest_action_description: Mapped[str | None] = mapped_column(Text)
     abstract: Mapped[str | None] = mapped_column(Text)
+    policy_area: Mapped[str | None] = mapped_column(Text)  # 0010: CRS policy area
+    summaries: Mapped[list[dict[str, Any]]] = _jsonb_list()  # 0010: CRS summaries per text version
+    related_bills: Mapped[list[dict[str, Any]]] = _jsonb_list()  # 0010
+    committees: Mapped[list[dict[str, Any]]] = _jsonb_list()  # 0010: referrals and their activities
     sources: Mapped[list[dict[str, Any]]] = _jsonb_list()
     extras: Mapped[dict[str, Any]] = _jsonb_object()
     import_run_id: Mapped[int | None] = _last_run()
@@ -526,6 +530,12 @@ class BillSponsorship(Timestamped, Base):
     name: Mapped[str] = mapped_column(Text, nullable=False)
     primary: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=text("false"))
     classification: Mapped[str] = mapped_column(String(40), nullable=False, server_default="sponsor")
+    date: Mapped[dt.date | None] = mapped_column(Date)  # 0010: the sponsorship date
+    withdrawn_date: Mapped[dt.date | None] = mapped_column(Date)  # 0010: a withdrawn cosponsor, kept
+    party: Mapped[str | None] = mapped_column(String(60))  # 0010: as the source states it
+    state: Mapped[str | None] = mapped_column(String(10))
+    district: Mapped[str | None] = mapped_column(String(10))
+    original: Mapped[bool | None] = mapped_column(Boolean)  # 0010: an original cosponsor
 
     bill: Mapped[Bill] = relationship(back_populates="sponsorships", lazy="raise")
 
@@ -548,6 +558,10 @@ class BillAction(Timestamped, Base):
     description: Mapped[str] = mapped_column(Text, nullable=False)
     classification: Mapped[list[str]] = _text_array()
     order: Mapped[int] = mapped_column(Integer, nullable=False)
+    code: Mapped[str | None] = mapped_column(String(20))  # 0010: the source's action code
+    type: Mapped[str | None] = mapped_column(String(60))  # 0010: the source's action type
+    chamber: Mapped[str | None] = mapped_column(String(20))  # 0010: upper | lower | NULL
+    committees: Mapped[list[str]] = _text_array()  # 0010: names of the committees acting
 
     bill: Mapped[Bill] = relationship(back_populates="actions", lazy="raise")
 
