@@ -108,6 +108,8 @@ def _summary(report: ImportReport) -> str:
         lines.append(
             f"    {merge['record']} -> {merge['person']} ({merge['person_id']}) by {', '.join(merge['via']) or '?'}"
         )
+    covered = ", ".join(report.snapshots) or "none (this input ends no membership by leaving it out)"
+    lines.append(f"  full snapshots of: {covered}")
     if report.ended:
         lines.append(f"  memberships ended (no longer in their dataset's snapshot): {len(report.ended)}")
         lines.extend(f"    {item['id']} ended {item['end_date']} ({item['dataset']})" for item in report.ended)

@@ -67,6 +67,7 @@ class ImportReport:
     duration_seconds: float
     files: list[str] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)  # records joined to another person (LoadResult)
+    snapshots: list[str] = field(default_factory=list)  # datasets the input states in full (Bundle.snapshots)
     ended: list[dict[str, Any]] = field(default_factory=list)  # memberships ended by a snapshot (LoadResult)
 
     @property
@@ -282,7 +283,12 @@ async def run_import_async(
                 reporter.stage("checks")
                 checks = await run_checks(conn, run_id, [j.id for j in bundle.jurisdictions])
                 counts = result.as_dict()
-                details = {"files": bundle.files, "merges": result.merges, "ended": result.ended}
+                details = {
+                    "files": bundle.files,
+                    "snapshots": sorted(bundle.snapshots),
+                    "merges": result.merges,
+                    "ended": result.ended,
+                }
                 await conn.execute(
                     "UPDATE import_runs SET status = 'succeeded', finished_at = clock_timestamp(), counts = $2::jsonb, "
                     "details = $3::jsonb, error = NULL WHERE id = $1",
@@ -321,6 +327,7 @@ async def run_import_async(
         duration_seconds=time.monotonic() - started,
         files=bundle.files,
         merges=result.merges,
+        snapshots=sorted(bundle.snapshots),
         ended=result.ended,
     )
     await _audit(
