@@ -49,6 +49,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
     func,
     text,
@@ -87,6 +88,7 @@ ENTITY_TYPES: Final = (
     "session",
     "bill",
     "vote",
+    "debate",
 )
 
 # The OCD id namespace used to derive deterministic ids (uuid5) from natural keys.
@@ -687,6 +689,103 @@ class Ballot(Base):
     __table_args__ = (
         CheckConstraint(_in("option", BALLOT_OPTIONS), name="option"),
         Index(None, "person_id", "vote_event_id"),
+    )
+
+
+# --- debates (revision 0011) -------------------------------------------------------------------------
+
+DEBATE_CLASSIFICATIONS: Final = ("sitting", "committee")
+SECTION_KINDS: Final = ("order", "subject")
+# Same expression as the generated column ``speeches.search_vector`` (revision 0011).
+SPEECH_SEARCH_SQL: Final = (
+    "setweight(to_tsvector('openpolicy_simple'::regconfig, coalesce(speaker_name, '')), 'A') || "
+    "to_tsvector(CASE WHEN language = 'fr' THEN 'openpolicy_french'::regconfig "
+    "ELSE 'openpolicy_english'::regconfig END, paragraphs::text)"
+)
+
+
+class Debate(Timestamped, Base):
+    """A sitting of a chamber or a meeting of a committee; language-neutral (its languages: debate_versions)."""
+
+    __tablename__ = "debates"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    jurisdiction_id: Mapped[str] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), nullable=False)
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    classification: Mapped[str] = mapped_column(String(20), nullable=False)
+    identifier: Mapped[str] = mapped_column(String(100), nullable=False)  # the sitting's / meeting's number
+    date: Mapped[dt.date] = mapped_column(Date, nullable=False)
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
+
+    __table_args__ = (
+        CheckConstraint(_in("classification", DEBATE_CLASSIFICATIONS), name="classification"),
+        Index(None, "date", "id"),
+        Index(None, "jurisdiction_id", "date", "id"),
+        Index(None, "organization_id", "date", "id"),
+        Index(None, "session_id", "date", "id"),
+        Index(None, "updated_at", "id"),
+    )
+
+
+class DebateVersion(Base):
+    """One published language of a debate: where it came from and its name as published."""
+
+    __tablename__ = "debate_versions"
+
+    debate_id: Mapped[str] = mapped_column(ForeignKey("debates.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    source: Mapped[str | None] = mapped_column(Text)
+    document_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class DebateSection(Base):
+    """A heading of a debate in one language: an order of business or a subject (``parent_ordinal``: its order)."""
+
+    __tablename__ = "debate_sections"
+
+    debate_id: Mapped[str] = mapped_column(ForeignKey("debates.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_ordinal: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False)
+    anchor: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (CheckConstraint(_in("kind", SECTION_KINDS), name="kind"),)
+
+
+class Speech(Base):
+    """One intervention in one language. ``person_id`` null: ``unresolved`` says why; the speaker as published
+    is always kept (``speaker_name``, ``speaker_role``: riding or office as stated, ``speaker_db_id``)."""
+
+    __tablename__ = "speeches"
+
+    id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    debate_id: Mapped[str] = mapped_column(ForeignKey("debates.id", ondelete="CASCADE"), nullable=False)
+    language: Mapped[str] = mapped_column(String(2), nullable=False)
+    ordinal: Mapped[int] = mapped_column(Integer, nullable=False)
+    section_ordinal: Mapped[int | None] = mapped_column(Integer)
+    anchor: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str | None] = mapped_column(String(40))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    speaker_name: Mapped[str] = mapped_column(Text, nullable=False)
+    speaker_role: Mapped[str | None] = mapped_column(Text)
+    speaker_db_id: Mapped[str | None] = mapped_column(String(40))
+    unresolved: Mapped[str | None] = mapped_column(Text)
+    time: Mapped[dt.time | None] = mapped_column(Time)
+    floor_language: Mapped[str | None] = mapped_column(String(2))
+    paragraphs: Mapped[list[str]] = _jsonb_list()
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR, Computed(SPEECH_SEARCH_SQL, persisted=True), deferred=True, nullable=True
+    )
+
+    __table_args__ = (
+        UniqueConstraint("debate_id", "language", "ordinal"),
+        Index(None, "person_id", "debate_id"),
+        Index(None, "search_vector", postgresql_using="gin"),
     )
 
 
