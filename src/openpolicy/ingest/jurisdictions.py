@@ -50,15 +50,23 @@ def country_name(country: str) -> str:
     return str(getattr(found, "common_name", None) or found.name)
 
 
-def national(country: str, name: str | None = None, url: str | None = None) -> JurisdictionRec:
-    """The national legislature of ISO 3166-1 ``country``."""
+def national(
+    country: str, name: str | None = None, url: str | None = None, place: str | None = None
+) -> JurisdictionRec:
+    """The national legislature of ISO 3166-1 ``country`` (``place``: the country's name where the source gives one,
+    for codes ISO does not assign, such as EveryPolitician's ``XK``)."""
     code = country.lower()
     if code == "uk":
         code = "gb"
-    label = name or NATIONAL_LEGISLATURES.get(code) or f"Legislature of {country_name(code)}"
+    known = NATIONAL_LEGISLATURES.get(code)
+    label = name or known or f"Legislature of {place if place and not _assigned(code) else country_name(code)}"
     return JurisdictionRec(
         id=f"ocd-jurisdiction/country:{code}/legislature", name=label, country=code, iso_code=code.upper(), url=url
     )
+
+
+def _assigned(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code.upper()) is not None
 
 
 def subnational(iso_code: str, name: str | None = None) -> JurisdictionRec:
@@ -77,12 +85,13 @@ def subnational(iso_code: str, name: str | None = None) -> JurisdictionRec:
     )
 
 
-def from_code(code: str, name: str | None = None) -> JurisdictionRec:
-    """A legislature by ISO 3166-1 or 3166-2 code (``ca``, ``GB-NIR``)."""
+def from_code(code: str, name: str | None = None, place: str | None = None) -> JurisdictionRec:
+    """A legislature by ISO 3166-1 or 3166-2 code (``ca``, ``GB-NIR``); ``place`` names a country whose code ISO
+    does not assign (then required)."""
     value = code.strip()
     if not ISO_CODE_RE.match(value):
         raise UnknownJurisdiction(f"{value!r} is not an ISO 3166-1 or 3166-2 code")
-    return subnational(value, name) if "-" in value else national(value, name)
+    return subnational(value, name) if "-" in value else national(value, name, place=place)
 
 
 def from_ocd_id(value: str) -> JurisdictionRec:

@@ -128,7 +128,9 @@ def popolo_jurisdiction(
     from_meta: JurisdictionRec | None = None
     if meta.iso_code:
         try:
-            from_meta = from_code(meta.iso_code, meta.legislature_name if "-" in meta.iso_code else None)
+            from_meta = from_code(
+                meta.iso_code, meta.legislature_name if "-" in meta.iso_code else None, place=meta.place_name
+            )
         except UnknownJurisdiction as exc:
             raise InputError(meta.where or shown, None, "iso_code", str(exc)) from None
     if given is not None:
