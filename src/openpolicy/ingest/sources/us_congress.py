@@ -572,6 +572,7 @@ class _Parser:
                 title=title or identifier,
                 from_organization_id=LOWER if kind.startswith("h") else UPPER,
                 classification=["resolution" if "res" in kind else "bill"],
+                reference_only=True,  # the bill's own record comes from its Bill Status file (congress-bills)
                 extras={"type": kind, "number": number, "congress": congress, "title_from": "vote subject"}
                 if title
                 else {"type": kind, "number": number, "congress": congress},
