@@ -145,6 +145,14 @@ SPECS: tuple[Spec, ...] = (
         merge=False,
         attr="vote_events",
     ),
+    _spec(  # children (versions, sections, speeches): openpolicy.ingest.hansard_load
+        "debate",
+        "debates",
+        "id jurisdiction_id organization_id session_id classification identifier date extras",
+        {"extras": OBJ},
+        merge=False,
+        attr="debates",
+    ),
 )
 SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
 GENERATED_COLUMNS = ("search_vector", "normalized_identifier")
@@ -172,6 +180,8 @@ class LoadResult:
     merges: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     # Memberships ended because a full snapshot of their dataset no longer states them: {id, dataset, end_date}
     ended: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    # People named by the input but matching no stored person, kept as published: {record, name, why}
+    unresolved: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {entity: outcome.as_dict() for entity, outcome in self.counts.items()}
@@ -970,6 +980,10 @@ class Loader:
             "operation text) ON COMMIT DROP"
         )
         await self.conn.execute("CREATE INDEX ON _changed (entity_type, entity_id)")
+        if bundle.debates:  # Hansard: speakers and voters resolved to stored people before anything is written
+            from openpolicy.ingest.hansard_load import resolve
+
+            self.result.unresolved.extend(await resolve(self.conn, bundle))
         remap: dict[str, str] = {}
         for spec in SPECS:
             items: list[Any] = getattr(bundle, spec.attr)
@@ -982,6 +996,13 @@ class Loader:
             if spec.entity == "membership":
                 await self._end_absent(bundle)
         await self._vote_children(bundle, remap)
+        if bundle.debates:
+            from openpolicy.ingest.hansard_load import sync_children
+
+            touched, child_counts = await sync_children(self.conn, bundle)
+            for entity, outcome in child_counts.items():
+                self.result.counts[entity] = Outcome(**outcome)
+            await self._touch("debate", "debates", touched)
         self.progress("change-log", 0)
         await self._change_log()
         await self._ballot_tally()
@@ -993,6 +1014,14 @@ def image_sql(entity: str, *, with_ballots: bool = False) -> str:
     person with its identifiers, a vote with its counts (and, ``with_ballots``, its columnar ballots; the loader
     serialises those itself, see Loader._vote_change_log)."""
     image = f"to_jsonb(t) - {' - '.join(repr(c) for c in UNLOGGED_COLUMNS)}"
+    if entity == "debate":
+        from openpolicy.ingest.hansard_load import DEBATE_IMAGE
+
+        image += DEBATE_IMAGE
+    if entity == "bill":
+        from openpolicy.ingest.bill_children import IMAGE_SQL as BILL_CHILDREN_IMAGE
+
+        image += BILL_CHILDREN_IMAGE
     if entity == "person":
         image += """ || jsonb_build_object('identifiers', coalesce((
             SELECT jsonb_agg(jsonb_build_object('scheme', i.scheme, 'identifier', i.identifier, 'scope', i.scope)
@@ -1117,6 +1146,7 @@ def resources_for(entities: Iterable[str]) -> set[str]:
         "session": {"jurisdictions", "bills", "votes"},
         "bill": {"bills", "votes"},
         "vote": {"votes", "bills", "people"},
+        "debate": {"debates", "speeches", "people"},
     }
     out: set[str] = set()
     for entity in entities:

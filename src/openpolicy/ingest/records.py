@@ -192,6 +192,52 @@ class VoteEventRec:
     counts: dict[str, int] = field(default_factory=dict)  # option -> published count
 
 
+@dataclass(slots=True)
+class SpeakerRef:
+    """A speaker or voter as published; the loader resolves ``person_id`` (openpolicy.ingest.hansard_load)."""
+
+    name: str  # as published ("Mr. Kevin Lamoureux", "The Speaker", "Allen")
+    role: str | None = None  # riding or office as stated in the parentheses
+    db_id: str | None = None  # the House's DbId
+    person_id: str | None = None
+    unresolved: str | None = None  # why person_id is None
+
+
+@dataclass(slots=True)
+class SpeechRec:
+    id: str
+    language: str
+    ordinal: int
+    speaker: SpeakerRef
+    paragraphs: list[str]
+    section_ordinal: int | None = None
+    anchor: str | None = None
+    kind: str | None = None
+    time: dt.time | None = None
+    floor_language: str | None = None
+
+
+@dataclass(slots=True)
+class DebateRec:
+    """A sitting or committee meeting; ``versions``/``sections``/``speeches`` are its children per language."""
+
+    id: str
+    jurisdiction_id: str
+    organization_id: str | None
+    session_id: str | None
+    classification: str  # sitting | committee
+    identifier: str
+    date: dt.date
+    extras: dict[str, Any] = field(default_factory=dict)
+    # (language, name, source, document_id)
+    versions: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    # (language, ordinal, parent_ordinal, kind, title, anchor)
+    sections: list[tuple[str, int, int | None, str, str, str | None]] = field(default_factory=list)
+    speeches: list[SpeechRec] = field(default_factory=list)
+    parliament: int = 0  # for speaker resolution: the sitting's parliament
+    speaker_of_house: str | None = None  # the presiding Speaker named by the file (ExtractedItem SpeakerName)
+
+
 # A ballot: (vote_event_id, ordinal, candidate person id or None, voter_name, option). Tuples, not objects:
 # there are millions of them.
 BallotRow = tuple[str, int, str | None, str, str]
@@ -215,6 +261,9 @@ class Bundle:
     bills: list[BillRec] = field(default_factory=list)
     vote_events: list[VoteEventRec] = field(default_factory=list)
     ballots: list[BallotRow] = field(default_factory=list)
+    debates: list[DebateRec] = field(default_factory=list)
+    # Voters of the ballots (same order as ``ballots``) still to be resolved by the loader (Hansard divisions).
+    voters: list[SpeakerRef] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     # Datasets this input states in full: their stored memberships that it no longer contains are ended.
     snapshots: set[str] = field(default_factory=set)
@@ -241,6 +290,8 @@ class Bundle:
             "membership": len(self.memberships),
             "bill": len(self.bills),
             "vote": len(self.vote_events),
+            "debate": len(self.debates),
+            "speech": sum(len(d.speeches) for d in self.debates),
             "ballot": len(self.ballots) + sum(n for _vote, n, _build in self.pending_ballots),
         }
 

@@ -226,6 +226,14 @@ async def _restore(conn: Any, entity: str, table: str, entity_id: str, image: di
             "ON CONFLICT (scheme, scope, identifier) DO NOTHING",
             [(entity_id, *ident) for ident in idents],
         )
+    elif entity == "bill":
+        from openpolicy.ingest.bill_children import restore as restore_bill_children
+
+        await restore_bill_children(conn, entity_id, image)
+    elif entity == "debate":
+        from openpolicy.ingest.hansard_load import restore_children
+
+        await restore_children(conn, entity_id, image)
     elif entity == "vote":
         await conn.execute("DELETE FROM vote_counts WHERE vote_event_id = $1", entity_id)
         await conn.executemany(

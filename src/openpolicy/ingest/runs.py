@@ -30,10 +30,10 @@ from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec
 if TYPE_CHECKING:
     from openpolicy.config import Settings
 
-SOURCES = ("popolo", "us-congress", "ourcommons")
+SOURCES = ("popolo", "us-congress", "ourcommons", "hansard")
 IMPORT_LOCK_KEY = 0x6F70_6900  # pg_advisory_xact_lock key shared by every import
 # Defaults of the expected interval per source (seconds), used when IMPORT_EXPECTED_INTERVALS omits one.
-DEFAULT_EXPECTED_INTERVALS = {"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400}
+DEFAULT_EXPECTED_INTERVALS = {"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400, "hansard": 86400}
 
 
 class ImportFailed(Exception):
@@ -80,6 +80,10 @@ def expected_interval(settings: Settings, source: str) -> int:
 
 
 def _discover(source: str) -> Callable[[Path], list[Path]]:
+    if source == "hansard":
+        from openpolicy.ingest.sources import hansard
+
+        return hansard.discover
     from openpolicy.ingest.sources import ourcommons, popolo, us_congress
 
     return {"popolo": popolo.discover, "us-congress": us_congress.discover, "ourcommons": ourcommons.discover}[source]
@@ -112,6 +116,10 @@ def parse_files(
             raise InputError(source, None, "--jurisdiction", f"{source} data is always {expected.id}")
     if source == "us-congress":
         return us_congress.parse(files, names)
+    if source == "hansard":
+        from openpolicy.ingest.sources import hansard
+
+        return hansard.parse(files, names)
     return ourcommons.parse(files, names)
 
 

@@ -60,6 +60,11 @@ XML_FIELDS = ("PersonOfficialFirstName", "PersonOfficialLastName", "Constituency
 BILL_TITLE = re.compile(r"\bBill ([CS]-\d+[A-Z]?),\s*(An Act .+)$")
 
 
+def vote_id(parliament: int, session: int, number: int) -> str:
+    """The id of division ``number`` of a session: the same vote event whichever source states it."""
+    return ocd_id("vote", JURISDICTION.id, f"{parliament}-{session}", number)
+
+
 def discover(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in {".xml", ".csv"})
 
@@ -379,7 +384,7 @@ class _Parser:
             link = (row.get("Link") or "").strip()
             b.vote_events.append(
                 VoteEventRec(
-                    id=ocd_id("vote", JURISDICTION.id, f"{parliament}-{session_number}", number),
+                    id=vote_id(parliament, session_number, number),
                     jurisdiction_id=JURISDICTION.id,
                     motion_text=subject,
                     start_date=when.date(),
