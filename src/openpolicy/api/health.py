@@ -13,6 +13,8 @@
   ``"degraded"``): Redis is only a cache and the api answers without it, so a cache outage must not make
   Kubernetes pull every pod out of service. ``openpolicy_dependency_up{dependency="redis"}`` still turns 0
   (the RedisDown alert uses it).
+
+``lookup`` names the point-lookup path of ``/v1/represent`` (openpolicy.api.geo.LOOKUP_PATH), fixed at start.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from openpolicy.api.errors import problem_response
+from openpolicy.api.geo import LOOKUP_PATH
 from openpolicy.observability.health import Check, is_draining, redis_check, run_checks, sqlalchemy_check
 
 router = APIRouter(tags=["health"])
@@ -59,7 +62,7 @@ async def readiness(state: Any) -> tuple[bool, dict[str, Any]]:
         failed.append("database")
         checks["database"] = {"status": "down", "error": "not connected (the api is starting or stopping)"}
     degraded = any(not result.up for result in results.values())
-    body: dict[str, Any] = {"status": "degraded" if degraded else "ok", "checks": checks}
+    body: dict[str, Any] = {"status": "degraded" if degraded else "ok", "checks": checks, "lookup": LOOKUP_PATH}
     if failed:
         body["failed"] = failed
     return not failed, body

@@ -40,6 +40,7 @@ from sqlalchemy import (
     Computed,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Identity,
     Index,
@@ -89,6 +90,8 @@ ENTITY_TYPES: Final = (
     "bill",
     "vote",
     "debate",
+    "boundary_set",
+    "boundary",
 )
 
 # The OCD id namespace used to derive deterministic ids (uuid5) from natural keys.
@@ -790,6 +793,55 @@ class Speech(Base):
 
 
 # --- operational tables ----------------------------------------------------------------------------
+
+
+BOUNDARY_BBOX_SQL: Final = "box(point(min_lon, min_lat), point(max_lon, max_lat))"
+
+
+class BoundarySet(Timestamped, Base):
+    """A set of electoral boundaries: named, dated (valid from/to), tied to one legislature and division type."""
+
+    __tablename__ = "boundary_sets"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    jurisdiction_id: Mapped[str] = mapped_column(ForeignKey("jurisdictions.id", ondelete="CASCADE"), nullable=False)
+    division_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    source_url: Mapped[str | None] = mapped_column(Text)
+    licence: Mapped[str | None] = mapped_column(Text)
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
+
+    __table_args__ = (Index(None, "jurisdiction_id"),)
+
+
+class Boundary(Timestamped, Base):
+    """One shape of a boundary set: WKB (WGS84 lon/lat) with its bounding box (GiST-indexed as a ``box``) and the
+    platform's districts it was joined to (``area_ids``, openpolicy.ingest.sources.boundaries.join)."""
+
+    __tablename__ = "boundaries"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    boundary_set_id: Mapped[str] = mapped_column(ForeignKey("boundary_sets.id", ondelete="CASCADE"), nullable=False)
+    code: Mapped[str] = mapped_column(String(100), nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    division_id: Mapped[str | None] = mapped_column(String(300))
+    geometry: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    min_lon: Mapped[float] = mapped_column(Double, nullable=False)
+    min_lat: Mapped[float] = mapped_column(Double, nullable=False)
+    max_lon: Mapped[float] = mapped_column(Double, nullable=False)
+    max_lat: Mapped[float] = mapped_column(Double, nullable=False)
+    area_ids: Mapped[list[str]] = _text_array()
+    extras: Mapped[dict[str, Any]] = _jsonb_object()
+    import_run_id: Mapped[int | None] = _last_run()
+
+    __table_args__ = (
+        UniqueConstraint("boundary_set_id", "code"),
+        Index("ix_boundaries_bbox", text(BOUNDARY_BBOX_SQL), postgresql_using="gist"),
+        Index(None, "area_ids", postgresql_using="gin"),
+    )
 
 
 class ImportRun(Timestamped, Base):

@@ -113,7 +113,25 @@ def _summary(report: ImportReport) -> str:
     if report.ended:
         lines.append(f"  memberships ended (no longer in their dataset's snapshot): {len(report.ended)}")
         lines.extend(f"    {item['id']} ended {item['end_date']} ({item['dataset']})" for item in report.ended)
+    for join in report.joins:
+        lines.extend(join_lines(join))
     return "\n".join(lines)
+
+
+def join_lines(join: dict[str, Any]) -> list[str]:
+    """A boundary set's join report (openpolicy.ingest.sources.boundaries.join) as summary lines."""
+    lines = [
+        f"  boundary set {join['set']}: shapes joined by code {join['by_code']}, by name {join['by_name']}, "
+        f"unjoined {len(join['shapes_unjoined'])}; districts unjoined {len(join['districts_unjoined'])}, "
+        f"explained {len(join['districts_unjoined_explained'])}"
+    ]
+    lines.extend(f"    shape unjoined: {s['id']} {s['name']}" for s in join["shapes_unjoined"])
+    lines.extend(f"    district unjoined: {d['id']} {d['name']}" for d in join["districts_unjoined"])
+    lines.extend(
+        f"    district unjoined (explained): {d['id']} {d['name']}: {d['reason']}"
+        for d in join["districts_unjoined_explained"]
+    )
+    return lines
 
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:

@@ -155,6 +155,22 @@ SPECS: tuple[Spec, ...] = (
     ),
 )
 SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
+    _spec(
+        "boundary_set",
+        "boundary_sets",
+        "id name jurisdiction_id division_type start_date end_date source_url licence extras",
+        {"extras": OBJ},
+        merge=False,
+        attr="boundary_sets",
+    ),
+    _spec(
+        "boundary",
+        "boundaries",
+        "id boundary_set_id code name division_id geometry min_lon min_lat max_lon max_lat area_ids extras",
+        {"extras": OBJ},
+        merge=False,
+        attr="boundaries",
+    ),
 GENERATED_COLUMNS = ("search_vector", "normalized_identifier")
 # Columns never in a change image: generated ones, and the loader's bookkeeping (vote_events.ballots_digest).
 UNLOGGED_COLUMNS = (*GENERATED_COLUMNS, "ballots_digest")
@@ -1154,3 +1170,5 @@ def resources_for(entities: Iterable[str]) -> set[str]:
     if out:
         out |= {"search", "changes"}
     return out
+        "boundary_set": {"areas", "represent"},
+        "boundary": {"areas", "represent"},

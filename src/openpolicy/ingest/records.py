@@ -238,6 +238,39 @@ class DebateRec:
     speaker_of_house: str | None = None  # the presiding Speaker named by the file (ExtractedItem SpeakerName)
 
 
+@dataclass(slots=True)
+class BoundarySetRec:
+    """A set of electoral boundaries: named, dated, tied to one legislature and the division type it draws."""
+
+    id: str
+    name: str
+    jurisdiction_id: str
+    division_type: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    source_url: str | None = None
+    licence: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BoundaryRec:
+    """One shape of a boundary set (openpolicy.ingest.sources.boundaries)."""
+
+    id: str  # "<set id>/<code>"
+    boundary_set_id: str
+    code: str
+    name: str
+    division_id: str | None  # the OCD division id where one exists
+    geometry: bytes  # WKB of a valid (Multi)Polygon, WGS84 lon/lat
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    area_ids: list[str] = field(default_factory=list)  # the platform's districts joined to this shape
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
 # A ballot: (vote_event_id, ordinal, candidate person id or None, voter_name, option). Tuples, not objects:
 # there are millions of them.
 BallotRow = tuple[str, int, str | None, str, str]
@@ -260,6 +293,8 @@ class Bundle:
     memberships: list[MembershipRec] = field(default_factory=list)
     bills: list[BillRec] = field(default_factory=list)
     vote_events: list[VoteEventRec] = field(default_factory=list)
+    boundary_sets: list[BoundarySetRec] = field(default_factory=list)
+    boundaries: list[BoundaryRec] = field(default_factory=list)
     ballots: list[BallotRow] = field(default_factory=list)
     debates: list[DebateRec] = field(default_factory=list)
     # Voters of the ballots (same order as ``ballots``) still to be resolved by the loader (Hansard divisions).
@@ -290,6 +325,8 @@ class Bundle:
             "membership": len(self.memberships),
             "bill": len(self.bills),
             "vote": len(self.vote_events),
+            "boundary_set": len(self.boundary_sets),
+            "boundary": len(self.boundaries),
             "debate": len(self.debates),
             "speech": sum(len(d.speeches) for d in self.debates),
             "ballot": len(self.ballots) + sum(n for _vote, n, _build in self.pending_ballots),

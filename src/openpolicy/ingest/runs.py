@@ -30,10 +30,16 @@ from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec
 if TYPE_CHECKING:
     from openpolicy.config import Settings
 
-SOURCES = ("popolo", "us-congress", "ourcommons", "hansard")
+SOURCES = ("popolo", "us-congress", "ourcommons", "boundaries", "hansard")
 IMPORT_LOCK_KEY = 0x6F70_6900  # pg_advisory_xact_lock key shared by every import
 # Defaults of the expected interval per source (seconds), used when IMPORT_EXPECTED_INTERVALS omits one.
-DEFAULT_EXPECTED_INTERVALS = {"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400, "hansard": 86400}
+DEFAULT_EXPECTED_INTERVALS = {
+    "popolo": 7 * 86400,
+    "us-congress": 86400,
+    "ourcommons": 86400,
+    "boundaries": 365 * 86400,
+    "hansard": 86400,
+}
 
 
 class ImportFailed(Exception):
@@ -69,6 +75,7 @@ class ImportReport:
     merges: list[dict[str, Any]] = field(default_factory=list)  # records joined to another person (LoadResult)
     snapshots: list[str] = field(default_factory=list)  # datasets the input states in full (Bundle.snapshots)
     ended: list[dict[str, Any]] = field(default_factory=list)  # memberships ended by a snapshot (LoadResult)
+    joins: list[dict[str, Any]] = field(default_factory=list)  # boundary sets: each set's join report
 
     @property
     def changes(self) -> int:
@@ -80,6 +87,10 @@ def expected_interval(settings: Settings, source: str) -> int:
 
 
 def _discover(source: str) -> Callable[[Path], list[Path]]:
+    if source == "boundaries":
+        from openpolicy.ingest.sources import boundaries
+
+        return boundaries.discover
     if source == "hansard":
         from openpolicy.ingest.sources import hansard
 
@@ -103,6 +114,12 @@ def parse_files(
     ``Bundle.pending_ballots``, to be built as the loader COPYs them (the Popolo parser does)."""
     from openpolicy.ingest.sources import ourcommons, popolo, us_congress
 
+    if source == "boundaries":
+        from openpolicy.ingest.sources import boundaries
+
+        if jurisdiction is not None:
+            raise InputError(source, None, "--jurisdiction", "a boundary set names its legislature itself")
+        return boundaries.parse(files, names)
     if source == "popolo":
         chosen = {path: popolo_jurisdiction(path, names, jurisdiction, known) for path in files}
         return popolo.parse(files, chosen, names, defer_ballots=defer_ballots)
@@ -289,6 +306,7 @@ async def run_import_async(
                 await conn.execute("SET LOCAL statement_timeout = 0")
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_KEY)
                 loader = Loader(conn, run_id, lambda name, n: reporter.advance(name, n))
+                joins = await _join_boundaries(conn, bundle) if source == "boundaries" else []
                 result = await loader.load(bundle)
                 reporter.stage("checks")
                 checks = await run_checks(conn, run_id, [j.id for j in bundle.jurisdictions])
@@ -298,6 +316,7 @@ async def run_import_async(
                     "snapshots": sorted(bundle.snapshots),
                     "merges": result.merges,
                     "ended": result.ended,
+                    **({"joins": joins} if joins else {}),
                 }
                 await conn.execute(
                     "UPDATE import_runs SET status = 'succeeded', finished_at = clock_timestamp(), counts = $2::jsonb, "
@@ -339,6 +358,7 @@ async def run_import_async(
         merges=result.merges,
         snapshots=sorted(bundle.snapshots),
         ended=result.ended,
+        joins=joins,
     )
     await _audit(
         settings,
@@ -350,6 +370,12 @@ async def run_import_async(
     )
     await asyncio.to_thread(_bump_cache, settings, resources_for(result.changed_entities) | {"status"})
     return report
+
+
+async def _join_boundaries(conn: Any, bundle: Bundle) -> list[dict[str, Any]]:
+    from openpolicy.ingest.sources import boundaries
+
+    return await boundaries.join_areas(conn, bundle)
 
 
 def _describe(exc: BaseException) -> str:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+import orjson
+import shapely
+import shapely.geometry
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from openpolicy.api import filters as f
+from openpolicy.api import geo
 from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
@@ -50,6 +56,9 @@ class AreaFilters(f.Filters):
     identifier: Annotated[f.OptText, f.text("Area identifier (e.g. an electoral district number).")] = None
     q: Annotated[f.OptText, f.text(f.NAME_Q)] = None
     updated_since: Annotated[f.OptDateTime, f.when(f.UPDATED_SINCE)] = None
+    contains: Annotated[
+        f.OptText, f.text("Districts whose boundary (valid today) contains the point 'latitude,longitude'.")
+    ] = None
 
 
 AREAS = ListQuery(SORTS, AreaFilters)
@@ -75,11 +84,55 @@ async def list_areas(
         stmt = stmt.where(name_contains(Area.name, filters.q))
     if filters.updated_since:
         stmt = stmt.where(Area.updated_at >= filters.updated_since)
+    if filters.contains:
+        lat, lon = geo.parse_point(filters.contains)
+        valid, _other = await geo.sets_on(db, dt.date.today())
+        hits = await geo.lookup(db, lat, lon, valid)
+        stmt = stmt.where(Area.id.in_(sorted({a for hit in hits for a in hit.area_ids})))
     rows, next_url = await fetch_page(db, stmt, query.page)
     return AreaPage(
         results=[AreaSummary.model_validate(row[0]) for row in rows],
         pagination=Pagination(limit=query.page.limit, next=next_url),
     )
+
+
+@router.get(
+    "/{area_id:path}/shape",
+    summary="The boundary of an area as GeoJSON",
+    responses={404: {"description": "Unknown id, or no boundary joined to it"}},
+)
+async def area_shape(
+    area_id: str,
+    db: Annotated[AsyncSession, Depends(get_session)],
+    tolerance: Annotated[
+        float, Query(ge=0, le=1, description="Simplify by this many degrees (Douglas-Peucker, topology kept).")
+    ] = 0,
+    date: Annotated[dt.date | None, Query(description="The shape valid on this date; default the newest.")] = None,
+) -> Response:
+    """The area's boundary (a GeoJSON Feature, WGS84), from the newest boundary set joined to it."""
+    check_id("area", area_id)
+    row = await geo.shape_of(db, area_id, date)
+    if row is None:
+        raise NotFound("area shape", area_id)
+    geom = shapely.from_wkb(row.geometry)
+    if tolerance > 0:
+        geom = geom.simplify(tolerance, preserve_topology=True)
+    feature = {
+        "type": "Feature",
+        "id": row.id,
+        "properties": {
+            "area_id": area_id,
+            "name": row.name,
+            "code": row.code,
+            "division_id": row.division_id,
+            "boundary_set": {"id": row.boundary_set_id, "name": row.set_name},
+            "valid_from": row.start_date.isoformat() if row.start_date else None,
+            "valid_to": row.end_date.isoformat() if row.end_date else None,
+            "tolerance": tolerance,
+        },
+        "geometry": shapely.geometry.mapping(geom),
+    }
+    return Response(orjson.dumps(feature), media_type="application/geo+json")
 
 
 @router.get("/{area_id:path}", summary="One area", responses={404: {"description": "Unknown id"}})

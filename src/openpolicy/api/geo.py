@@ -1,0 +1,211 @@
+"""Point lookup in the stored boundary sets: which shapes contain a point on a date.
+
+One code path, the same on every server (the embedded PostgreSQL has no PostGIS): PostgreSQL finds the candidate
+shapes whose bounding box contains the point (GiST index on a core ``box``), then shapely tests the point against
+each candidate's exact shape (``covers``: a point on a boundary line belongs to both sides). Parsed shapes are kept
+in a small in-process cache keyed by shape id and ``updated_at`` (bounded by their WKB size). :data:`LOOKUP_PATH`
+names the path; ``/health/ready`` reports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openpolicy.api.errors import BadParameter
+
+LOOKUP_PATH = "postgresql-gist-bbox+shapely"
+CACHE_BYTES = 48 * 1024 * 1024  # WKB bytes of parsed shapes kept in memory
+
+
+@dataclass(frozen=True, slots=True)
+class SetInfo:
+    id: str
+    name: str
+    jurisdiction_id: str
+    jurisdiction_name: str
+    division_type: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "jurisdiction": {"id": self.jurisdiction_id, "name": self.jurisdiction_name},
+            "division_type": self.division_type,
+            "valid_from": self.start_date,
+            "valid_to": self.end_date,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    boundary_id: str
+    set: SetInfo
+    code: str
+    name: str
+    division_id: str | None
+    area_ids: list[str]
+
+
+class _ShapeCache:
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict[tuple[str, Any], tuple[BaseGeometry, int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, Any]) -> BaseGeometry | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is None:
+                return None
+            self.items.move_to_end(key)
+            return found[0]
+
+    def put(self, key: tuple[str, Any], geom: BaseGeometry, size: int) -> None:
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = (geom, size)
+            self.size += size
+            while self.size > self.limit and len(self.items) > 1:
+                _key, (_geom, old) = self.items.popitem(last=False)
+                self.size -= old
+
+
+_CACHE = _ShapeCache(CACHE_BYTES)
+
+
+def parse_point(value: str, parameter: str = "contains") -> tuple[float, float]:
+    """``"lat,lon"`` → (lat, lon), both finite and in range; else a 400 naming ``parameter``."""
+    parts = value.split(",")
+    if len(parts) != 2:
+        raise BadParameter(parameter, f"expected 'latitude,longitude' (e.g. 45.42,-75.69), got {value!r}")
+    try:
+        lat, lon = float(parts[0]), float(parts[1])
+    except ValueError:
+        raise BadParameter(parameter, f"expected two numbers 'latitude,longitude', got {value!r}") from None
+    check_point(lat, lon, parameter)
+    return lat, lon
+
+
+def check_point(lat: float, lon: float, parameter: str = "lat") -> None:
+    if not -90 <= lat <= 90:  # also false for NaN
+        raise BadParameter(parameter, f"latitude {lat} is outside -90..90")
+    if not -180 <= lon <= 180:
+        raise BadParameter(parameter, f"longitude {lon} is outside -180..180")
+
+
+async def sets_on(db: AsyncSession, on: dt.date) -> tuple[list[SetInfo], list[SetInfo]]:
+    """(the sets valid on ``on``, the stored sets that are not)."""
+    rows = await db.execute(
+        text(
+            "SELECT s.id, s.name, s.jurisdiction_id, j.name AS jname, s.division_type, s.start_date, s.end_date "
+            "FROM boundary_sets s JOIN jurisdictions j ON j.id = s.jurisdiction_id ORDER BY s.id"
+        )
+    )
+    valid: list[SetInfo] = []
+    other: list[SetInfo] = []
+    for r in rows:
+        info = SetInfo(r.id, r.name, r.jurisdiction_id, r.jname, r.division_type, r.start_date, r.end_date)
+        ok = (info.start_date is None or info.start_date <= on) and (info.end_date is None or info.end_date >= on)
+        (valid if ok else other).append(info)
+    return valid, other
+
+
+async def lookup(db: AsyncSession, lat: float, lon: float, sets: list[SetInfo]) -> list[Hit]:
+    """The shapes of ``sets`` containing (lat, lon), ordered by set."""
+    if not sets:
+        return []
+    by_id = {s.id: s for s in sets}
+    rows = (
+        await db.execute(
+            text(
+                "SELECT b.id, b.boundary_set_id, b.code, b.name, b.division_id, b.area_ids, b.updated_at "
+                "FROM boundaries b WHERE box(point(b.min_lon, b.min_lat), point(b.max_lon, b.max_lat)) "
+                "@> box(point(:x, :y), point(:x, :y)) AND b.boundary_set_id = ANY(:sets) "
+                "ORDER BY b.boundary_set_id, b.id"
+            ),
+            {"x": lon, "y": lat, "sets": list(by_id)},
+        )
+    ).all()
+    shapes = {r.id: _CACHE.get((r.id, r.updated_at)) for r in rows}
+    missing = [bid for bid, geom in shapes.items() if geom is None]
+    if missing:  # only the shapes not cached travel from the database
+        for r in await db.execute(
+            text("SELECT id, updated_at, geometry FROM boundaries WHERE id = ANY(:ids)"), {"ids": missing}
+        ):
+            geom = shapely.from_wkb(r.geometry)
+            shapely.prepare(geom)
+            _CACHE.put((r.id, r.updated_at), geom, len(r.geometry))
+            shapes[r.id] = geom
+    point = shapely.Point(lon, lat)
+    hits: list[Hit] = []
+    for r in rows:
+        geom = shapes.get(r.id)
+        if geom is not None and geom.covers(point):
+            hits.append(Hit(r.id, by_id[r.boundary_set_id], r.code, r.name, r.division_id, list(r.area_ids)))
+    return hits
+
+
+async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[Any]:
+    """The seats in ``area_ids`` held on ``on`` (a membership's dates, else its legislative period's), with the
+    person, their party and the organization of the seat."""
+    if not area_ids:
+        return []
+    return list(
+        (
+            await db.execute(
+                text(
+                    """
+                    SELECT m.id AS membership_id, m.area_id, m.role, m.label,
+                           coalesce(m.start_date, lp.start_date) AS start_date,
+                           coalesce(m.end_date, lp.end_date) AS end_date,
+                           p.id AS person_id, p.name, p.sort_name, p.image, p.email, p.contact_details, p.links,
+                           party.id AS party_id, party.name AS party_name,
+                           o.id AS organization_id, o.name AS organization_name
+                    FROM memberships m
+                    JOIN people p ON p.id = m.person_id
+                    JOIN organizations o ON o.id = m.organization_id
+                    LEFT JOIN organizations party ON party.id = m.on_behalf_of_id
+                    LEFT JOIN legislative_periods lp ON lp.id = m.legislative_period_id
+                    WHERE m.area_id = ANY(:areas)
+                      AND coalesce(m.start_date, lp.start_date, '-infinity'::date) <= :on
+                      AND coalesce(m.end_date, lp.end_date, 'infinity'::date) >= :on
+                    ORDER BY m.area_id, lower(p.sort_name), m.id
+                    """
+                ),
+                {"areas": area_ids, "on": on},
+            )
+        ).all()
+    )
+
+
+async def shape_of(db: AsyncSession, area_id: str, on: dt.date | None) -> Any:
+    """The stored shape joined to district ``area_id`` (valid on ``on`` when given, else the newest set's)."""
+    return (
+        await db.execute(
+            text(
+                """
+                SELECT b.id, b.boundary_set_id, b.code, b.name, b.division_id, b.geometry,
+                       s.name AS set_name, s.start_date, s.end_date
+                FROM boundaries b JOIN boundary_sets s ON s.id = b.boundary_set_id
+                WHERE b.area_ids @> ARRAY[CAST(:area AS text)]
+                  AND (CAST(:on AS date) IS NULL OR (coalesce(s.start_date, '-infinity'::date) <= :on
+                       AND coalesce(s.end_date, 'infinity'::date) >= :on))
+                ORDER BY s.start_date DESC NULLS LAST, b.id LIMIT 1
+                """
+            ),
+            {"area": area_id, "on": on},
+        )
+    ).first()

@@ -1,0 +1,85 @@
+"""/v1/represent: who represents a point — every district containing it in every legislature known for that place
+and date, and the people who held those seats on that date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openpolicy.api import geo
+from openpolicy.api.deps import get_session
+
+router = APIRouter(prefix="/represent", tags=["represent"])
+
+
+def _contact(row: Any) -> dict[str, Any]:
+    details = [d for d in (row.contact_details or []) if isinstance(d, dict)]
+    return {"email": row.email, "details": details}
+
+
+def _person(row: Any) -> dict[str, Any]:
+    return {
+        "membership_id": row.membership_id,
+        "person": {"id": row.person_id, "name": row.name, "image": row.image},
+        "party": {"id": row.party_id, "name": row.party_name} if row.party_id else None,
+        "organization": {"id": row.organization_id, "name": row.organization_name},
+        "role": row.role,
+        "label": row.label,
+        "start_date": row.start_date,
+        "end_date": row.end_date,
+        "contact": _contact(row),
+        "links": {
+            "person": f"/v1/people/{row.person_id}",
+            "votes": f"/v1/people/{row.person_id}/votes",
+            "web": f"/people/{row.person_id}",
+        },
+    }
+
+
+@router.get(
+    "",
+    summary="Who represents a point: its districts in every legislature and their representatives on a date",
+    responses={400: {"description": "Coordinates out of range or not numbers"}},
+)
+async def represent(
+    db: Annotated[AsyncSession, Depends(get_session)],
+    lat: Annotated[float, Query(description="Latitude (WGS84), -90..90.", examples=[45.4215])],
+    lon: Annotated[float, Query(description="Longitude (WGS84), -180..180.", examples=[-75.6972])],
+    date: Annotated[dt.date | None, Query(description="The date (ISO); default today.")] = None,
+) -> dict[str, Any]:
+    """Every district containing the point in every boundary set valid on ``date`` (default today), each with the
+    people who held its seat on that date (party, contact, links to their records). A point outside every set
+    gets an empty ``districts`` list; ``sets_searched`` names the sets tried and ``sets_not_in_force`` the stored
+    sets of other dates."""
+    geo.check_point(lat, lon)
+    on = date or dt.date.today()
+    valid, other = await geo.sets_on(db, on)
+    hits = await geo.lookup(db, lat, lon, valid)
+    seats = await geo.holders(db, sorted({a for h in hits for a in h.area_ids}), on)
+    by_area: dict[str, list[Any]] = {}
+    for row in seats:
+        by_area.setdefault(row.area_id, []).append(row)
+    districts = []
+    for hit in hits:
+        people = [_person(row) for area in hit.area_ids for row in by_area.get(area, [])]
+        districts.append(
+            {
+                "boundary_id": hit.boundary_id,
+                "name": hit.name,
+                "code": hit.code,
+                "division_id": hit.division_id,
+                "boundary_set": hit.set.as_dict(),
+                "areas": [{"id": a, "url": f"/v1/areas/{a}", "shape": f"/v1/areas/{a}/shape"} for a in hit.area_ids],
+                "representatives": people,
+            }
+        )
+    return {
+        "point": {"lat": lat, "lon": lon},
+        "date": on,
+        "districts": districts,
+        "sets_searched": [s.as_dict() for s in valid],
+        "sets_not_in_force": [s.as_dict() for s in other],
+    }
