@@ -365,17 +365,24 @@ def _documents(kind: str) -> str:
 
 _SPONSORS = json_list(
     "SELECT json_build_object('name', s.name, 'primary', s.\"primary\", 'classification', s.classification, "
-    f"'person', {person_ref('sp')}, 'organization', {org_ref('so')}) AS doc, "
+    f"'person', {person_ref('sp')}, 'organization', {org_ref('so')}, 'party', s.party, 'state', s.state, "
+    "'district', s.district, 'date', s.date, 'withdrawn_date', s.withdrawn_date, 'original', s.original) AS doc, "
     'row_number() OVER (ORDER BY s."primary" DESC, s.id) AS n '
     "FROM bill_sponsorships s LEFT JOIN people sp ON sp.id = s.person_id "
     "LEFT JOIN organizations so ON so.id = s.organization_id WHERE s.bill_id = b.id"
 )
 _ACTIONS = json_list(
     "SELECT json_build_object('order', a.\"order\", 'date', a.date, 'description', a.description, "
-    f"'classification', a.classification, 'organization', {org_ref('ao')}) AS doc, "
+    f"'classification', a.classification, 'organization', {org_ref('ao')}, 'code', a.code, 'type', a.type, "
+    "'chamber', a.chamber, 'committees', a.committees) AS doc, "
     'row_number() OVER (ORDER BY a."order", a.id) AS n '
     "FROM bill_actions a LEFT JOIN organizations ao ON ao.id = a.organization_id WHERE a.bill_id = b.id"
 )
+
+# Related bills as stated (revision 0010), each saying whether that bill is stored here.
+_RELATED = """(SELECT coalesce(json_agg((r.e || jsonb_build_object('stored', EXISTS (
+    SELECT 1 FROM bills x WHERE x.id = r.e ->> 'bill_id')))::json ORDER BY r.o), '[]'::json)
+    FROM jsonb_array_elements(b.related_bills) WITH ORDINALITY AS r(e, o))"""
 
 BILL_DETAIL = f"""
 SELECT json_build_object({BILL_SUMMARY_FIELDS},
@@ -383,6 +390,8 @@ SELECT json_build_object({BILL_SUMMARY_FIELDS},
     'other_titles', CASE WHEN jsonb_typeof(b.other_titles) = 'array' THEN b.other_titles::json ELSE '[]'::json END,
     'sponsors', {_SPONSORS},
     'actions', {_ACTIONS},
+    'policy_area', b.policy_area, 'summaries', b.summaries::json, 'committees', b.committees::json,
+    'related_bills', {_RELATED},
     'versions', {_documents("version")},
     'documents', {_documents("document")},
     {provenance("b", "/v1/bills/")},

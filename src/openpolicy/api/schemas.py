@@ -427,6 +427,12 @@ class Sponsor(Schema):
     classification: str = Field(examples=["sponsor", "cosponsor"])
     person: PersonRef | None = None
     organization: OrganizationRef | None = None
+    party: str | None = Field(default=None, description="The party as the source states it for this sponsorship.")
+    state: str | None = None
+    district: str | None = None
+    date: dt.date | None = Field(default=None, description="The date of the (co)sponsorship.")
+    withdrawn_date: dt.date | None = Field(default=None, description="Set when a cosponsor withdrew (kept, marked).")
+    original: bool | None = Field(default=None, description="An original cosponsor (when the source says).")
 
 
 class BillActionOut(Schema):
@@ -437,6 +443,58 @@ class BillActionOut(Schema):
     description: str
     classification: list[str]
     organization: OrganizationRef | None = None
+    code: str | None = Field(default=None, description="The source's action code.", examples=["E40000"])
+    type: str | None = Field(default=None, description="The source's action type.", examples=["Floor"])
+    chamber: str | None = Field(default=None, description="upper, lower, or null when neither.")
+    committees: list[str] = Field(default_factory=list, description="Names of the committees acting.")
+
+
+class BillSummaryText(Schema):
+    """A CRS summary of one version of the bill, markup removed (paragraphs separated by a blank line)."""
+
+    version_code: str | None = None
+    action_date: dt.date | None = None
+    action_description: str | None = None
+    update_date: str | None = None
+    text: str | None = None
+
+
+class CommitteeActivity(Schema):
+    name: str | None = None
+    date: dt.date | None = None
+
+
+class BillCommittee(Schema):
+    """A committee the bill was referred to, with what it did (and its subcommittees)."""
+
+    name: str | None = None
+    code: str | None = None
+    chamber: str | None = None
+    type: str | None = None
+    activities: list[CommitteeActivity]
+    subcommittees: list[BillCommittee] = Field(default_factory=list)
+
+
+class RelatedBillLatest(Schema):
+    date: dt.date | None = None
+    text: str | None = None
+
+
+class RelatedBillRelationship(Schema):
+    type: str | None = None
+    identified_by: str | None = None
+
+
+class RelatedBill(Schema):
+    """A bill the source relates to this one; ``stored``: whether ``bill_id`` is a bill of this api."""
+
+    identifier: str
+    congress: int
+    bill_id: str
+    title: str | None = None
+    latest_action: RelatedBillLatest
+    relationships: list[RelatedBillRelationship]
+    stored: bool
 
 
 class BillDocumentOut(Schema):
@@ -480,8 +538,12 @@ class BillDetail(BillSummary, Provenance):
     created_at: dt.datetime
     abstract: str | None = None
     other_titles: list[dict[str, Any]]
-    sponsors: list[Sponsor]
+    sponsors: list[Sponsor] = Field(description="Sponsors (primary first), then cosponsors, withdrawn ones marked.")
     actions: list[BillActionOut] = Field(description="In order.")
+    policy_area: str | None = None
+    summaries: list[BillSummaryText] = Field(description="CRS summaries, oldest version first.")
+    committees: list[BillCommittee]
+    related_bills: list[RelatedBill]
     versions: list[BillDocumentOut]
     documents: list[BillDocumentOut]
     votes: list[VoteSummary] = Field(description="Vote events on this bill, oldest first.")

@@ -9,8 +9,9 @@ Contract:
   children).
 * Sponsors are resolved by their global identifier (``person_ref``, e.g. bioguide) to the person holding it;
   one no stored person holds keeps its name and no person, and is returned as unresolved.
-* :data:`IMAGE_SQL` is the part of a bill's change image holding its children; :func:`restore` writes a bill's
-  children back from such an image (an image without them — logged before revision 0010 — had none).
+* :data:`IMAGE_SQL` is the part of a bill's change image holding its children (rows with their ids);
+  :func:`restore` writes a bill's children back from such an image, ids included (an image without them —
+  logged before revision 0010 — had none).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ CHILDREN: tuple[Child, ...] = (
     Child("documents", "bill_documents", ("kind", "note", "date", "url", "media_type"), "bill_document"),
 )
 
-_CHILD_IMAGE = "to_jsonb(c) - 'id' - 'bill_id' - 'created_at' - 'updated_at'"
+_CHILD_IMAGE = "to_jsonb(c) - 'bill_id' - 'created_at' - 'updated_at'"  # with its id: a revert restores it
 _CHILD_IMAGES = [
     f"'{child.key}', coalesce((SELECT jsonb_agg({_CHILD_IMAGE} ORDER BY c.id) FROM {child.table} c "  # noqa: S608
     "WHERE c.bill_id = t.id), '[]'::jsonb)"
@@ -169,7 +170,8 @@ async def restore(conn: Any, bill_id: str, image: dict[str, Any]) -> None:
         items = image.get(child.key) or []
         if items:
             await conn.execute(
-                f"INSERT INTO {child.table} (bill_id, {cols}) SELECT $1, {cols} "  # noqa: S608
+                f"INSERT INTO {child.table} (id, bill_id, {cols}) "  # noqa: S608
+                f"SELECT coalesce(id, nextval(pg_get_serial_sequence('{child.table}', 'id'))), $1, {cols} "
                 f"FROM jsonb_populate_recordset(NULL::{child.table}, $2::jsonb) WITH ORDINALITY AS x "
                 "ORDER BY x.ordinality",
                 bill_id,

@@ -452,21 +452,16 @@ class _Parser:
         )
 
     def committee(self, item: ET.Element) -> dict[str, Any]:
-        entry: dict[str, Any] = {
+        return {
             "name": _text(item, "name"),
             "code": _text(item, "systemCode"),
+            "chamber": _text(item, "chamber"),
+            "type": _text(item, "type"),
             "activities": [
                 {"name": _text(a, "name"), "date": _date_text(_text(a, "date"))} for a in _items(item, "activities")
             ],
+            "subcommittees": [self.committee(s) for s in _items(item, "subcommittees")],
         }
-        for key, tag in (("chamber", "chamber"), ("type", "type")):
-            value = _text(item, tag)
-            if value:
-                entry[key] = value
-        subcommittees = [self.committee(s) for s in _items(item, "subcommittees")]
-        if subcommittees:
-            entry["subcommittees"] = subcommittees
-        return entry
 
     def actions(self, doc: _Doc, bill: ET.Element, record: str) -> list[ActionRec]:
         raw = []
