@@ -159,8 +159,9 @@ async def lookup(db: AsyncSession, lat: float, lon: float, sets: list[SetInfo]) 
 
 
 async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[Any]:
-    """The seats in ``area_ids`` held on ``on`` (a membership's dates, else its legislative period's), with the
-    person, their party and the organization of the seat."""
+    """The seats in ``area_ids`` held on ``on`` (a membership's dates, else its legislative period's; a period
+    without an end ends the day before the next period of its legislature starts), with the person, their party
+    and the organization of the seat."""
     if not area_ids:
         return []
     return list(
@@ -170,7 +171,7 @@ async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[An
                     """
                     SELECT m.id AS membership_id, m.area_id, m.role, m.label,
                            coalesce(m.start_date, lp.start_date) AS start_date,
-                           coalesce(m.end_date, lp.end_date) AS end_date,
+                           coalesce(m.end_date, lp.end_date, lp.next_start - 1) AS end_date,
                            p.id AS person_id, p.name, p.sort_name, p.image, p.email, p.contact_details, p.links,
                            party.id AS party_id, party.name AS party_name,
                            o.id AS organization_id, o.name AS organization_name
@@ -178,10 +179,16 @@ async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[An
                     JOIN people p ON p.id = m.person_id
                     JOIN organizations o ON o.id = m.organization_id
                     LEFT JOIN organizations party ON party.id = m.on_behalf_of_id
-                    LEFT JOIN legislative_periods lp ON lp.id = m.legislative_period_id
+                    LEFT JOIN LATERAL (
+                        SELECT l.start_date, l.end_date, (
+                            SELECT min(n.start_date) FROM legislative_periods n
+                            WHERE n.jurisdiction_id = l.jurisdiction_id AND n.start_date > l.start_date
+                              AND n.organization_id IS NOT DISTINCT FROM l.organization_id) AS next_start
+                        FROM legislative_periods l WHERE l.id = m.legislative_period_id
+                    ) lp ON true
                     WHERE m.area_id = ANY(:areas)
                       AND coalesce(m.start_date, lp.start_date, '-infinity'::date) <= :on
-                      AND coalesce(m.end_date, lp.end_date, 'infinity'::date) >= :on
+                      AND coalesce(m.end_date, lp.end_date, lp.next_start - 1, 'infinity'::date) >= :on
                     ORDER BY m.area_id, lower(p.sort_name), m.id
                     """
                 ),

@@ -391,13 +391,16 @@ def parse(files: list[Path], names: dict[Path, str]) -> Bundle:
 
 _PROVINCE_PAREN = re.compile(r"^[^()]+\((?P<inner>.+)\)$")
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
+_APOSTROPHES = re.compile("['`\u00b4\u2018\u2019\x92]")  # \x92: a Windows-1252 apostrophe read as Latin-1
 
 
 def name_key(name: str) -> str:
     """Case-, accent-, dash- and punctuation-insensitive key of a district name (``Montréal--Nord`` and
-    ``Montreal-Nord`` → ``montreal nord``; ``&`` is ``and``)."""
+    ``Montreal-Nord`` → ``montreal nord``; ``&`` is ``and``, ``œ`` is ``oe``; apostrophes are dropped, also a
+    Windows-1252 one read as Latin-1)."""
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold().replace("&", " and ")
+    text = _APOSTROPHES.sub("", text.replace("œ", "oe").replace("æ", "ae"))
     return _NOT_WORD.sub(" ", text).strip()
 
 
