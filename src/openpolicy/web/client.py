@@ -52,6 +52,14 @@ def _problem_detail(response: httpx.Response) -> str:
     return str(body)
 
 
+def _plain_path(path: str) -> bool:
+    """An absolute api path whose segments are not ``.`` or ``..`` and hold no control, ``?``, ``#``, ``%`` or
+    backslash character: what the web may ask (ids of records come from the api itself)."""
+    if not path.startswith("/") or any(ch in path for ch in "?#%\\") or not path.isprintable():
+        return False
+    return all(segment not in {".", ".."} for segment in path.split("/"))
+
+
 class ApiClient:
     def __init__(
         self,
@@ -79,6 +87,10 @@ class ApiClient:
         await self._http.aclose()
 
     async def get_json(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET an api path; a path that no api record can have (a dot segment, a control, query or fragment
+        character, e.g. from an id typed into a page's URL) is ApiNotFound without asking the api."""
+        if not _plain_path(path):
+            raise ApiNotFound(404, "no such record")
         clean = {k: v for k, v in (params or {}).items() if v not in (None, "", [])}
         headers = {}
         # The observability middleware binds the incoming request's id; pass it on to the api.

@@ -48,8 +48,11 @@ class ChangesPage(BaseModel):
     pagination: ChangesPagination
 
 
+MAX_CURSOR = 2**63 - 1  # change_log.id is a bigint
+
+
 def _after(value: str) -> int:
-    if not value.isdigit() or len(value) > 19:
+    if not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > MAX_CURSOR:
         raise BadParameter("after", "must be a cursor returned by this feed (a non-negative integer), e.g. 0")
     return int(value)
 

@@ -1,0 +1,37 @@
+"""Requests an outsider makes on purpose: never a 500, never a request the web did not mean to send."""
+
+from __future__ import annotations
+
+import socket
+
+import httpx
+from tests.conftest import LiveStack
+
+
+def raw_get(base: str, target: str) -> tuple[int, bytes]:
+    """Send ``target`` exactly as written (no client-side normalisation of ``..`` or escapes)."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), body
+
+
+def test_change_feed_cursor_beyond_the_bigint_range_is_a_400(live_stack: LiveStack) -> None:
+    for after in ("9999999999999999999", "9223372036854775808", "１２"):
+        answer = httpx.get(f"{live_stack.api}/v1/changes", params={"after": after})
+        assert answer.status_code == 400, after
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert answer.json()["parameter"] == "after"
+    assert httpx.get(f"{live_stack.api}/v1/changes", params={"after": "9223372036854775807"}).status_code == 200
+
+
+def test_web_ids_that_no_record_has_are_404_pages_not_api_calls(live_stack: LiveStack) -> None:
+    for target in ("/people/%00", "/people/../../openapi.json", "/people/..%2F..%2Fopenapi.json", "/bills/a%3Fb",
+                   "/votes/%2e%2e/%2e%2e/openapi.json"):  # fmt: skip
+        status, body = raw_get(live_stack.web, target)
+        assert status == 404, target
+        assert b"<html" in body.lower() and b"openapi" not in body.lower(), target
