@@ -160,11 +160,11 @@ async def lookup(db: AsyncSession, lat: float, lon: float, sets: list[SetInfo]) 
 
 async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[Any]:
     """The seats in ``area_ids`` held on ``on`` (a membership's dates, else its legislative period's; a period
-    without an end ends the day before the next period of its legislature starts), with the person, their party
-    and the organization of the seat."""
+    without an end ends the day before the next period of its legislature starts; see :func:`current`), with the
+    person, their party and the organization of the seat."""
     if not area_ids:
         return []
-    return list(
+    rows = list(
         (
             await db.execute(
                 text(
@@ -172,6 +172,7 @@ async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[An
                     SELECT m.id AS membership_id, m.area_id, m.role, m.label,
                            coalesce(m.start_date, lp.start_date) AS start_date,
                            coalesce(m.end_date, lp.end_date, lp.next_start - 1) AS end_date,
+                           coalesce(m.end_date, lp.end_date, lp.next_start) IS NOT NULL AS end_known,
                            p.id AS person_id, p.name, p.sort_name, p.image, p.email, p.contact_details, p.links,
                            party.id AS party_id, party.name AS party_name,
                            o.id AS organization_id, o.name AS organization_name
@@ -189,13 +190,36 @@ async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[An
                     WHERE m.area_id = ANY(:areas)
                       AND coalesce(m.start_date, lp.start_date, '-infinity'::date) <= :on
                       AND coalesce(m.end_date, lp.end_date, lp.next_start - 1, 'infinity'::date) >= :on
-                    ORDER BY m.area_id, lower(p.sort_name), m.id
+                    ORDER BY m.area_id, lower(p.sort_name), coalesce(m.start_date, lp.start_date) DESC NULLS LAST, m.id
                     """
                 ),
                 {"areas": area_ids, "on": on},
             )
         ).all()
     )
+    return rows
+
+
+def current(rows: list[Any]) -> list[Any]:
+    """The seats of one district (``rows`` of :func:`holders` for the areas joined to one shape, which several
+    sources may name): one per person (the latest), and none whose end no source states once another
+    organization's seat there began after it (EveryPolitician's last term is open-ended; the House's own member
+    list then says who sits now)."""
+    out: list[Any] = []
+    seen: set[str] = set()
+    for row in rows:
+        if row.person_id in seen:
+            continue
+        if not row.end_known and any(
+            other.organization_id != row.organization_id
+            and other.start_date is not None
+            and (row.start_date is None or other.start_date > row.start_date)
+            for other in rows
+        ):
+            continue
+        seen.add(row.person_id)
+        out.append(row)
+    return out
 
 
 async def shape_of(db: AsyncSession, area_id: str, on: dt.date | None) -> Any:

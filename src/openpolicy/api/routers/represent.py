@@ -64,7 +64,11 @@ async def represent(
         by_area.setdefault(row.area_id, []).append(row)
     districts = []
     for hit in hits:
-        people = [_person(row) for area in hit.area_ids for row in by_area.get(area, [])]
+        rows = sorted(
+            (row for area in hit.area_ids for row in by_area.get(area, [])),
+            key=lambda r: (r.sort_name or r.name or "").lower(),
+        )
+        people = [_person(row) for row in geo.current(rows)]
         districts.append(
             {
                 "boundary_id": hit.boundary_id,
