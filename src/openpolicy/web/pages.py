@@ -231,9 +231,10 @@ async def people(
 @router.get("/people/{person_id:path}")
 async def person(request: Request, person_id: str, votes_cursor: Text = None) -> Response:
     api = _api(request)
-    detail, record = await asyncio.gather(
+    detail, record, sponsored = await asyncio.gather(
         api.get_model(s.PersonDetail, f"/v1/people/{person_id}"),
         api.get_model(s.VotingRecordPage, f"/v1/people/{person_id}/votes", {"cursor": votes_cursor, "limit": 20}),
+        api.get_model(s.BillPage, "/v1/bills", {"primary_sponsor": person_id, "limit": 10}),
     )
     party = detail.current_party.name if detail.current_party else None
     district = detail.current_district.name if detail.current_district else None
@@ -254,6 +255,7 @@ async def person(request: Request, person_id: str, votes_cursor: Text = None) ->
         publishes=publishes,
         record=record.results,
         record_pager=_pager(request, record.pagination.next, "votes_cursor"),
+        sponsored=sponsored.results,
         web_path=web_path,
     )
 
@@ -306,11 +308,44 @@ async def bills(
     return await _list_page(request, BILLS, filters, cursor)
 
 
+# The stages of a bill's way to law (the statuses of openpolicy.ingest.sources.billstatus), in order.
+STAGES = ("introduced", "in committee", "passed one chamber", "passed both", "enacted")
+
+
+@dataclass(frozen=True)
+class Step:
+    label: str
+    state: str  # done | current | todo | stopped
+
+
+def bill_steps(detail: s.BillDetail) -> list[Step]:
+    """The status stepper from introduction to law; empty when the status is not one of these stages. A vetoed
+    bill passed both chambers and stopped there; a failed one stopped after the stage its actions reached."""
+    status = (detail.status or "").casefold()
+    if status in STAGES:
+        reached, stopped = STAGES.index(status), None
+    elif status == "vetoed":
+        reached, stopped = STAGES.index("passed both"), "Vetoed"
+    elif status == "failed":
+        passed = {a.chamber for a in detail.actions if "passage" in a.classification and a.chamber}
+        reached, stopped = (2 if passed else 1), "Failed"
+    else:
+        return []
+    steps = [
+        Step(label.capitalize(), "done" if i < reached or (stopped and i == reached) else "current")
+        for i, label in enumerate(STAGES[: reached + 1])
+    ]
+    if stopped:
+        return [*steps, Step(stopped, "stopped")]
+    return steps + [Step(label.capitalize(), "todo") for label in STAGES[reached + 1 :]]
+
+
 @router.get("/bills/{bill_id:path}")
 async def bill(request: Request, bill_id: str) -> Response:
     api = _api(request)
     detail = await api.get_model(s.BillDetail, f"/v1/bills/{bill_id}")
     publishes = {"votes": bool(detail.votes) or await _holds_any(api, "/v1/votes", detail.jurisdiction_id)}
+    summary = next((x for x in reversed(detail.summaries) if x.text), None)
     return await _render(
         request,
         "bill.html",
@@ -318,6 +353,10 @@ async def bill(request: Request, bill_id: str) -> Response:
         active_nav="/bills",
         description=f"Bill {detail.identifier} — {detail.title}"[:300] + ": status, sponsors, actions, votes.",
         bill=detail,
+        steps=bill_steps(detail),
+        sponsors=[x for x in detail.sponsors if x.primary],
+        cosponsors=[x for x in detail.sponsors if not x.primary],
+        summary=summary,
         publishes=publishes,
         web_path=web_path,
     )
