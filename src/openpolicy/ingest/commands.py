@@ -14,7 +14,7 @@ import typer
 if TYPE_CHECKING:
     from openpolicy.ingest.runs import ImportReport, Reporter
 
-SOURCE_HELP = "popolo | us-congress | ourcommons"
+SOURCE_HELP = "popolo | us-congress | ourcommons | congress-bills"
 
 
 def _reporter(plain: bool) -> Reporter:
@@ -113,6 +113,9 @@ def _summary(report: ImportReport) -> str:
     if report.ended:
         lines.append(f"  memberships ended (no longer in their dataset's snapshot): {len(report.ended)}")
         lines.extend(f"    {item['id']} ended {item['end_date']} ({item['dataset']})" for item in report.ended)
+    if report.unresolved:
+        lines.append(f"  named but matching no stored person (kept by name): {len(report.unresolved)}")
+        lines.extend(f"    {item['record']}: {item['name']} ({item['why']})" for item in report.unresolved)
     for join in report.joins:
         lines.extend(join_lines(join))
     return "\n".join(lines)

@@ -131,8 +131,10 @@ SPECS: tuple[Spec, ...] = (
     _spec(
         "bill",
         "bills",
-        "id jurisdiction_id session_id from_organization_id identifier title classification sources extras",
-        {"sources": L, "extras": OBJ},
+        "id jurisdiction_id session_id from_organization_id identifier title classification sources extras "
+        "other_titles subjects status introduced_date latest_action_date latest_action_description abstract "
+        "policy_area summaries related_bills committees",  # children: openpolicy.ingest.bill_children
+        {"sources": L, "extras": OBJ, "other_titles": L, "summaries": L, "related_bills": L, "committees": L},
         merge=False,
         attr="bills",
     ),
@@ -153,8 +155,6 @@ SPECS: tuple[Spec, ...] = (
         merge=False,
         attr="debates",
     ),
-)
-SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
     _spec(
         "boundary_set",
         "boundary_sets",
@@ -171,6 +171,8 @@ SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
         merge=False,
         attr="boundaries",
     ),
+)
+SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
 GENERATED_COLUMNS = ("search_vector", "normalized_identifier")
 # Columns never in a change image: generated ones, and the loader's bookkeeping (vote_events.ballots_digest).
 UNLOGGED_COLUMNS = (*GENERATED_COLUMNS, "ballots_digest")
@@ -340,6 +342,16 @@ class Loader:
         self.progress(spec.entity, len(rows))
 
     # --- people -----------------------------------------------------------------------------------
+    async def _bills_to_write(self, bills: list[Any]) -> list[Any]:
+        """The bundle's bills minus those only referenced (a vote's bill, BillRec.reference_only) already stored:
+        a reference never changes the bill's own record."""
+        refs = [bill.id for bill in bills if bill.reference_only]
+        if not refs:
+            return bills
+        stored = {row["id"] for row in await self.conn.fetch("SELECT id FROM bills WHERE id = ANY($1::text[])", refs)}
+        self.result.counts.setdefault("bill", Outcome()).unchanged += len(stored)
+        return [bill for bill in bills if not (bill.reference_only and bill.id in stored)]
+
     async def _people(self, bundle: Bundle) -> dict[str, str]:
         """Stage and upsert the bundle's people; return the candidate ids replaced by another person's id.
 
@@ -1008,10 +1020,20 @@ class Loader:
                 continue
             if spec.entity == "membership" and remap:
                 items = [dataclasses.replace(m, person_id=remap.get(m.person_id, m.person_id)) for m in items]
+            if spec.entity == "bill":
+                items = await self._bills_to_write(items)
             await self._entity(spec, items)
             if spec.entity == "membership":
                 await self._end_absent(bundle)
         await self._vote_children(bundle, remap)
+        if bundle.bills:
+            from openpolicy.ingest.bill_children import sync as sync_bill_children
+
+            bills_touched, unresolved, bill_counts = await sync_bill_children(self.conn, bundle.bills)
+            for entity, outcome in bill_counts.items():
+                self.result.counts[entity] = Outcome(**outcome)
+            self.result.unresolved.extend(unresolved)
+            await self._touch("bill", "bills", bills_touched)
         if bundle.debates:
             from openpolicy.ingest.hansard_load import sync_children
 
@@ -1163,6 +1185,8 @@ def resources_for(entities: Iterable[str]) -> set[str]:
         "bill": {"bills", "votes"},
         "vote": {"votes", "bills", "people"},
         "debate": {"debates", "speeches", "people"},
+        "boundary_set": {"areas", "represent"},
+        "boundary": {"areas", "represent"},
     }
     out: set[str] = set()
     for entity in entities:
@@ -1170,5 +1194,3 @@ def resources_for(entities: Iterable[str]) -> set[str]:
     if out:
         out |= {"search", "changes"}
     return out
-        "boundary_set": {"areas", "represent"},
-        "boundary": {"areas", "represent"},

@@ -162,6 +162,45 @@ class MembershipRec:
 
 
 @dataclass(slots=True)
+class SponsorshipRec:
+    """A sponsor or cosponsor; ``person_ref`` (a global identifier) is resolved to a person by the loader, and
+    one it cannot resolve stays a named sponsor without a person."""
+
+    name: str
+    primary: bool
+    classification: str  # sponsor | cosponsor
+    person_ref: tuple[str, str] | None = None  # (scheme, identifier), e.g. ("bioguide", "J000294")
+    date: dt.date | None = None
+    withdrawn_date: dt.date | None = None
+    party: str | None = None
+    state: str | None = None
+    district: str | None = None
+    original: bool | None = None
+
+
+@dataclass(slots=True)
+class ActionRec:
+    date: dt.date
+    description: str
+    order: int  # chronological position, from 1
+    classification: list[str] = field(default_factory=list)
+    organization_id: str | None = None
+    code: str | None = None
+    type: str | None = None
+    chamber: str | None = None
+    committees: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BillDocumentRec:
+    kind: str  # version | document
+    note: str
+    url: str
+    date: dt.date | None = None
+    media_type: str | None = None
+
+
+@dataclass(slots=True)
 class BillRec:
     id: str
     jurisdiction_id: str
@@ -172,6 +211,23 @@ class BillRec:
     classification: list[str] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
+    # Only a reference (a vote's bill): inserted when absent, never changes a stored bill.
+    reference_only: bool = False
+    other_titles: list[dict[str, Any]] = field(default_factory=list)
+    subjects: list[str] = field(default_factory=list)
+    status: str | None = None
+    introduced_date: dt.date | None = None
+    latest_action_date: dt.date | None = None
+    latest_action_description: str | None = None
+    abstract: str | None = None
+    policy_area: str | None = None
+    summaries: list[dict[str, Any]] = field(default_factory=list)
+    related_bills: list[dict[str, Any]] = field(default_factory=list)
+    committees: list[dict[str, Any]] = field(default_factory=list)
+    # Children: None = this source does not state them (the stored ones stay); a list = all of them.
+    sponsorships: list[SponsorshipRec] | None = None
+    actions: list[ActionRec] | None = None
+    documents: list[BillDocumentRec] | None = None
 
 
 @dataclass(slots=True)
@@ -190,6 +246,39 @@ class VoteEventRec:
     sources: list[dict[str, Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # option -> published count
+
+
+@dataclass(slots=True)
+class BoundarySetRec:
+    """A set of electoral boundaries: named, dated, tied to one legislature and the division type it draws."""
+
+    id: str
+    name: str
+    jurisdiction_id: str
+    division_type: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    source_url: str | None = None
+    licence: str | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class BoundaryRec:
+    """One shape of a boundary set (openpolicy.ingest.sources.boundaries)."""
+
+    id: str  # "<set id>/<code>"
+    boundary_set_id: str
+    code: str
+    name: str
+    division_id: str | None  # the OCD division id where one exists
+    geometry: bytes  # WKB of a valid (Multi)Polygon, WGS84 lon/lat
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+    area_ids: list[str] = field(default_factory=list)  # the platform's districts joined to this shape
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -238,39 +327,6 @@ class DebateRec:
     speaker_of_house: str | None = None  # the presiding Speaker named by the file (ExtractedItem SpeakerName)
 
 
-@dataclass(slots=True)
-class BoundarySetRec:
-    """A set of electoral boundaries: named, dated, tied to one legislature and the division type it draws."""
-
-    id: str
-    name: str
-    jurisdiction_id: str
-    division_type: str
-    start_date: dt.date | None
-    end_date: dt.date | None
-    source_url: str | None = None
-    licence: str | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class BoundaryRec:
-    """One shape of a boundary set (openpolicy.ingest.sources.boundaries)."""
-
-    id: str  # "<set id>/<code>"
-    boundary_set_id: str
-    code: str
-    name: str
-    division_id: str | None  # the OCD division id where one exists
-    geometry: bytes  # WKB of a valid (Multi)Polygon, WGS84 lon/lat
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-    area_ids: list[str] = field(default_factory=list)  # the platform's districts joined to this shape
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
 # A ballot: (vote_event_id, ordinal, candidate person id or None, voter_name, option). Tuples, not objects:
 # there are millions of them.
 BallotRow = tuple[str, int, str | None, str, str]
@@ -295,10 +351,10 @@ class Bundle:
     vote_events: list[VoteEventRec] = field(default_factory=list)
     boundary_sets: list[BoundarySetRec] = field(default_factory=list)
     boundaries: list[BoundaryRec] = field(default_factory=list)
-    ballots: list[BallotRow] = field(default_factory=list)
     debates: list[DebateRec] = field(default_factory=list)
     # Voters of the ballots (same order as ``ballots``) still to be resolved by the loader (Hansard divisions).
     voters: list[SpeakerRef] = field(default_factory=list)
+    ballots: list[BallotRow] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     # Datasets this input states in full: their stored memberships that it no longer contains are ended.
     snapshots: set[str] = field(default_factory=set)

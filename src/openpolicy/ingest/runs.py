@@ -30,13 +30,14 @@ from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec
 if TYPE_CHECKING:
     from openpolicy.config import Settings
 
-SOURCES = ("popolo", "us-congress", "ourcommons", "boundaries", "hansard")
+SOURCES = ("popolo", "us-congress", "ourcommons", "congress-bills", "boundaries", "hansard")
 IMPORT_LOCK_KEY = 0x6F70_6900  # pg_advisory_xact_lock key shared by every import
 # Defaults of the expected interval per source (seconds), used when IMPORT_EXPECTED_INTERVALS omits one.
 DEFAULT_EXPECTED_INTERVALS = {
     "popolo": 7 * 86400,
     "us-congress": 86400,
     "ourcommons": 86400,
+    "congress-bills": 86400,
     "boundaries": 365 * 86400,
     "hansard": 86400,
 }
@@ -76,6 +77,7 @@ class ImportReport:
     snapshots: list[str] = field(default_factory=list)  # datasets the input states in full (Bundle.snapshots)
     ended: list[dict[str, Any]] = field(default_factory=list)  # memberships ended by a snapshot (LoadResult)
     joins: list[dict[str, Any]] = field(default_factory=list)  # boundary sets: each set's join report
+    unresolved: list[dict[str, Any]] = field(default_factory=list)  # records naming no stored person (LoadResult)
 
     @property
     def changes(self) -> int:
@@ -95,9 +97,14 @@ def _discover(source: str) -> Callable[[Path], list[Path]]:
         from openpolicy.ingest.sources import hansard
 
         return hansard.discover
-    from openpolicy.ingest.sources import ourcommons, popolo, us_congress
+    from openpolicy.ingest.sources import billstatus, ourcommons, popolo, us_congress
 
-    return {"popolo": popolo.discover, "us-congress": us_congress.discover, "ourcommons": ourcommons.discover}[source]
+    return {
+        "popolo": popolo.discover,
+        "us-congress": us_congress.discover,
+        "ourcommons": ourcommons.discover,
+        "congress-bills": billstatus.discover,
+    }[source]
 
 
 def parse_files(
@@ -112,7 +119,7 @@ def parse_files(
     """Parse ``files`` with the ``source``'s parser (pure: no database; ``known``: the stored jurisdictions, which
     ``jurisdiction`` may name). ``defer_ballots``: the parser may leave the ballot rows in
     ``Bundle.pending_ballots``, to be built as the loader COPYs them (the Popolo parser does)."""
-    from openpolicy.ingest.sources import ourcommons, popolo, us_congress
+    from openpolicy.ingest.sources import billstatus, ourcommons, popolo, us_congress
 
     if source == "boundaries":
         from openpolicy.ingest.sources import boundaries
@@ -123,7 +130,8 @@ def parse_files(
     if source == "popolo":
         chosen = {path: popolo_jurisdiction(path, names, jurisdiction, known) for path in files}
         return popolo.parse(files, chosen, names, defer_ballots=defer_ballots)
-    expected: JurisdictionRec = us_congress.JURISDICTION if source == "us-congress" else ourcommons.JURISDICTION
+    us_sources = {"us-congress", "congress-bills"}
+    expected: JurisdictionRec = us_congress.JURISDICTION if source in us_sources else ourcommons.JURISDICTION
     if jurisdiction is not None:
         try:
             named = choose(jurisdiction, [*known, Known(expected.id, expected.iso_code, expected.name)])
@@ -133,6 +141,8 @@ def parse_files(
             raise InputError(source, None, "--jurisdiction", f"{source} data is always {expected.id}")
     if source == "us-congress":
         return us_congress.parse(files, names)
+    if source == "congress-bills":
+        return billstatus.parse(files, names)
     if source == "hansard":
         from openpolicy.ingest.sources import hansard
 
@@ -317,6 +327,7 @@ async def run_import_async(
                     "merges": result.merges,
                     "ended": result.ended,
                     **({"joins": joins} if joins else {}),
+                    "unresolved": result.unresolved,
                 }
                 await conn.execute(
                     "UPDATE import_runs SET status = 'succeeded', finished_at = clock_timestamp(), counts = $2::jsonb, "
@@ -356,6 +367,7 @@ async def run_import_async(
         duration_seconds=time.monotonic() - started,
         files=bundle.files,
         merges=result.merges,
+        unresolved=result.unresolved,
         snapshots=sorted(bundle.snapshots),
         ended=result.ended,
         joins=joins,
