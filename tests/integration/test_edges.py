@@ -35,3 +35,15 @@ def test_web_ids_that_no_record_has_are_404_pages_not_api_calls(live_stack: Live
         status, body = raw_get(live_stack.web, target)
         assert status == 404, target
         assert b"<html" in body.lower() and b"openapi" not in body.lower(), target
+
+
+def test_every_web_answer_carries_the_security_headers(live_stack: LiveStack) -> None:
+    person = httpx.get(f"{live_stack.api}/v1/people", params={"limit": 1}).json()["results"][0]["id"]
+    for path in ("/", f"/people/{person}", "/people/nobody-at-all", "/static/site.css", "/health"):
+        answer = httpx.get(f"{live_stack.web}{path}")
+        assert answer.status_code < 500, path
+        csp = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "'unsafe-eval'" not in csp, path
+        assert answer.headers["x-content-type-options"] == "nosniff", path
+        assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin", path
+        assert "camera=()" in answer.headers["permissions-policy"], path

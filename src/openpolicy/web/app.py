@@ -28,6 +28,7 @@ from openpolicy.observability.health import is_draining
 from openpolicy.observability.logging import access_log, get_logger
 from openpolicy.observability.metrics import DEPENDENCY_UP, install_observability
 from openpolicy.web.client import ApiBadRequest, ApiClient, ApiNotFound, ApiUnavailable
+from openpolicy.web.headers import SecurityHeadersMiddleware
 from openpolicy.web.notice import DemoNotice
 from openpolicy.web.pagecache import PageCacheMiddleware
 
@@ -256,5 +257,6 @@ def create_app(settings: Settings | None = None, *, api: ApiClient | None = None
         ttl_seconds=settings.web_page_cache_seconds,
         max_bytes=settings.web_page_cache_max_mb * 1024 * 1024,
     )
+    app.add_middleware(SecurityHeadersMiddleware)
     install_observability(app, service_name=SERVICE_NAME, settings=settings)
     return app
