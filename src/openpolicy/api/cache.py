@@ -56,6 +56,8 @@ RESOURCES: frozenset[str] = frozenset(
         "people",
         "bills",
         "votes",
+        "debates",
+        "speeches",
         "organizations",
         "committees",
         "areas",

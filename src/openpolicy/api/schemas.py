@@ -34,7 +34,9 @@ OrganizationClassification = Literal[
     "caucus",
     "other",
 ]
-SearchType = Literal["person", "bill", "vote", "area", "organization"]
+SearchType = Literal["person", "bill", "vote", "area", "organization", "speech"]
+DebateClassification = Literal["sitting", "committee"]
+Language = Literal["en", "fr"]
 
 
 class Schema(BaseModel):
@@ -590,6 +592,98 @@ class VoteDetail(VoteSummary, Provenance):
     by_party: list[PartyBallots] = Field(description="Largest party first; voters without a party last.")
 
 
+# --- debates ---------------------------------------------------------------------------------------------------
+
+
+class DebateVersion(Schema):
+    """One published language of a debate."""
+
+    language: Language
+    name: str = Field(
+        description="The debate's name as published in this language.", examples=["House of Commons Debates"]
+    )
+    source: str | None = Field(default=None, description="The file or URL this language was imported from.")
+    document_id: str | None = Field(default=None, description="The publisher's id of the document.")
+
+
+class DebateSummary(Schema):
+    """A sitting of a chamber or a meeting of a committee; one debate whatever the languages it is published in."""
+
+    id: str
+    identifier: str = Field(description="The sitting's or meeting's number.", examples=["86"])
+    classification: DebateClassification
+    date: dt.date
+    jurisdiction_id: str
+    organization: OrganizationRef | None = Field(default=None, description="The chamber or committee that sat.")
+    session: SessionRef | None = None
+    versions: list[DebateVersion] = Field(description="Its published languages, `en` first.")
+    updated_at: dt.datetime
+
+
+class DebateSectionOut(Schema):
+    """A heading of a debate: an order of business, or a subject under one (``parent_ordinal``)."""
+
+    ordinal: int
+    parent_ordinal: int | None = None
+    kind: Literal["order", "subject"]
+    title: str
+    anchor: str | None = None
+
+
+class SpeechOut(Schema):
+    """One intervention, in one language: the speaker as published and the person they resolve to (or why not)."""
+
+    id: str
+    language: Language = Field(description="The language of this text (the sitting's version).")
+    ordinal: int = Field(description="Place of the intervention in its debate (same in both languages).")
+    section_ordinal: int | None = Field(default=None, description="The section (subject) it is under.")
+    anchor: str | None = Field(default=None, description="The publisher's anchor of the intervention.")
+    kind: str | None = Field(default=None, examples=["Debate", "Question", "Interjection"])
+    speaker_name: str = Field(description="The speaker as published.", examples=["Mr. Kevin Lamoureux"])
+    speaker_role: str | None = Field(default=None, description="The riding or office as published.")
+    speaker_db_id: str | None = Field(default=None, description="The House's id of the speaker, when stated.")
+    person: PersonRef | None = None
+    party: PartyRef | None = Field(default=None, description="The person's party on the debate's date.")
+    district: AreaRef | None = Field(default=None, description="The person's district on the debate's date.")
+    unresolved: str | None = Field(default=None, description="Why the speaker resolves to nobody (null: resolved).")
+    time: dt.time | None = None
+    floor_language: Language | None = Field(default=None, description="The language spoken, where marked.")
+    paragraphs: list[str]
+
+
+class DebateText(DebateVersion):
+    """A debate in one language: its sections and its speeches, in order."""
+
+    sections: list[DebateSectionOut]
+    speeches: list[SpeechOut]
+
+
+class DebateDetail(DebateSummary):
+    """A debate with its structure and speeches in each language asked for."""
+
+    url: str = Field(description="API path of this debate.")
+    import_run_id: int | None = Field(default=None, description="The import run that last changed it.")
+    texts: list[DebateText] = Field(description="The languages asked for (`lang`), or every published one.")
+
+
+class DebateRef(Schema):
+    """The debate a speech belongs to."""
+
+    id: str
+    identifier: str
+    classification: DebateClassification
+    date: dt.date
+    name: str = Field(description="The debate's name in the speech's language.")
+    organization: OrganizationRef | None = None
+
+
+class SpeechSummary(SpeechOut):
+    """A speech in a list: with its debate and the title of its section."""
+
+    debate: DebateRef
+    section: str | None = Field(default=None, description="The title of the section the speech is under.")
+
+
 # --- search ----------------------------------------------------------------------------------------------------
 
 
@@ -704,3 +798,11 @@ class BillPage(Page[BillSummary]):
 
 class VotePage(Page[VoteSummary]):
     """A page of vote events."""
+
+
+class DebatePage(Page[DebateSummary]):
+    """A page of debates."""
+
+
+class SpeechPage(Page[SpeechSummary]):
+    """A page of speeches."""

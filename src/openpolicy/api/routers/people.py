@@ -21,7 +21,8 @@ from openpolicy.api.queries.common import (
     seat_organizations,
     session_ids,
 )
-from openpolicy.api.schemas import BallotOption, PersonDetail, PersonPage, VotingRecordPage
+from openpolicy.api.routers.speeches import PERSON_SPEECHES, PersonSpeechFilters, person_speeches
+from openpolicy.api.schemas import BallotOption, PersonDetail, PersonPage, SpeechPage, VotingRecordPage
 from openpolicy.db.models import Ballot, Membership, Organization, Person, VoteEvent
 
 router = APIRouter(prefix="/people", tags=["people"])
@@ -155,6 +156,24 @@ async def get_voting_record(
 
     shaped = Shaped(("voting record", query.shape), build, (("person_id", person_id),))
     return await docs.list_response(db, shaped, query.page, docs.RECORD_PAGE, person_id, kind="person", ident=person_id)
+
+
+@router.get(
+    "/{person_id:path}/speeches",
+    summary="A person's speeches",
+    response_model=SpeechPage,
+    responses={404: {"description": "Unknown id"}},
+    openapi_extra=PERSON_SPEECHES.openapi,
+)
+async def get_person_speeches(
+    person_id: str,
+    db: Annotated[Database, Depends(get_database)],
+    query: Annotated[Listing[PersonSpeechFilters], Depends(PERSON_SPEECHES)],
+) -> Response:
+    """The person's speeches in debates, newest debate first, with the debate, section, and their party and
+    district on the day."""
+    check_id("person", person_id)
+    return await person_speeches(db, query, person_id)
 
 
 @router.get(

@@ -1,4 +1,4 @@
-"""/v1/search: one ranked full-text search over people, bills, votes, districts (areas) and organizations.
+"""/v1/search: one ranked full-text search over people, bills, votes, districts (areas), organizations and speeches.
 
 PostgreSQL full text on the stored ``search_vector`` columns (GIN indexes): the query is read with
 ``websearch_to_tsquery`` in the ``openpolicy_english``, ``openpolicy_french`` and ``openpolicy_simple``
@@ -59,6 +59,21 @@ def _headline(english: str, french: str) -> str:
         f"ELSE ts_headline('{ENGLISH}', {english}, {en}, '{_HEADLINE}') END"
     )
 
+
+def _speech_headline(paragraphs: str, language: str) -> str:
+    """Highlighted excerpt of a speech's paragraphs, in the configuration of its language."""
+    text = f"array_to_string(ARRAY(SELECT jsonb_array_elements_text({paragraphs})), ' ')"
+    fr = _prefixed(f"websearch_to_tsquery('{FRENCH}', $1)")
+    en = _prefixed(f"websearch_to_tsquery('{ENGLISH}', $1)")
+    return (
+        f"CASE WHEN {language} = 'fr' THEN ts_headline('{FRENCH}', {text}, {fr}, '{_HEADLINE}') "
+        f"ELSE ts_headline('{ENGLISH}', {text}, {en}, '{_HEADLINE}') END"
+    )
+
+
+# A speech ranks by its text alone: its speaker's name (weight A) matches but adds nothing, so a person's name
+# finds that person before their speeches.
+_SPEECH_TEXT_WEIGHTS = "'{0.1, 0.2, 0.4, 0.0}'::float4[]"
 
 _READINGS = tuple(f"websearch_to_tsquery('{config}', $1)" for config in (ENGLISH, FRENCH, SIMPLE_CONFIG))
 
@@ -141,6 +156,12 @@ WITH parsed AS (
     FROM organizations o
     WHERE 'organization' = ANY($5::text[]) AND o.search_vector @@ {SIMPLE_PREFIX}
     ORDER BY rank DESC, o.id LIMIT $4
+), speeches_top AS (
+    SELECT s.id, s.speaker_name, s.language, s.paragraphs, s.debate_id, s.anchor, d.date,
+           {_rank(_SPEECH_TEXT_WEIGHTS + ", s.search_vector", "any_language", "any_prefix")} AS rank
+    FROM speeches s JOIN debates d ON d.id = s.debate_id
+    WHERE 'speech' = ANY($5::text[]) AND s.search_vector @@ {ANY_PREFIX}
+    ORDER BY rank DESC, s.id LIMIT $4
 ), hits AS (
     SELECT 0 AS type_order, 'person' AS type, id, name AS title, NULL::text AS snippet, rank::float8 AS rank,
            '/v1/people/' || id AS url
@@ -161,6 +182,10 @@ WITH parsed AS (
            CASE WHEN classification IN ('committee', 'subcommittee') THEN '/v1/committees/'
                 ELSE '/v1/organizations/' END || id
     FROM organizations_top
+    UNION ALL
+    SELECT 5, 'speech', id, speaker_name || ', ' || to_char(date, 'YYYY-MM-DD'),
+           {_speech_headline("paragraphs", "language")}, rank::float8, '/v1/speeches/' || id
+    FROM speeches_top
 )
 SELECT coalesce(json_agg(json_build_object(
     'type', type, 'id', id, 'title', title, 'snippet', snippet, 'rank', rank, 'url', url
@@ -194,7 +219,11 @@ def _check_query(q: str | None) -> str:
     return q
 
 
-@router.get("/search", summary="Search people, bills, votes, districts and organizations", response_model=SearchResults)
+@router.get(
+    "/search",
+    summary="Search people, bills, votes, districts, organizations and speeches",
+    response_model=SearchResults,
+)
 async def search(
     request: Request,
     db: Annotated[Database, Depends(get_database)],
@@ -213,7 +242,8 @@ async def search(
     ] = None,
     limit: Annotated[int | None, Query(description="Number of results (default 20, at most 200).")] = None,
 ) -> Response:
-    """One list of results across people, bills, votes, districts (areas) and organizations, best first."""
+    """One list of results across people, bills, votes, districts (areas), organizations and speeches, best
+    first."""
     query = _check_query(q)
     chosen = _parse_types(types)
     limit = page_limit(request, limit)
