@@ -47,3 +47,36 @@ def test_every_web_answer_carries_the_security_headers(live_stack: LiveStack) ->
         assert answer.headers["x-content-type-options"] == "nosniff", path
         assert answer.headers["referrer-policy"] == "strict-origin-when-cross-origin", path
         assert "camera=()" in answer.headers["permissions-policy"], path
+
+
+def test_head_answers_as_get_without_a_body(live_stack: LiveStack) -> None:
+    person = httpx.get(f"{live_stack.api}/v1/people", params={"limit": 1}).json()["results"][0]["id"]
+    api, web = live_stack.api, live_stack.web
+    for url in (f"{api}/health", f"{api}/v1/people?limit=2", f"{api}/v1/people/{person}",
+                f"{web}/", f"{web}/people/{person}", f"{web}/health"):  # fmt: skip
+        got, head = httpx.get(url), httpx.head(url)
+        assert head.status_code == got.status_code == 200, url
+        assert head.content == b"", url
+        assert head.headers["content-type"] == got.headers["content-type"], url
+    assert httpx.head(f"{live_stack.api}/v1/people/ocd-person/nobody").status_code == 404
+
+
+def test_public_gets_may_be_read_from_any_origin(live_stack: LiveStack) -> None:
+    simple = httpx.get(f"{live_stack.api}/v1/people", params={"limit": 1}, headers={"Origin": "https://example.org"})
+    assert simple.headers["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in simple.headers
+    preflight = httpx.options(
+        f"{live_stack.api}/v1/people",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "GET",
+                 "Access-Control-Request-Headers": "X-Request-ID"},
+    )  # fmt: skip
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    assert "GET" in preflight.headers["access-control-allow-methods"]
+    # a write is not allowed from a browser, nor at all
+    refused = httpx.options(
+        f"{live_stack.api}/v1/people",
+        headers={"Origin": "https://example.org", "Access-Control-Request-Method": "DELETE"},
+    )
+    assert refused.status_code == 400
+    assert httpx.delete(f"{live_stack.api}/v1/people").status_code == 405

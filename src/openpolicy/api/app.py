@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute, _apply_router_form_limits, _update_scope
 from fastapi.telemetry._api import _route_selected
 from starlette._utils import get_route_path
@@ -34,6 +35,7 @@ from openpolicy import __version__
 from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connect_async
 from openpolicy.api.errors import document_problems, install_error_handlers
 from openpolicy.api.strict import StrictRoute
+from openpolicy.asgi import HeadAsGetMiddleware
 from openpolicy.config import Settings, get_settings
 from openpolicy.observability.logging import access_log, get_logger, mask_url_passwords
 from openpolicy.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, install_observability
@@ -270,5 +272,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise RuntimeError("the route index expects the router without middleware")
     app.router.middleware_stack = RouteIndex(app.router)
     app.add_middleware(HttpCacheMiddleware, state=app.state, max_age=settings.http_max_age_seconds)
+    app.add_middleware(HeadAsGetMiddleware)
+    # Public, read-only data: any origin may read it from a browser (no credentials); preflights are answered.
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["Accept", "If-None-Match", "X-Request-ID", "X-API-Key", "Authorization"],
+        expose_headers=["ETag", "X-Request-ID", "Retry-After", "Link"],
+        allow_credentials=False,
+        max_age=86400,
+    )
     install_observability(app, service_name=SERVICE_NAME, settings=settings)
     return app

@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openpolicy import __version__
+from openpolicy.asgi import HeadAsGetMiddleware
 from openpolicy.config import Settings, get_settings
 from openpolicy.observability.health import is_draining
 from openpolicy.observability.logging import access_log, get_logger
@@ -257,6 +258,7 @@ def create_app(settings: Settings | None = None, *, api: ApiClient | None = None
         ttl_seconds=settings.web_page_cache_seconds,
         max_bytes=settings.web_page_cache_max_mb * 1024 * 1024,
     )
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     install_observability(app, service_name=SERVICE_NAME, settings=settings)
     return app
