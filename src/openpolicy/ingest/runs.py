@@ -282,10 +282,18 @@ async def run_import_async(
     )
     try:
         try:
+            from openpolicy.ingest.status import ABANDONED_SQL
+            from openpolicy.observability.logging import get_logger
+
+            abandoned = await conn.fetch(ABANDONED_SQL)
+            if abandoned:
+                get_logger("openpolicy.ingest").warning(
+                    "import runs abandoned by a process that ended marked failed", runs=[r["id"] for r in abandoned]
+                )
             run_id = int(
                 await conn.fetchval(
-                    "INSERT INTO import_runs (source, location, status, triggered_by) VALUES ($1, $2, 'running', $3) "
-                    "RETURNING id",
+                    "INSERT INTO import_runs (source, location, status, triggered_by, details) "
+                    "VALUES ($1, $2, 'running', $3, jsonb_build_object('backend_pid', pg_backend_pid())) RETURNING id",
                     source,
                     shown_location,
                     _actor(),
@@ -331,7 +339,7 @@ async def run_import_async(
                 }
                 await conn.execute(
                     "UPDATE import_runs SET status = 'succeeded', finished_at = clock_timestamp(), counts = $2::jsonb, "
-                    "details = $3::jsonb, error = NULL WHERE id = $1",
+                    "details = details || $3::jsonb, error = NULL WHERE id = $1",
                     run_id,
                     orjson.dumps(counts).decode(),
                     orjson.dumps(details).decode(),

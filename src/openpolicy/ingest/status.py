@@ -149,6 +149,25 @@ async def demo_data(db: Db) -> dict[str, Any] | None:
     }
 
 
+# A run is ``running`` while the database session that started it (``details.backend_pid``) lives; a session gone
+# (the process was killed, the machine lost) leaves a run that will never finish: it is marked failed, so the
+# import metrics count it and the failed-import alert fires. A new session that reused the pid started later.
+ABANDONED_SQL = """
+UPDATE import_runs r SET status = 'failed', finished_at = clock_timestamp(),
+    error = 'abandoned: the process running this import ended before it finished (its database session '
+            || (r.details ->> 'backend_pid') || ' is gone)'
+WHERE r.status = 'running' AND r.details ? 'backend_pid' AND NOT EXISTS (
+    SELECT 1 FROM pg_stat_activity a
+    WHERE a.pid = (r.details ->> 'backend_pid')::int AND a.backend_start <= r.started_at)
+RETURNING r.id
+"""
+
+
+async def mark_abandoned(db: Db) -> list[int]:
+    """Mark the runs whose importing session is gone as failed (see :data:`ABANDONED_SQL`); their ids."""
+    return [int(row[0]) for row in (await db.execute(text(ABANDONED_SQL))).all()]
+
+
 async def recent_runs(db: Db, *, limit: int = 20, source: str | None = None) -> list[dict[str, Any]]:
     stmt = text(
         "SELECT id, source, location, status, started_at, finished_at, counts, error FROM import_runs "
@@ -166,7 +185,8 @@ async def fetch_runs_and_freshness(
 
     engine = create_engine(settings, application_name="openpolicy-import-runs")
     try:
-        async with engine.connect() as conn:
+        async with engine.begin() as conn:
+            await mark_abandoned(conn)
             return await recent_runs(conn, limit=limit, source=source), await freshness(conn, settings)
     finally:
         await engine.dispose()
