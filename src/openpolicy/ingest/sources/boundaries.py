@@ -224,7 +224,7 @@ class _Arcs:
 
     def ring(self, feature: str, refs: Any) -> list[tuple[float, float]]:
         if not isinstance(refs, list) or not refs:
-            raise _fail(self.file, feature, "a ring without arcs")
+            raise _fail(self.file, feature, f"a ring must be a non-empty list of arc indices, got {refs!r}"[:300])
         out: list[tuple[float, float]] = []
         for ref in refs:
             if not isinstance(ref, int) or not -len(self.arcs) <= ref < len(self.arcs):
