@@ -306,3 +306,45 @@ def test_coordinates_never_meet_a_500(api: ApiClient, lat: float, lon: float, te
     assert api.get("/v1/areas", params={"contains": f"{lat},{lon}"}).status_code in {200, 400}
     assert api.get("/v1/areas", params={"contains": text}).status_code in {200, 400}
     assert api.get("/v1/represent", params={"lat": text, "lon": "0"}).status_code in {200, 400, 422}
+
+
+def test_the_who_represents_me_page_and_the_district_map(loaded: tuple[str, dict[str, Any]]) -> None:
+    import asyncio
+
+    import httpx
+
+    from openpolicy.api.app import create_app as create_api
+    from openpolicy.config import load_settings
+    from openpolicy.web.app import create_app as create_web
+    from openpolicy.web.client import ApiClient as WebApi
+
+    async def pages() -> list[httpx.Response]:
+        api_app = create_api(load_settings(database_url=loaded[0]))
+        web_app = create_web(
+            load_settings(database_url=loaded[0], web_page_cache_seconds=0),
+            api=WebApi("http://api", transport=httpx.ASGITransport(app=api_app)),
+        )
+        async with (
+            api_app.router.lifespan_context(api_app),
+            web_app.router.lifespan_context(web_app),
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=web_app), base_url="http://web") as web,
+        ):
+            empty = await web.get("/represent")
+            stormont = await web.get("/represent", params={"lat": "54.6050", "lon": "-5.8317", "date": "2014-01-01"})
+            sea = await web.get("/represent", params={"lat": "54.0", "lon": "-5.0", "date": "2014-01-01"})
+            bad = await web.get("/represent", params={"lat": "95", "lon": "0"})
+            area = (await web.get("/districts", params={"q": "Belfast East"})).text
+            link = area.split('href="/districts/', 1)[1].split('"', 1)[0]
+            district = await web.get(f"/districts/{link}")
+            return [empty, stormont, sea, bad, district]
+
+    empty, stormont, sea, bad, district = asyncio.run(pages())
+    assert empty.status_code == 200 and "Use my location" in empty.text and "<svg" not in empty.text
+    assert stormont.status_code == 200
+    page = stormont.text
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg"') == 2  # Westminster and Assembly seats, one map each
+    assert "Belfast East" in page and "Peter Robinson" in page and "Northern Ireland Assembly" in page
+    assert '<circle cx="' in page  # the point on the map
+    assert "outside every district" in sea.text
+    assert bad.status_code == 400 and "latitude 95.0 is outside -90..90" in bad.text
+    assert district.status_code == 200 and 'class="district-map"' in district.text

@@ -43,6 +43,7 @@ NAV_LINKS = (
     ("/bills", "Bills"),
     ("/votes", "Votes"),
     ("/districts", "Districts"),
+    ("/represent", "Who represents me"),
     ("/committees", "Committees"),
     ("/status", "Data status"),
 )
@@ -204,7 +205,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, *, api: ApiClient | None = None) -> FastAPI:
     """Build the web-interface. ``api`` may be given (tests); by default one is made from ``API_URL``."""
-    from openpolicy.web import pages
+    from openpolicy.web import pages, represent
 
     settings = settings or get_settings()
     app = FastAPI(title="Open Policy Platform web", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
@@ -252,6 +253,7 @@ def create_app(settings: Settings | None = None, *, api: ApiClient | None = None
         return Response(item.body, media_type=item.media_type, headers=headers)
 
     app.include_router(pages.router)
+    app.include_router(represent.router)
     _install_error_pages(app)
     app.add_middleware(
         PageCacheMiddleware,

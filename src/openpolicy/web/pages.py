@@ -437,10 +437,14 @@ async def districts(request: Request, q: Text = None, jurisdiction: Text = None,
 
 @router.get("/districts/{area_id:path}")
 async def district(request: Request, area_id: str) -> Response:
+    from openpolicy.web.represent import district_map
+
     detail = await _api(request).get_model(s.AreaDetail, f"/v1/areas/{area_id}")
+    shape = await district_map(_api(request), detail.id, detail.name)
     return await _render(
         request,
         "district.html",
+        shape=shape,
         title=detail.name,
         active_nav="/districts",
         description=f"{detail.name}: its seats and current representatives.",
