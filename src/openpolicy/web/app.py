@@ -42,6 +42,7 @@ NAV_LINKS = (
     ("/people", "People"),
     ("/bills", "Bills"),
     ("/votes", "Votes"),
+    ("/debates", "Debates"),
     ("/districts", "Districts"),
     ("/represent", "Who represents me"),
     ("/committees", "Committees"),
@@ -205,7 +206,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, *, api: ApiClient | None = None) -> FastAPI:
     """Build the web-interface. ``api`` may be given (tests); by default one is made from ``API_URL``."""
-    from openpolicy.web import pages, represent
+    from openpolicy.web import debates, pages, represent
 
     settings = settings or get_settings()
     app = FastAPI(title="Open Policy Platform web", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
@@ -254,6 +255,7 @@ def create_app(settings: Settings | None = None, *, api: ApiClient | None = None
 
     app.include_router(pages.router)
     app.include_router(represent.router)
+    app.include_router(debates.router)
     _install_error_pages(app)
     app.add_middleware(
         PageCacheMiddleware,

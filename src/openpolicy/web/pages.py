@@ -231,10 +231,11 @@ async def people(
 @router.get("/people/{person_id:path}")
 async def person(request: Request, person_id: str, votes_cursor: Text = None) -> Response:
     api = _api(request)
-    detail, record, sponsored = await asyncio.gather(
+    detail, record, sponsored, speeches = await asyncio.gather(
         api.get_model(s.PersonDetail, f"/v1/people/{person_id}"),
         api.get_model(s.VotingRecordPage, f"/v1/people/{person_id}/votes", {"cursor": votes_cursor, "limit": 20}),
         api.get_model(s.BillPage, "/v1/bills", {"primary_sponsor": person_id, "limit": 10}),
+        api.get_model(s.SpeechPage, f"/v1/people/{person_id}/speeches", {"limit": 10}),
     )
     party = detail.current_party.name if detail.current_party else None
     district = detail.current_district.name if detail.current_district else None
@@ -256,6 +257,7 @@ async def person(request: Request, person_id: str, votes_cursor: Text = None) ->
         record=record.results,
         record_pager=_pager(request, record.pagination.next, "votes_cursor"),
         sponsored=sponsored.results,
+        speeches=speeches.results,
         web_path=web_path,
     )
 
