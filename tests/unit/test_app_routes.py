@@ -160,10 +160,11 @@ def test_the_route_index_picks_the_route_the_router_scan_picks(root_path: str) -
             assert indexed == scanned, (path, method)
             outcomes.add(indexed[0])
     assert outcomes == {"route", "raised", "sent"}  # routes, 404/405 errors and a trailing-slash redirect
-    # the index really is used: a voting record's candidates are the three /v1/people routes, in the router's order
+    # the index really is used: a voting record's candidates are the four /v1/people routes, in the router's order
     assert [route.path for route in index._candidates["/v1/people"] or ()] == [
         "/v1/people",
         "/v1/people/{person_id:path}/votes",
+        "/v1/people/{person_id:path}/speeches",
         "/v1/people/{person_id:path}",
     ]
 
