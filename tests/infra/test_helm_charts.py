@@ -177,6 +177,7 @@ def test_jobs_and_cronjobs() -> None:
         "openpolicy-api-service-import-popolo",
         "openpolicy-api-service-import-us-congress",
         "openpolicy-api-service-import-ourcommons",
+        "openpolicy-api-service-import-boundaries",
         "openpolicy-api-service-backup",
     }
     for name, job in cron.items():
@@ -186,6 +187,8 @@ def test_jobs_and_cronjobs() -> None:
         assert spec["successfulJobsHistoryLimit"] >= 1 and spec["failedJobsHistoryLimit"] >= 1
     args = cron["openpolicy-api-service-import-popolo"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert args["containers"][0]["args"][:2] == ["import", "popolo"]
+    shapes = cron["openpolicy-api-service-import-boundaries"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert shapes["containers"][0]["args"][:2] == ["import", "boundaries"]
     backup = cron["openpolicy-api-service-backup"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert backup["containers"][0]["args"] == ["backup", "/backups"]
     migrate = next(o for o in objs if o["kind"] == "Job")

@@ -42,7 +42,6 @@ def _person(row: Any) -> dict[str, Any]:
 @router.get(
     "",
     summary="Who represents a point: its districts in every legislature and their representatives on a date",
-    responses={400: {"description": "Coordinates out of range or not numbers"}},
 )
 async def represent(
     db: Annotated[AsyncSession, Depends(get_session)],
