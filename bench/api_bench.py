@@ -50,6 +50,7 @@ MIN_BALLOTS = int(os.environ.get("BENCH_MIN_BALLOTS", "1000000"))
 SCALE = os.environ.get("BENCH_SCALE", "5")
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = 32
+HANSARD = ROOT.parent / "shared" / "data" / "canada-hansard"  # imported beside the demo data when present
 ARTIFACTS = ROOT / "artifacts" / "bench"
 
 TARGETS = {"list_detail_p99_ms": 25.0, "search_p99_ms": 100.0, "cached_ratio": 0.40, "rss_mb": 200.0}
@@ -115,6 +116,10 @@ def ensure_database() -> str:
         log(f"demo data loaded in {time.monotonic() - started:.1f} s")
     if ballots < MIN_BALLOTS:
         raise SystemExit(f"the benchmark needs ≥ {MIN_BALLOTS} ballots, the database holds {ballots}")
+    debates = int(asyncio.run(_scalar(url, "SELECT count(*) FROM debates")) or 0)  # type: ignore[call-overload]
+    if not debates and HANSARD.is_dir():
+        log(f"importing the Hansard files of {HANSARD} (a sitting page and a speeches search are measured)")
+        subprocess.run([OPENPOLICY, "import", "hansard", str(HANSARD)], env=env, check=True)
     log(f"database ready: {ballots:,} ballots")
     return url
 
@@ -140,7 +145,18 @@ def sample_paths(url: str) -> dict[str, str]:
         "vote detail": f"/v1/votes/{quote(str(vote), safe='')}",
         "voting record": f"/v1/people/{quote(str(person), safe='')}/votes",
         "search": f"/v1/search?q={quote(str(family))}",
+        **debate_paths(url),
     }
+
+
+def debate_paths(url: str) -> dict[str, str]:
+    """The largest sitting (every speech, both languages) and a speeches search, when debates are loaded."""
+    sitting = asyncio.run(
+        _scalar(url, "SELECT debate_id FROM speeches GROUP BY debate_id ORDER BY count(*) DESC, debate_id LIMIT 1")
+    )
+    if sitting is None:
+        return {}
+    return {"sitting": f"/v1/debates/{quote(str(sitting), safe='')}", "speeches search": "/v1/speeches?q=budget"}
 
 
 # --- processes ---------------------------------------------------------------------------------------------
