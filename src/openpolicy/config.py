@@ -84,6 +84,26 @@ class Settings(BaseSettings):
         default=32, ge=0, le=4096, description="In-process tier of the response cache, per process (0: off)."
     )
 
+    # --- api-service quotas (openpolicy.api.ratelimit) --------------------------------------------
+    rate_limit_anonymous_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Requests a minute (and burst) of a client without API key, per address (0: off).",
+    )
+    rate_limit_key_per_minute: int = Field(
+        default=6000, ge=0, description="Requests a minute (and burst) of each API key (0: off)."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated networks of the reverse proxies whose X-Forwarded-For names the client "
+        "(e.g. the ingress controller's); empty: the socket's peer is the client.",
+    )
+    rate_limit_exempt_networks: str = Field(
+        default="127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,fc00::/7",
+        description="Comma-separated networks whose clients are not limited: the platform's own web, jobs and "
+        "probes. Behind a proxy, set TRUSTED_PROXIES so that outside clients are told apart from it.",
+    )
+
     # --- web-interface ------------------------------------------------------------------------
     api_url: str = Field(default="http://127.0.0.1:8000", description="Base URL of the api (web → api).")
     api_timeout_seconds: float = Field(default=5.0, gt=0, description="web → api request timeout.")
@@ -175,6 +195,19 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if parts.scheme not in {"redis", "rediss", "unix"}:
             raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("trusted_proxies", "rate_limit_exempt_networks")
+    @classmethod
+    def _check_networks(cls, value: str) -> str:
+        import ipaddress
+
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                try:
+                    ipaddress.ip_network(part, strict=False)
+                except ValueError:
+                    raise ValueError(f"{part!r} is not a network (e.g. 10.0.0.0/8 or ::1/128)") from None
         return value
 
     @field_validator("api_url")

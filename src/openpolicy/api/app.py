@@ -34,6 +34,7 @@ from starlette.types import Receive, Scope, Send
 from openpolicy import __version__
 from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connect_async
 from openpolicy.api.errors import document_problems, install_error_handlers
+from openpolicy.api.ratelimit import RateLimitMiddleware
 from openpolicy.api.strict import StrictRoute
 from openpolicy.asgi import HeadAsGetMiddleware
 from openpolicy.config import Settings, get_settings
@@ -234,6 +235,9 @@ class RouteIndex:
         await self.fallback(scope, receive, send)
 
 
+EXPOSED_HEADERS = ["ETag", "X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the api-service (see the module docstring). ``settings`` default to the environment's."""
     from openpolicy.api import health
@@ -273,13 +277,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.middleware_stack = RouteIndex(app.router)
     app.add_middleware(HttpCacheMiddleware, state=app.state, max_age=settings.http_max_age_seconds)
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(RateLimitMiddleware, state=app.state)
     # Public, read-only data: any origin may read it from a browser (no credentials); preflights are answered.
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "OPTIONS"],
         allow_headers=["Accept", "If-None-Match", "X-Request-ID", "X-API-Key", "Authorization"],
-        expose_headers=["ETag", "X-Request-ID", "Retry-After", "Link"],
+        expose_headers=EXPOSED_HEADERS,
         allow_credentials=False,
         max_age=86400,
     )

@@ -1,4 +1,5 @@
-"""Commands of the api area: ``serve api``, ``health URL``, ``cache purge`` (registered by :mod:`openpolicy.cli`).
+"""Commands of the api area: ``serve api``, ``health URL``, ``cache purge``, ``keys create|list|revoke``
+(registered by :mod:`openpolicy.cli`).
 
 Only typer is imported at module level: ``openpolicy health URL`` is the container HEALTHCHECK and must start
 fast, so every heavy import happens inside the command that needs it.
@@ -132,6 +133,93 @@ def cache_purge(
     sys.stdout.write(f"purged the response cache of: {', '.join(wanted)}\n")
 
 
+async def _keys_sql(sql: str, *args: object) -> list[dict[str, object]]:
+    import asyncpg
+
+    from openpolicy.config import load_settings
+    from openpolicy.db.embedded import resolve_database_url
+    from openpolicy.db.engine import to_asyncpg_dsn
+
+    conn = await asyncpg.connect(to_asyncpg_dsn(resolve_database_url(load_settings())))
+    try:
+        return [dict(row) for row in await conn.fetch(sql, *args)]
+    finally:
+        await conn.close()
+
+
+def _audit_key(action: str, target: str, outcome: str, details: dict[str, object]) -> None:
+    import asyncio
+    import os
+
+    from openpolicy.config import load_settings
+    from openpolicy.db.embedded import resolve_database_url
+    from openpolicy.observability.audit import record_standalone
+
+    settings = load_settings()
+    actor = f"cli:{os.environ.get('USER') or os.getuid()}"
+    asyncio.run(
+        record_standalone(
+            settings.model_copy(update={"database_url": resolve_database_url(settings)}),
+            actor=actor, action=action, target=target, outcome=outcome, details=details,
+        )
+    )  # fmt: skip
+
+
+def keys_create(name: Annotated[str, typer.Argument(help="Who the key is for (shown in lists and audits).")]) -> None:
+    """Create an API key and print it ONCE (only its SHA-256 digest is stored)."""
+    import asyncio
+    import os
+
+    from openpolicy.api.ratelimit import hash_key, new_key
+
+    if not name.strip():
+        raise _fail("keys create: NAME must not be empty")
+    key = new_key()
+    [row] = asyncio.run(
+        _keys_sql(
+            "INSERT INTO api_keys (name, key_hash, key_prefix, created_by) VALUES ($1, $2, $3, $4) RETURNING id",
+            name.strip(), hash_key(key), key[:10], f"cli:{os.environ.get('USER') or os.getuid()}",
+        )
+    )  # fmt: skip
+    _audit_key("api-key.create", f"api-key:{row['id']}", "success", {"name": name.strip(), "prefix": key[:10]})
+    sys.stdout.write(
+        f"api key {row['id']} for {name.strip()}: {key}\n(shown once: store it now; send it as X-API-Key)\n"
+    )
+
+
+def keys_list() -> None:
+    """List the API keys: id, name, prefix, created, last used, revoked."""
+    import asyncio
+
+    rows = asyncio.run(
+        _keys_sql("SELECT id, name, key_prefix, created_at, last_used_at, revoked_at FROM api_keys ORDER BY id")
+    )
+
+    def when(value: object) -> str:
+        return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else "-"
+
+    for row in rows:
+        state = f"revoked {when(row['revoked_at'])}" if row["revoked_at"] else "active"
+        sys.stdout.write(
+            f"{row['id']:>5}  {row['name']:<24} {row['key_prefix']}…  created {when(row['created_at'])}  "
+            f"last used {when(row['last_used_at'])}  {state}\n"
+        )
+
+
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `openpolicy keys list`).")]) -> None:
+    """Revoke an API key: requests presenting it are refused (401) within a minute."""
+    import asyncio
+
+    rows = asyncio.run(
+        _keys_sql("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING name", key_id)
+    )
+    if not rows:
+        _audit_key("api-key.revoke", f"api-key:{key_id}", "failure", {"error": "no such active key"})
+        raise _fail(f"keys revoke: there is no active api key {key_id}", 1)
+    _audit_key("api-key.revoke", f"api-key:{key_id}", "success", {"name": rows[0]["name"]})
+    sys.stdout.write(f"api key {key_id} ({rows[0]['name']}) revoked\n")
+
+
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
     serve.command("api")(serve_api)
@@ -139,3 +227,8 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
     cache = typer.Typer(help="The api's Redis response cache.", no_args_is_help=True)
     cache.command("purge")(cache_purge)
     app.add_typer(cache, name="cache")
+    keys = typer.Typer(help="API keys: higher quotas for known clients.", no_args_is_help=True)
+    keys.command("create")(keys_create)
+    keys.command("list")(keys_list)
+    keys.command("revoke")(keys_revoke)
+    app.add_typer(keys, name="keys")

@@ -120,6 +120,9 @@ def build_config(
         log_config=None,
         access_log=False,
         server_header=False,
+        # The socket's peer is the client: X-Forwarded-For is believed only from TRUSTED_PROXIES, by the api's
+        # quotas (openpolicy.api.ratelimit), never rewritten into the scope by uvicorn.
+        proxy_headers=False,
         lifespan="on",
         timeout_graceful_shutdown=max(round(grace - drain), 1),
         log_level=settings.log_level.lower(),

@@ -936,5 +936,21 @@ class DataCheckResult(Timestamped, Base):
     )
 
 
+class ApiKey(Timestamped, Base):
+    """A key that reads the api with a higher quota; stored as its SHA-256 digest only (revision 0013)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    key_hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False, unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(16), nullable=False)  # its first characters, to recognise it
+    created_by: Mapped[str | None] = mapped_column(Text)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (CheckConstraint("octet_length(key_hash) = 32", name="key_hash"),)
+
+
 #: Tables whose ``updated_at`` the migration trigger maintains (every table that has the column).
 TIMESTAMPED_TABLES: Final = tuple(sorted(t.name for t in Base.metadata.sorted_tables if "updated_at" in t.c))
