@@ -11,3 +11,9 @@ bench-deps: ## install wrk and redis-server for the benchmarks (Debian packages;
 
 bench-api: install bench-deps ## api req/s, p50, p99 (uncached and Redis-cached) and peak RSS vs a raw-ASGI baseline
 	$(BIN)/python bench/api_bench.py
+
+.PHONY: bench-represent
+BENCH_TARGETS += bench-represent
+
+bench-represent: install bench-deps ## /v1/represent at 32 connections with every boundary set loaded: p99, RSS, import time per set
+	$(BIN)/python bench/represent_bench.py

@@ -13,8 +13,10 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
@@ -24,6 +26,59 @@ from openpolicy.api.errors import BadParameter
 
 LOOKUP_PATH = "postgresql-gist-bbox+shapely"
 CACHE_BYTES = 48 * 1024 * 1024  # WKB bytes of parsed shapes kept in memory
+
+
+# The seats in some areas held on a date (see :func:`holders`); {areas}: a query of area ids, {on}: a date.
+HOLDERS_SQL = """
+SELECT m.id AS membership_id, m.area_id, m.role, m.label,
+       coalesce(m.start_date, lp.start_date) AS start_date,
+       coalesce(m.end_date, lp.end_date, lp.next_start - 1) AS end_date,
+       coalesce(m.end_date, lp.end_date, lp.next_start) IS NOT NULL AS end_known,
+       p.id AS person_id, p.name, p.sort_name, p.image, p.email, p.contact_details, p.links,
+       party.id AS party_id, party.name AS party_name,
+       o.id AS organization_id, o.name AS organization_name
+FROM memberships m
+JOIN people p ON p.id = m.person_id
+JOIN organizations o ON o.id = m.organization_id
+LEFT JOIN organizations party ON party.id = m.on_behalf_of_id
+LEFT JOIN LATERAL (
+    SELECT l.start_date, l.end_date, (
+        SELECT min(n.start_date) FROM legislative_periods n
+        WHERE n.jurisdiction_id = l.jurisdiction_id AND n.start_date > l.start_date
+          AND n.organization_id IS NOT DISTINCT FROM l.organization_id) AS next_start
+    FROM legislative_periods l WHERE l.id = m.legislative_period_id
+) lp ON true
+WHERE m.area_id IN ({areas})
+  AND coalesce(m.start_date, lp.start_date, '-infinity'::date) <= {on}
+  AND coalesce(m.end_date, lp.end_date, lp.next_start - 1, 'infinity'::date) >= {on}
+ORDER BY m.area_id, lower(p.sort_name), coalesce(m.start_date, lp.start_date) DESC NULLS LAST, m.id
+"""
+
+# Everything ``/v1/represent`` needs in one statement: the stored sets (in force on :on or not), the shapes whose
+# bounding box holds the point among the sets in force (geometry not included: see :func:`_shapes`), and the seats
+# of every area those candidate shapes are joined to.
+REPRESENT_SQL = (
+    """
+WITH sets AS (
+    SELECT s.id, s.name, s.jurisdiction_id, j.name AS jname, s.division_type, s.start_date, s.end_date,
+           coalesce(s.start_date, '-infinity'::date) <= :on AND coalesce(s.end_date, 'infinity'::date) >= :on AS valid
+    FROM boundary_sets s JOIN jurisdictions j ON j.id = s.jurisdiction_id
+), candidates AS (
+    SELECT b.id, b.boundary_set_id, b.code, b.name, b.division_id, b.area_ids, b.updated_at
+    FROM boundaries b
+    WHERE box(point(b.min_lon, b.min_lat), point(b.max_lon, b.max_lat)) @> box(point(:x, :y), point(:x, :y))
+      AND b.boundary_set_id IN (SELECT id FROM sets WHERE valid)
+), seats AS (
+"""  # noqa: S608 - built from module constants only
+    + HOLDERS_SQL.format(areas="SELECT unnest(area_ids) FROM candidates", on=":on")
+    + """
+)
+SELECT (SELECT coalesce(json_agg(sets ORDER BY sets.id), '[]') FROM sets) AS sets,
+       (SELECT coalesce(json_agg(candidates ORDER BY boundary_set_id, id), '[]') FROM candidates) AS candidates,
+       (SELECT coalesce(json_agg(seats ORDER BY area_id, lower(sort_name), start_date DESC NULLS LAST,
+                                       membership_id), '[]') FROM seats) AS seats
+"""
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,16 +194,7 @@ async def lookup(db: AsyncSession, lat: float, lon: float, sets: list[SetInfo]) 
             {"x": lon, "y": lat, "sets": list(by_id)},
         )
     ).all()
-    shapes = {r.id: _CACHE.get((r.id, r.updated_at)) for r in rows}
-    missing = [bid for bid, geom in shapes.items() if geom is None]
-    if missing:  # only the shapes not cached travel from the database
-        for r in await db.execute(
-            text("SELECT id, updated_at, geometry FROM boundaries WHERE id = ANY(:ids)"), {"ids": missing}
-        ):
-            geom = shapely.from_wkb(r.geometry)
-            shapely.prepare(geom)
-            _CACHE.put((r.id, r.updated_at), geom, len(r.geometry))
-            shapes[r.id] = geom
+    shapes = await _shapes(db, [(r.id, r.updated_at) for r in rows])
     point = shapely.Point(lon, lat)
     hits: list[Hit] = []
     for r in rows:
@@ -156,6 +202,67 @@ async def lookup(db: AsyncSession, lat: float, lon: float, sets: list[SetInfo]) 
         if geom is not None and geom.covers(point):
             hits.append(Hit(r.id, by_id[r.boundary_set_id], r.code, r.name, r.division_id, list(r.area_ids)))
     return hits
+
+
+async def _shapes(db: AsyncSession, keys: list[tuple[str, Any]]) -> dict[str, BaseGeometry]:
+    """The parsed shapes of ``keys`` (id, updated_at): from the cache, the others read from the database."""
+    shapes = {bid: _CACHE.get((bid, stamp)) for bid, stamp in keys}
+    missing = [bid for bid, geom in shapes.items() if geom is None]
+    stamps = dict(keys)
+    if missing:  # only the shapes not cached travel from the database
+        for r in await db.execute(text("SELECT id, geometry FROM boundaries WHERE id = ANY(:ids)"), {"ids": missing}):
+            geom = shapely.from_wkb(r.geometry)
+            shapely.prepare(geom)
+            _CACHE.put((r.id, stamps[r.id]), geom, len(r.geometry))
+            shapes[r.id] = geom
+    return {bid: geom for bid, geom in shapes.items() if geom is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    valid: list[SetInfo]  # the sets in force on the date (searched)
+    other: list[SetInfo]  # the stored sets not in force on it
+    hits: list[Hit]  # the shapes containing the point
+    seats: dict[str, list[Any]]  # area id -> seats held on the date (rows as in :func:`holders`, attributes)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+async def represent(db: AsyncSession, lat: float, lon: float, on: dt.date) -> Answer:
+    """Sets, the shapes containing (lat, lon) and the seats of their districts on ``on``: one statement
+    (:data:`REPRESENT_SQL`), then the exact test of the few candidates with shapely."""
+    row = (await db.execute(text(REPRESENT_SQL), {"x": lon, "y": lat, "on": on})).one()
+    sets = {
+        s["id"]: SetInfo(
+            s["id"], s["name"], s["jurisdiction_id"], s["jname"], s["division_type"],
+            _date(s["start_date"]), _date(s["end_date"]),
+        )
+        for s in _json(row.sets)
+    }  # fmt: skip
+    valid_ids = {s["id"] for s in _json(row.sets) if s["valid"]}
+    candidates = _json(row.candidates)
+    shapes = await _shapes(db, [(c["id"], c["updated_at"]) for c in candidates])
+    point = shapely.Point(lon, lat)
+    hits = [
+        Hit(c["id"], sets[c["boundary_set_id"]], c["code"], c["name"], c["division_id"], list(c["area_ids"]))
+        for c in candidates
+        if c["id"] in shapes and shapes[c["id"]].covers(point)
+    ]
+    seats: dict[str, list[Any]] = {}
+    for seat in _json(row.seats):
+        seats.setdefault(seat["area_id"], []).append(SimpleNamespace(**seat))
+    return Answer(
+        [s for s in sets.values() if s.id in valid_ids],
+        [s for s in sets.values() if s.id not in valid_ids],
+        hits,
+        seats,
+    )
+
+
+def _json(value: Any) -> list[dict[str, Any]]:
+    return list(orjson.loads(value) if isinstance(value, str | bytes) else value)
 
 
 async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[Any]:
@@ -167,32 +274,7 @@ async def holders(db: AsyncSession, area_ids: list[str], on: dt.date) -> list[An
     rows = list(
         (
             await db.execute(
-                text(
-                    """
-                    SELECT m.id AS membership_id, m.area_id, m.role, m.label,
-                           coalesce(m.start_date, lp.start_date) AS start_date,
-                           coalesce(m.end_date, lp.end_date, lp.next_start - 1) AS end_date,
-                           coalesce(m.end_date, lp.end_date, lp.next_start) IS NOT NULL AS end_known,
-                           p.id AS person_id, p.name, p.sort_name, p.image, p.email, p.contact_details, p.links,
-                           party.id AS party_id, party.name AS party_name,
-                           o.id AS organization_id, o.name AS organization_name
-                    FROM memberships m
-                    JOIN people p ON p.id = m.person_id
-                    JOIN organizations o ON o.id = m.organization_id
-                    LEFT JOIN organizations party ON party.id = m.on_behalf_of_id
-                    LEFT JOIN LATERAL (
-                        SELECT l.start_date, l.end_date, (
-                            SELECT min(n.start_date) FROM legislative_periods n
-                            WHERE n.jurisdiction_id = l.jurisdiction_id AND n.start_date > l.start_date
-                              AND n.organization_id IS NOT DISTINCT FROM l.organization_id) AS next_start
-                        FROM legislative_periods l WHERE l.id = m.legislative_period_id
-                    ) lp ON true
-                    WHERE m.area_id = ANY(:areas)
-                      AND coalesce(m.start_date, lp.start_date, '-infinity'::date) <= :on
-                      AND coalesce(m.end_date, lp.end_date, lp.next_start - 1, 'infinity'::date) >= :on
-                    ORDER BY m.area_id, lower(p.sort_name), coalesce(m.start_date, lp.start_date) DESC NULLS LAST, m.id
-                    """
-                ),
+                text(HOLDERS_SQL.format(areas="SELECT unnest(CAST(:areas AS text[]))", on=":on")),
                 {"areas": area_ids, "on": on},
             )
         ).all()

@@ -55,16 +55,11 @@ async def represent(
     sets of other dates."""
     geo.check_point(lat, lon)
     on = date or dt.date.today()
-    valid, other = await geo.sets_on(db, on)
-    hits = await geo.lookup(db, lat, lon, valid)
-    seats = await geo.holders(db, sorted({a for h in hits for a in h.area_ids}), on)
-    by_area: dict[str, list[Any]] = {}
-    for row in seats:
-        by_area.setdefault(row.area_id, []).append(row)
+    answer = await geo.represent(db, lat, lon, on)
     districts = []
-    for hit in hits:
+    for hit in answer.hits:
         rows = sorted(
-            (row for area in hit.area_ids for row in by_area.get(area, [])),
+            (row for area in hit.area_ids for row in answer.seats.get(area, [])),
             key=lambda r: (r.sort_name or r.name or "").lower(),
         )
         people = [_person(row) for row in geo.current(rows)]
@@ -83,6 +78,6 @@ async def represent(
         "point": {"lat": lat, "lon": lon},
         "date": on,
         "districts": districts,
-        "sets_searched": [s.as_dict() for s in valid],
-        "sets_not_in_force": [s.as_dict() for s in other],
+        "sets_searched": [s.as_dict() for s in answer.valid],
+        "sets_not_in_force": [s.as_dict() for s in answer.other],
     }
