@@ -344,6 +344,13 @@ def test_bill_detail(api: ApiClient) -> None:
             "classification": "sponsor",
             "person": None,
             "organization": None,
+            # what a Bill Status file states of a (co)sponsor; this source states none of it
+            "party": None,
+            "state": None,
+            "district": None,
+            "date": None,
+            "withdrawn_date": None,
+            "original": None,
         }
     ]
     assert_problem(api.get("/v1/bills/ocd-bill/nope"), 404)
