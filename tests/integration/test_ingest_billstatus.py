@@ -19,9 +19,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from tests.integration.test_ingest_identity import checksum
 from tests.support import SHARED_DATA, temporary_database
-from tests.support.ingest import query, run, scalar
+from tests.support.ingest import checksum, query, run, scalar
 from tests.support.routers import ApiClient, api_client
 
 from openpolicy.api.schemas import BillDetail

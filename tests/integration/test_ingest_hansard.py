@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.integration.test_ingest_identity import checksum
 from tests.support import SHARED_DATA, temporary_database
-from tests.support.ingest import assert_fails, query, run, scalar
+from tests.support.ingest import assert_fails, checksum, query, run, scalar
 
 from openpolicy.ingest.sources import ourcommons
 

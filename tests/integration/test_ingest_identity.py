@@ -8,7 +8,6 @@ exactly; bad input is refused with the record named and the database unchanged.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 from tests.support import SHARED_DATA, temporary_database
-from tests.support.ingest import query, run, scalar
+from tests.support.ingest import checksum, query, run, scalar
 
 EP = SHARED_DATA / "everypolitician"
 NI = EP / "Northern_Ireland" / "Assembly" / "ep-popolo-v1.0.json"
@@ -32,33 +31,6 @@ FILES = {"ni": (NI, None), "au": (AU, "au"), "uk": (UK, None), "ca": (CA, "ca")}
 DISTINCT_PEOPLE = 239 + 474 + 1337 + 541 - 23  # 23 UK MPs are NI Assembly members (same Wikidata/Parliament ids)
 
 pytestmark = pytest.mark.skipif(not NI.is_file(), reason=f"real data folder {SHARED_DATA} is absent")
-
-
-def checksum(url: str) -> dict[str, str]:
-    """Every public table's content (row count and digest of its rows without timestamps and bookkeeping)."""
-
-    async def take() -> dict[str, str]:
-        import asyncpg
-
-        conn = await asyncpg.connect(url)
-        try:
-            out = {}
-            for row in await conn.fetch(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
-                "AND table_type = 'BASE TABLE' ORDER BY 1"
-            ):
-                name = row[0]
-                if name in {"import_runs", "audit_events", "alembic_version", "data_check_results", "change_log"}:
-                    continue
-                out[name] = await conn.fetchval(
-                    "SELECT count(*)::text || ':' || md5(coalesce(string_agg(h, '' ORDER BY h), '')) FROM (SELECT "
-                    f"md5((to_jsonb(t) - 'created_at' - 'updated_at' - 'ballots_digest')::text) AS h FROM {name} t) x"
-                )
-            return out
-        finally:
-            await conn.close()
-
-    return asyncio.run(take())
 
 
 def imported(url: str, *keys: str) -> list[Any]:

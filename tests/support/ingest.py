@@ -65,11 +65,15 @@ OPERATIONAL = {"import_runs", "audit_events", "alembic_version", "data_check_res
 STAMPS = ("created_at", "updated_at")
 
 
-def snapshot(url: str) -> dict[str, tuple[int, str]]:
-    """{table: (row count, content checksum)} of every data table (not the run/audit records each run adds).
+def snapshot(
+    url: str, *, skip_tables: frozenset[str] = frozenset(), skip_columns: tuple[str, ...] = ()
+) -> dict[str, tuple[int, str]]:
+    """{table: (row count, content checksum)} of every data table (not the run/audit records each run adds, nor
+    ``skip_tables``).
 
-    The checksum is an md5 over the md5 of every row's columns as JSON, minus :data:`STAMPS`, taken in order of
-    those row digests: any changed value, added, removed or duplicated row changes it; row order on disk does not.
+    The checksum is an md5 over the md5 of every row's columns as JSON, minus :data:`STAMPS` and ``skip_columns``,
+    taken in order of those row digests: any changed value, added, removed or duplicated row changes it; row order
+    on disk does not.
     """
 
     async def take() -> dict[str, tuple[int, str]]:
@@ -81,11 +85,11 @@ def snapshot(url: str) -> dict[str, tuple[int, str]]:
                 "SELECT table_name FROM information_schema.tables "
                 "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
             )
-            drop = "".join(f" - '{column}'" for column in STAMPS)
+            drop = "".join(f" - '{column}'" for column in (*STAMPS, *skip_columns))
             out: dict[str, tuple[int, str]] = {}
             for row in tables:
                 name = row["table_name"]
-                if name in OPERATIONAL:
+                if name in OPERATIONAL or name in skip_tables:
                     continue
                 ident = '"{}"'.format(name.replace('"', '""'))
                 count, digest = await conn.fetchrow(
@@ -98,6 +102,12 @@ def snapshot(url: str) -> dict[str, tuple[int, str]]:
             await conn.close()
 
     return asyncio.run(take())
+
+
+def checksum(url: str) -> dict[str, tuple[int, str]]:
+    """The public tables' content, as an undo must restore it: :func:`snapshot` without the change feed (a revert
+    appends to it) and the loader's bookkeeping (``ballots_digest``, which any change of ballots resets)."""
+    return snapshot(url, skip_tables=frozenset({"change_log"}), skip_columns=("ballots_digest",))
 
 
 @dataclass

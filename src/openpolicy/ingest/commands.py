@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 if TYPE_CHECKING:
+    from openpolicy.config import Settings
     from openpolicy.ingest.runs import ImportReport, Reporter
 
 SOURCE_HELP = "popolo | us-congress | ourcommons | congress-bills"
@@ -93,6 +94,17 @@ def _reporter(plain: bool) -> Reporter:
     return PlainReporter() if plain or not sys.stderr.isatty() else RichReporter()
 
 
+def _settings() -> Settings:
+    """The environment's settings, or exit 2 naming the bad one."""
+    from openpolicy.config import SettingsError, load_settings
+
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _summary(report: ImportReport) -> str:
     lines = [f"import run {report.run_id}: {report.source} {report.location} ({report.duration_seconds:.1f}s)"]
     for entity, c in report.counts.items():
@@ -150,17 +162,12 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         plain: bool = typer.Option(False, "--plain", help="Plain log lines even on a terminal."),
     ) -> None:
         """Import SOURCE data from LOCATION in one transaction; record the run; exit 1 on bad input."""
-        from openpolicy.config import SettingsError, load_settings
         from openpolicy.ingest.runs import SOURCES, ImportFailed, run_import
 
         if source not in SOURCES:
             typer.echo(f"error: unknown source {source!r}; choose one of {', '.join(SOURCES)}", err=True)
             raise typer.Exit(2)
-        try:
-            settings = load_settings()
-        except SettingsError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+        settings = _settings()
         try:
             report = run_import(settings, source, location, jurisdiction=jurisdiction, reporter=_reporter(plain))
         except ImportFailed as exc:
@@ -185,10 +192,9 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
             return
         import asyncio
 
-        from openpolicy.config import load_settings
         from openpolicy.ingest.status import fetch_runs_and_freshness
 
-        settings = load_settings()
+        settings = _settings()
         runs, freshness = asyncio.run(fetch_runs_and_freshness(settings, limit=limit, source=source))
         for row in runs:
             finished = row["finished_at"].isoformat(timespec="seconds") if row["finished_at"] else "-"
@@ -214,14 +220,9 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         """Restore exactly the state before RUN_ID, in one transaction (refused when later runs depend on it)."""
         import asyncio
 
-        from openpolicy.config import SettingsError, load_settings
         from openpolicy.ingest.revert import RevertRefused, run_revert
 
-        try:
-            settings = load_settings()
-        except SettingsError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+        settings = _settings()
         try:
             report = asyncio.run(run_revert(settings, run_id, cascade=cascade))
         except RevertRefused as exc:
@@ -246,16 +247,11 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         import asyncpg
         import orjson
 
-        from openpolicy.config import SettingsError, load_settings
         from openpolicy.db.embedded import resolve_database_url
         from openpolicy.db.engine import to_asyncpg_dsn
         from openpolicy.ingest.explain import explain, render
 
-        try:
-            settings = load_settings()
-        except SettingsError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+        settings = _settings()
 
         async def fetch() -> dict[str, Any] | None:
             conn = await asyncpg.connect(to_asyncpg_dsn(resolve_database_url(settings)))
