@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from tests.support import SHARED_DATA, start_api, start_web, temporary_database
+from tests.support import SHARED_DATA, temporary_database
 from tests.support.ingest import run, scalar
-from tests.support.web import DESKTOP, browser
+from tests.support.web import desktop_page, live_site
 
 BILLS = SHARED_DATA / "us-billstatus"
 LEGISLATORS = SHARED_DATA / "us-congress" / "congress-legislators"
@@ -36,25 +36,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, s
         jeffries = scalar(
             url, "SELECT person_id FROM person_identifiers WHERE scheme = 'bioguide' AND identifier = 'J000294'"
         )
-        api, api_base = start_api(url, tmp)
-        try:
-            web, web_base = start_web(api_base, tmp)
-            try:
-                yield web_base, api_base, str(jeffries)
-            finally:
-                web.stop()
-        finally:
-            api.stop()
+        with live_site(url, tmp) as (web_base, api_base):
+            yield web_base, api_base, str(jeffries)
 
 
 @pytest.fixture
 def page(site: tuple[str, str, str]) -> Iterator[Any]:
-    with browser() as chromium:
-        context = chromium.new_context(viewport=DESKTOP)
-        pg = context.new_page()
-        pg.set_default_timeout(15_000)
+    with desktop_page() as pg:
         yield pg
-        context.close()
 
 
 def test_from_a_sponsor_to_the_bill_and_its_timeline(site: tuple[str, str, str], page: Any) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.support import SHARED_DATA, start_api, start_web, temporary_database
+from tests.support import SHARED_DATA, temporary_database
 from tests.support.ingest import run, scalar
-from tests.support.web import DESKTOP, browser
+from tests.support.web import desktop_page, live_site
 
 HANSARD = SHARED_DATA / "canada-hansard"
 HOC = SHARED_DATA / "canada-hoc"
@@ -33,25 +33,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, s
         run(url, "ourcommons", str(HOC / "ourcommons-members"))
         run(url, "hansard", str(HANSARD))
         person = scalar(url, "SELECT id FROM people WHERE name = 'Kevin Lamoureux'")
-        api, api_base = start_api(url, tmp)
-        try:
-            web, web_base = start_web(api_base, tmp)
-            try:
-                yield web_base, api_base, str(person)
-            finally:
-                web.stop()
-        finally:
-            api.stop()
+        with live_site(url, tmp) as (web_base, api_base):
+            yield web_base, api_base, str(person)
 
 
 @pytest.fixture
 def page(site: tuple[str, str, str]) -> Iterator[Any]:
-    with browser() as chromium:
-        context = chromium.new_context(viewport=DESKTOP)
-        pg = context.new_page()
-        pg.set_default_timeout(15_000)
+    with desktop_page() as pg:
         yield pg
-        context.close()
 
 
 def test_from_a_person_to_a_speech_to_its_sitting(site: tuple[str, str, str], page: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 CHROMIUM = "/usr/bin/chromium"
@@ -51,3 +52,32 @@ def serious_violations(page: Any, axe_js: str) -> list[dict[str, Any]]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+@contextmanager
+def desktop_page() -> Iterator[Any]:
+    """A Chromium page at desktop width with a 15 s default timeout, in a context of its own."""
+    with browser() as chromium:
+        context = chromium.new_context(viewport=DESKTOP)
+        try:
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            yield page
+        finally:
+            context.close()
+
+
+@contextmanager
+def live_site(database_url: str, tmp: Path) -> Iterator[tuple[str, str]]:
+    """A real api and web (processes) over ``database_url``: ``(web base URL, api base URL)``."""
+    from tests.support import start_api, start_web
+
+    api, api_base = start_api(database_url, tmp)
+    try:
+        web, web_base = start_web(api_base, tmp)
+        try:
+            yield web_base, api_base
+        finally:
+            web.stop()
+    finally:
+        api.stop()
