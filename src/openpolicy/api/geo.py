@@ -22,7 +22,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openpolicy.api.deps import Database
 from openpolicy.api.errors import BadParameter
+from openpolicy.api.pagination import driver_call
 
 LOOKUP_PATH = "postgresql-gist-bbox+shapely"
 CACHE_BYTES = 48 * 1024 * 1024  # WKB bytes of parsed shapes kept in memory
@@ -230,20 +232,36 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-async def represent(db: AsyncSession, lat: float, lon: float, on: dt.date) -> Answer:
+REPRESENT_DRIVER_SQL = REPRESENT_SQL.replace(":x", "$1::float8").replace(":y", "$2::float8").replace(":on", "$3::date")
+
+
+async def represent(db: Database, lat: float, lon: float, on: dt.date) -> Answer:
     """Sets, the shapes containing (lat, lon) and the seats of their districts on ``on``: one statement
-    (:data:`REPRESENT_SQL`), then the exact test of the few candidates with shapely."""
-    row = (await db.execute(text(REPRESENT_SQL), {"x": lon, "y": lat, "on": on})).one()
+    (:data:`REPRESENT_SQL`, on the driver's connection), then the exact test of the few candidates with shapely
+    (their geometry read only when not cached)."""
+    async with db.connection() as conn:
+        row = await driver_call(conn, "fetchrow", REPRESENT_DRIVER_SQL, lon, lat, on)
+        sets_json, candidates = _json(row["sets"]), _json(row["candidates"])
+        keys = [(c["id"], c["updated_at"]) for c in candidates]
+        shapes = {bid: geom for bid, stamp in keys if (geom := _CACHE.get((bid, stamp))) is not None}
+        missing = [bid for bid, _stamp in keys if bid not in shapes]
+        if missing:
+            stamps = dict(keys)
+            for r in await driver_call(
+                conn, "fetch", "SELECT id, geometry FROM boundaries WHERE id = ANY($1)", missing
+            ):
+                geom = shapely.from_wkb(r["geometry"])
+                shapely.prepare(geom)
+                _CACHE.put((r["id"], stamps[r["id"]]), geom, len(r["geometry"]))
+                shapes[r["id"]] = geom
     sets = {
         s["id"]: SetInfo(
             s["id"], s["name"], s["jurisdiction_id"], s["jname"], s["division_type"],
             _date(s["start_date"]), _date(s["end_date"]),
         )
-        for s in _json(row.sets)
+        for s in sets_json
     }  # fmt: skip
-    valid_ids = {s["id"] for s in _json(row.sets) if s["valid"]}
-    candidates = _json(row.candidates)
-    shapes = await _shapes(db, [(c["id"], c["updated_at"]) for c in candidates])
+    valid_ids = {s["id"] for s in sets_json if s["valid"]}
     point = shapely.Point(lon, lat)
     hits = [
         Hit(c["id"], sets[c["boundary_set_id"]], c["code"], c["name"], c["division_id"], list(c["area_ids"]))
@@ -251,7 +269,7 @@ async def represent(db: AsyncSession, lat: float, lon: float, on: dt.date) -> An
         if c["id"] in shapes and shapes[c["id"]].covers(point)
     ]
     seats: dict[str, list[Any]] = {}
-    for seat in _json(row.seats):
+    for seat in _json(row["seats"]):
         seats.setdefault(seat["area_id"], []).append(SimpleNamespace(**seat))
     return Answer(
         [s for s in sets.values() if s.id in valid_ids],

@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi.responses import Response
 
 from openpolicy.api import geo
-from openpolicy.api.deps import get_session
+from openpolicy.api.deps import Database, get_database
 
 router = APIRouter(prefix="/represent", tags=["represent"])
 
@@ -44,11 +45,11 @@ def _person(row: Any) -> dict[str, Any]:
     summary="Who represents a point: its districts in every legislature and their representatives on a date",
 )
 async def represent(
-    db: Annotated[AsyncSession, Depends(get_session)],
+    db: Annotated[Database, Depends(get_database)],
     lat: Annotated[float, Query(description="Latitude (WGS84), -90..90.", examples=[45.4215])],
     lon: Annotated[float, Query(description="Longitude (WGS84), -180..180.", examples=[-75.6972])],
     date: Annotated[dt.date | None, Query(description="The date (ISO); default today.")] = None,
-) -> dict[str, Any]:
+) -> Response:
     """Every district containing the point in every boundary set valid on ``date`` (default today), each with the
     people who held its seat on that date (party, contact, links to their records). A point outside every set
     gets an empty ``districts`` list; ``sets_searched`` names the sets tried and ``sets_not_in_force`` the stored
@@ -74,10 +75,11 @@ async def represent(
                 "representatives": people,
             }
         )
-    return {
+    body = {
         "point": {"lat": lat, "lon": lon},
         "date": on,
         "districts": districts,
         "sets_searched": [s.as_dict() for s in answer.valid],
         "sets_not_in_force": [s.as_dict() for s in answer.other],
     }
+    return Response(orjson.dumps(body), media_type="application/json")
