@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,3 +133,30 @@ def test_revert_gives_back_the_earlier_content(tmp_path: Path) -> None:
 
         asyncio.run(run_revert(load_settings(database_url=url), b.run_id, cascade=False))
         assert checksum(url) == after_a
+
+
+def test_a_divisions_list_without_voters_keeps_the_named_ballots(tmp_path: Path) -> None:
+    """The divisions CSV states counts only: importing it after the Hansard (and again) leaves the named ballots."""
+    csv = tmp_path / "MetaDataVotes.csv"
+    csv.write_text(
+        '"","ParliamentNumber","SessionNumber","DecisionEventDateTime","DecisionDivisionNumber",'
+        '"DecisionDivisionSubject","DecisionResultName","DecisionDivisionNumberOfYeas","DecisionDivisionNumberOfNays",'
+        '"DecisionDivisionNumberOfPaired","DecisionDivisionDocumentTypeName","DecisionDivisionDocumentTypeId",'
+        '"BillNumberCode","Link"\n'
+        '"1",41,2,2014-05-06 18:30:00,140,"Motion","Negatived",122,147,0,"Government Business",3,"",'
+        '"https://www.ourcommons.ca/Members/en/votes/41/2/140"\n'
+    )
+    vote = ourcommons.vote_id(41, 2, 140)
+    with temporary_database("openpolicy_test_hansard_csv") as url:
+        run(url, "hansard", str(HANSARD / "HAN086-E.xml"))
+        before = query(url, "SELECT ordinal, person_id, voter_name, option FROM ballots WHERE vote_event_id = $1 "
+                            "ORDER BY ordinal", vote)  # fmt: skip
+        assert len(before) == 122 + 147
+        for _ in range(2):
+            run(url, "ourcommons", str(csv))
+            after = query(url, "SELECT ordinal, person_id, voter_name, option FROM ballots WHERE vote_event_id = $1 "
+                               "ORDER BY ordinal", vote)  # fmt: skip
+            assert after == before
+        # the vote's change image written by the CSV import still lists the named ballots
+        image = query(url, "SELECT data FROM change_log WHERE entity_id = $1 ORDER BY id DESC LIMIT 1", vote)[0]
+        assert len(json.loads(image["data"])["ballots"]["ordinal"]) == 122 + 147

@@ -244,6 +244,7 @@ class Loader:
         self.result = LoadResult(counts={}, changed_entities=set())
         self._ballot_groups: dict[str, list[BallotRow]] = {}
         self._vote_ids: list[str] = []
+        self._unstated: set[str] = set()
         self._ballot_summary: asyncio.Future[BallotSummary] | None = None
 
     # --- staging ----------------------------------------------------------------------------------
@@ -686,7 +687,10 @@ class Loader:
             """
         )
         touched.update(row["vote_event_id"] for row in rows)
-        touched |= await self._ballots(bundle, remap, [v.id for v in bundle.vote_events])
+        # A vote whose source states no ballots (a divisions list with counts only) keeps the ballots another
+        # source stated: they are neither compared nor replaced.
+        self._unstated = {v.id for v in bundle.vote_events if not v.ballots_stated}
+        touched |= await self._ballots(bundle, remap, [v.id for v in bundle.vote_events if v.ballots_stated])
         await self._touch("vote", "vote_events", touched)
         await self._store_ballot_digests()
 
@@ -960,6 +964,13 @@ class Loader:
             ballots_images({row["entity_id"]: groups[row["entity_id"]] for row in heads
                             if row["entity_id"] not in images and row["entity_id"] in groups})
         )  # fmt: skip
+        unstated = [row["entity_id"] for row in heads if row["entity_id"] in self._unstated]
+        if unstated:  # their ballots are the stored ones (see _vote_children)
+            stored = await self.conn.fetch(
+                f"SELECT v.id, ({BALLOTS_IMAGE_SQL.format(vote='v.id')})::text FROM unnest($1::text[]) AS v(id)",  # noqa: S608
+                unstated,
+            )
+            images.update({row[0]: row[1] for row in stored})
         member = f'"ballots": "{marker}"'  # how jsonb's text shows it (a quote inside a string would be escaped)
         records = []
         for row in heads:
@@ -1070,14 +1081,17 @@ def image_sql(entity: str, *, with_ballots: bool = False) -> str:
             'counts', coalesce((SELECT jsonb_object_agg(c.option, c.value)
                                 FROM vote_counts c WHERE c.vote_event_id = t.id), '{}'::jsonb))"""
         if with_ballots:
-            image += """ || jsonb_build_object('ballots', (
-                SELECT jsonb_build_object(
-                    'option', coalesce(jsonb_agg(b.option ORDER BY b.ordinal), '[]'::jsonb),
-                    'ordinal', coalesce(jsonb_agg(b.ordinal ORDER BY b.ordinal), '[]'::jsonb),
-                    'person_id', coalesce(jsonb_agg(b.person_id ORDER BY b.ordinal), '[]'::jsonb),
-                    'voter_name', coalesce(jsonb_agg(b.voter_name ORDER BY b.ordinal), '[]'::jsonb))
-                FROM ballots b WHERE b.vote_event_id = t.id))"""
+            image += f" || jsonb_build_object('ballots', ({BALLOTS_IMAGE_SQL.format(vote='t.id')}))"
     return image
+
+
+# The columnar ``ballots`` member of a vote's change image, from the stored ballots of the vote ``{vote}``.
+BALLOTS_IMAGE_SQL = """SELECT jsonb_build_object(
+    'option', coalesce(jsonb_agg(b.option ORDER BY b.ordinal), '[]'::jsonb),
+    'ordinal', coalesce(jsonb_agg(b.ordinal ORDER BY b.ordinal), '[]'::jsonb),
+    'person_id', coalesce(jsonb_agg(b.person_id ORDER BY b.ordinal), '[]'::jsonb),
+    'voter_name', coalesce(jsonb_agg(b.voter_name ORDER BY b.ordinal), '[]'::jsonb))
+FROM ballots b WHERE b.vote_event_id = {vote}"""
 
 
 def _fresh_rows(

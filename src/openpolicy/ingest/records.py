@@ -246,6 +246,8 @@ class VoteEventRec:
     sources: list[dict[str, Any]] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # option -> published count
+    # False: the source states no ballots (counts only); the stored ballots, from another source, are kept.
+    ballots_stated: bool = True
 
 
 @dataclass(slots=True)

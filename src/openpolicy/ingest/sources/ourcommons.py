@@ -397,6 +397,7 @@ class _Parser:
                     sources=[{"url": link}] if link else [],
                     extras=extras,
                     counts=counts,
+                    ballots_stated=False,  # the divisions export has counts; Hansard names the voters
                 )
             )
         b.bills = list(bills.values())
