@@ -20,10 +20,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.integration.test_ingest_identity import checksum
 from tests.support import SHARED_DATA, temporary_database
 from tests.support.db import embedded_data_dir
-from tests.support.ingest import query, run, scalar
+from tests.support.ingest import checksum, query, run, scalar
 from tests.support.routers import ApiClient, api_client, assert_problem
 
 from openpolicy.ingest.runs import ImportFailed
@@ -348,3 +347,26 @@ def test_the_who_represents_me_page_and_the_district_map(loaded: tuple[str, dict
     assert "outside every district" in sea.text
     assert bad.status_code == 400 and "latitude 95.0 is outside -90..90" in bad.text
     assert district.status_code == 200 and 'class="district-map"' in district.text
+
+
+def test_random_points_agree_with_a_brute_force_search_of_the_files(api: ApiClient) -> None:
+    """Points nobody chose: the indexed lookup gives the shapes a plain scan of every shape of the files gives."""
+    import random
+
+    import shapely
+
+    from openpolicy.ingest.sources import boundaries
+
+    files = [NI_SHAPES, *boundaries.discover(US_SHAPES)]
+    shapes = [(s.boundary_set_id, s.code, shapely.from_wkb(s.geometry)) for s in boundaries.parse(files, {}).boundaries]
+    for _set, _code, geom in shapes:
+        shapely.prepare(geom)
+    rng = random.Random(7)
+    regions = [(54.0, -8.2, 55.3, -5.4, "2014-01-01"), (24.0, -125.0, 49.5, -66.0, "2025-06-01")]
+    for _ in range(150):
+        south, west, north, east, date = rng.choice(regions)
+        lat, lon = round(rng.uniform(south, north), 5), round(rng.uniform(west, east), 5)
+        in_force = {"2014-01-01": {"gb-commons-2008-nir", "nir-assembly-2008"}, "2025-06-01": {"us-cd119"}}[date]
+        point = shapely.Point(lon, lat)
+        expected = sorted((s, c) for s, c, g in shapes if s in in_force and g.covers(point))
+        assert sorted((s, c) for s, c, _people in who(api, lat, lon, date)) == expected, (lat, lon)
