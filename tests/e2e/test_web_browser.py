@@ -103,7 +103,7 @@ def test_journey_search_person_vote_bill(live_stack: LiveStack, page: Any) -> No
     if not bill["actions"]:
         assert "not published by the source" in page.locator("section:has(#actions)").inner_text()
     if bill["sponsors"]:
-        assert bill["sponsors"][0]["name"] in page.locator("#sponsors ~ ul").inner_text()
+        assert bill["sponsors"][0]["name"] in page.locator("section:has(#sponsors)").inner_text()
 
 
 def test_filters_change_url_and_results(live_stack: LiveStack, page: Any) -> None:

@@ -1,6 +1,7 @@
 """Quotas of the public api: who is asking, how much they may ask, and the answer when they ask too much.
 
-* **Who**: a request carrying an API key (``X-API-Key: op_…`` or ``Authorization: Bearer op_…``) is that key's;
+* **Who**: a request carrying an API key (``X-API-Key: op_…`` or ``Authorization: Bearer op_…``; other bearer
+  tokens are not this api's and are ignored) is that key's;
   an unknown or revoked key is a 401 (never silently anonymous). Otherwise it is its client address's: the
   socket's peer, or — only when the peer is one of ``TRUSTED_PROXIES`` — the right-most address of
   ``X-Forwarded-For`` that is not itself a trusted proxy. Addresses in ``RATE_LIMIT_EXEMPT_NETWORKS`` (the
@@ -143,12 +144,14 @@ def client_address(scope: Scope, trusted: tuple[Any, ...]) -> str:
 
 
 def presented_key(scope: Scope) -> str | None:
-    """The API key a request presents (``X-API-Key``, or ``Authorization: Bearer``), if any."""
+    """The API key a request presents (``X-API-Key``, or an ``op_`` token in ``Authorization: Bearer``), if any."""
     for name, value in scope.get("headers", []):
         if name == b"x-api-key":
             return str(value.decode("latin-1")).strip()
         if name == b"authorization" and value[:7].lower() == b"bearer ":
-            return str(value[7:].decode("latin-1")).strip()
+            token = str(value[7:].decode("latin-1")).strip()
+            if token.startswith(KEY_PREFIX):  # other bearer tokens (a proxy's, say) are not this api's keys
+                return token
     return None
 
 
