@@ -10,7 +10,9 @@ from tests.support.containers import load_script, podman, run_once
 
 pytestmark = [pytest.mark.podman, pytest.mark.slow]
 
-SIZE_LIMIT_BYTES = 150 * 1000 * 1000  # api-service ≤ 150 MB uncompressed (podman's SI megabytes)
+# api-service ≤ 210 MB uncompressed (podman's SI megabytes): 150 MB until the electoral boundaries brought shapely
+# (GEOS: point in polygon, ring repair) and with it numpy and its OpenBLAS (≈ 60 MB that no build option drops).
+SIZE_LIMIT_BYTES = 210 * 1000 * 1000
 
 
 def _inspect(ref: str) -> dict[str, Any]:
