@@ -212,10 +212,13 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def wrk(url: str, duration: int, connections: int = CONNECTIONS) -> tuple[float, float, float, int, int]:
-    """(req/s, p50 ms, p99 ms, non-2xx/3xx responses, socket errors) of one wrk run."""
+def wrk(
+    url: str, duration: int, connections: int = CONNECTIONS, script: Path | None = None
+) -> tuple[float, float, float, int, int]:
+    """(req/s, p50 ms, p99 ms, non-2xx/3xx responses, socket errors) of one wrk run (``script``: a wrk Lua script)."""
+    lua = ["-s", str(script)] if script is not None else []
     out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", url],
+        ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", *lua, url],
         capture_output=True,
         text=True,
         check=True,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,6 @@ from api_bench import (
     BIN,
     CONNECTIONS,
     OPENPOLICY,
-    _ms,
     _scalar,
     free_port,
     log,
@@ -106,17 +104,8 @@ def write_script(path: Path) -> None:
 
 
 def wrk_script(url: str, script: Path, duration: int) -> tuple[float, float, float, int]:
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s", "--latency", "-s", str(script), url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return rps, p50, p99, int(non_2xx.group(1)) if non_2xx else 0
+    rps, p50, p99, non_2xx, _errors = wrk(url, duration, script=script)
+    return rps, p50, p99, non_2xx
 
 
 def main() -> int:
