@@ -25,11 +25,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.routing import APIRoute, _apply_router_form_limits, _update_scope
-from fastapi.telemetry._api import _route_selected
-from starlette._utils import get_route_path
-from starlette.routing import Match, Route
-from starlette.types import Receive, Scope, Send
+from fastapi.routing import APIRoute
 
 from openpolicy import __version__
 from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connect_async
@@ -172,69 +168,6 @@ def add_routes(app: FastAPI, router: APIRouter, prefix: str = "") -> None:
         )
 
 
-def _route_key(path: str) -> str:
-    """A request path's first two segments (``/v1/people/x/votes`` → ``/v1/people``): what :class:`RouteIndex`
-    files candidates under."""
-    return "/".join(path.split("/", 3)[:3])
-
-
-class RouteIndex:
-    """Finds a request's route among the few routes its path can match, in the router's order.
-
-    FastAPI's router tries its routes one by one (0.165: a regex match plus saving and restoring the route's
-    context); the api's 25 routes put ``/v1/people/{id}/votes`` 18th and ``/v1/votes/{id}`` 24th. Finding the
-    route of ``/v1/people``, a voting record or a vote cost 17–24 µs per request, 3–4.5 µs through the index
-    (measured with the endpoints stubbed out; ``/v1/bills``: 8.5 → 3.1 µs). A
-    route can match only paths that start with its path's literal part (up to the first ``{``), so the routes
-    filed under a path's first two segments (every route whose literal part is a prefix of those segments or
-    starts with them) are all that can match it, in the same relative order: the first of them that fully
-    matches is the route the full scan finds, and is run as the router runs it. Anything else — a path under
-    segments no route is filed under, no full match among the candidates (404, 405, a trailing-slash
-    redirect), a candidate that is not a plain ``Route``, lifespan, websocket — goes to the router itself. The
-    index is rebuilt when the router's route list changes length (routes added later are still found).
-    """
-
-    def __init__(self, router: APIRouter) -> None:
-        self.router = router
-        self.fallback = router.app
-        self._built_for = -1  # how many routes the router had when the index was built
-        self._candidates: dict[str, tuple[Route, ...] | None] = {}
-
-    def _build(self) -> None:
-        literal = [(route, getattr(route, "path", None)) for route in self.router.routes]
-        keys = {_route_key(path.split("{", 1)[0]) for _, path in literal if isinstance(path, str)}
-        index: dict[str, tuple[Route, ...] | None] = {}
-        for key in keys:
-            fits = [
-                route
-                for route, path in literal
-                if not isinstance(path, str) or key.startswith(path.split("{", 1)[0]) or path.startswith(key)
-            ]
-            plain = [route for route in fits if isinstance(route, Route)]
-            index[key] = tuple(plain) if len(plain) == len(fits) else None
-        self._built_for, self._candidates = len(literal), index
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            if self._built_for != len(self.router.routes):
-                self._build()
-            candidates = self._candidates.get(_route_key(get_route_path(scope)))
-            if candidates is not None:
-                for route in candidates:
-                    match, child_scope = route.matches(scope)
-                    if match is Match.FULL:  # what the router does with its first full match
-                        _apply_router_form_limits(scope, self.router.form_limits)
-                        if "router" not in scope:
-                            scope["router"] = self.router
-                        _update_scope(scope, child_scope)
-                        _route_selected(scope=scope, path=route.path_format)
-                        await route.handle(scope, receive, send)
-                        return
-                    if match is not Match.NONE:
-                        break  # a partial match (another method): the router decides (405)
-        await self.fallback(scope, receive, send)
-
-
 EXPOSED_HEADERS = ["ETag", "X-Request-ID", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"]
 
 
@@ -272,9 +205,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_routes(app, health.router)
     for router in ROUTERS:
         add_routes(app, router, prefix="/v1")
-    if app.router.middleware_stack != app.router.app:  # pragma: no cover - a router with middleware of its own
-        raise RuntimeError("the route index expects the router without middleware")
-    app.router.middleware_stack = RouteIndex(app.router)
     app.add_middleware(HttpCacheMiddleware, state=app.state, max_age=settings.http_max_age_seconds)
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(RateLimitMiddleware, state=app.state)

