@@ -39,9 +39,8 @@ class Settings(BaseSettings):
         le=200,
         description="SQLAlchemy pool size per process; one connection is kept for /health/ready and /metrics, the "
         "rest bound how many statements one process runs at once. An api process is one event loop: beyond a few "
-        "statements in flight per database core it only queues work in PostgreSQL and competes with it for CPU "
-        "(measured on 2 cores, 32 clients, bill detail: p99 119–120 ms at 10, 36–98 ms at 4, 41–49 ms at 3). Raise it "
-        "when the database has more cores.",
+        "statements in flight per database core it only queues work in PostgreSQL and competes with it for CPU. "
+        "Raise it when the database has more cores.",
     )
     db_max_overflow: int = Field(
         default=0,

@@ -263,9 +263,8 @@ class ListQuery(Generic[F]):
         async def list_people(query: Annotated[Listing[PeopleFilters], Depends(PEOPLE)]) -> Response: ...
 
     Why not FastAPI's own query parameters: FastAPI re-analyses every declared parameter's type on every request
-    (sequence or not, model or not, aliases), ≈ 15 µs per parameter; a list endpoint has eight to fifteen of them,
-    and parsing them was a fifth of a list request's CPU (measured: 250 µs of 1,230 on ``/v1/people``). A pydantic
-    model validates them all in one call. An invalid value is a 422 problem naming each bad parameter
+    (sequence or not, model or not, aliases), and a list endpoint has eight to fifteen of them; a pydantic model
+    validates them all in one call. An invalid value is a 422 problem naming each bad parameter
     (``RequestValidationError`` with the ``query`` location; a value outside a closed set is a 400 listing the
     set), and ``/openapi.json`` documents the same parameters with the same schemas; the route
     (``openpolicy.api.strict.StrictRoute``) refuses undeclared and repeated parameters with a 400 first. A
@@ -348,8 +347,8 @@ async def driver_call(conn: AsyncConnection, method: str, sql: str, *args: Any) 
     request — and :class:`~openpolicy.api.errors.DatabaseUnavailable` (a 503) is raised."""
     driver: Any = _DRIVERS.get(conn)
     if driver is None or driver.is_closed():
-        # SQLAlchemy hands the driver's connection out through a greenlet switch (≈ 30 µs, measured): once per
-        # pooled connection is enough, the api's connections live for many requests (``deps.Database``).
+        # SQLAlchemy hands the driver's connection out through a greenlet switch: once per pooled connection is
+        # enough, the api's connections live for many requests (``deps.Database``).
         driver = (await conn.get_raw_connection()).driver_connection
         _DRIVERS[conn] = driver
     try:
@@ -536,10 +535,9 @@ class Shaped:
     ``bindparam(name)`` placeholders; ``key`` is everything else the statement depends on (the endpoint, and
     which filters are set and with what values). Requests with the same key — every page of a listing, every
     person's voting record — then share one built and compiled page statement per sort order and cursor form, and
-    only bind their own values (the cursor's key values and the limit are placeholders too). Building the
-    statement, its keyset and ORDER BY, and SQLAlchemy's cache-key walk cost each request 89 µs of CPU on a
-    voting record and 41 µs on ``/v1/people``; binding a shaped one costs 7–8 µs (measured, statement step
-    alone). Values baked into the key are part of it: a new value is a new shape (the cache keeps the most recent
+    only bind their own values (the cursor's key values and the limit are placeholders too), instead of building
+    the statement, its keyset and ORDER BY and walking SQLAlchemy's cache key on every request. Values baked into
+    the key are part of it: a new value is a new shape (the cache keeps the most recent
     512, trimmed back to them when it reaches 768: SQLAlchemy's LRU).
     """
 

@@ -93,8 +93,8 @@ def _or_distinct(readings: tuple[str, ...]) -> str:
 # Names (people, districts, organizations) match on the simple reading (names are not stemmed). A row matches
 # the prefix reading; its rank adds the rank of the whole-word reading, so whole words rank above prefixes.
 # The WHERE clauses match these expressions of $1 themselves: a CTE's value is unknown when the (generic) plan
-# is made, and PostgreSQL then scanned bills and votes sequentially, matching every row's search_vector (5,000
-# bills: 4–7 ms); with the expression it searches the GIN index (evaluated once per scan). Ranks read them
+# is made, and PostgreSQL then scanned bills and votes sequentially, matching every row's search_vector; with the
+# expression it searches the GIN index (evaluated once per scan). Ranks read them
 # from the ``parsed`` CTE (computed once per statement, not per matched row).
 ANY_LANGUAGE = _or_distinct(_READINGS)
 ANY_PREFIX = _prefixed(ANY_LANGUAGE)
