@@ -94,3 +94,14 @@ def test_forwarded_clients_are_told_apart_only_behind_a_trusted_proxy(database: 
         assert httpx.get(f"{base}/v1/jurisdictions", headers={"X-Forwarded-For": "203.0.113.8"}).status_code == 429
     finally:
         api.stop()
+
+
+def test_a_key_that_cannot_be_checked_is_a_503_not_a_500(tmp_path: Path) -> None:
+    unreachable = "postgresql://openpolicy@127.0.0.1:9/nowhere"  # nothing listens on port 9
+    api, base = start_api(unreachable, tmp_path, extra_env={**LIMITS, "DB_CONNECT_TIMEOUT_SECONDS": "1"})
+    try:
+        answer = httpx.get(f"{base}/v1/jurisdictions", headers={"X-API-Key": "op_anything"}, timeout=30)
+        assert answer.status_code == 503
+        assert answer.headers["content-type"] == "application/problem+json" and answer.headers["retry-after"] == "5"
+    finally:
+        api.stop()

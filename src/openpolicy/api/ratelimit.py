@@ -248,7 +248,17 @@ class RateLimitMiddleware:
             return
         key = presented_key(scope)
         if key is not None:
-            key_id = await self.keys.key_id(key) if key.startswith(KEY_PREFIX) else None
+            try:
+                key_id = await self.keys.key_id(key) if key.startswith(KEY_PREFIX) else None
+            except Exception as exc:  # the database cannot be asked: the key can be neither accepted nor refused
+                _log.warning("could not check an API key", error=f"{type(exc).__name__}: {exc}"[:200])
+                body, headers = _problem(
+                    503, "Service Unavailable", "API keys cannot be checked right now; retry shortly",
+                    [(b"retry-after", b"5")],
+                )  # fmt: skip
+                await send({"type": "http.response.start", "status": 503, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
             if key_id is None:
                 body, headers = _problem(
                     401, "Unauthorized", "unknown or revoked API key (send none to read anonymously)",
