@@ -952,5 +952,79 @@ class ApiKey(Timestamped, Base):
     __table_args__ = (CheckConstraint("octet_length(key_hash) = 32", name="key_hash"),)
 
 
+WEBHOOK_SUBSCRIPTION_STATUSES: Final = ("active", "paused", "disabled")
+WEBHOOK_DELIVERY_STATUSES: Final = ("pending", "delivered", "failed", "notice")
+
+
+class WebhookSubscription(Timestamped, Base):
+    """A webhook target owned by an API key; its secret is stored encrypted (revision 0014, openpolicy.notify)."""
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), nullable=False, index=True)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str | None] = mapped_column(Text)
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    previous_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    event_types: Mapped[list[str]] = mapped_column(
+        ARRAY(String(40)), nullable=False, server_default=text("'{}'::varchar[]")
+    )  # empty: every event type
+    person_id: Mapped[str | None] = mapped_column(String(300))
+    bill_id: Mapped[str | None] = mapped_column(String(300))
+    jurisdiction_id: Mapped[str | None] = mapped_column(String(300))
+    query: Mapped[str | None] = mapped_column(Text)  # saved search
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="active", index=True)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    failure_streak: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    failing_since: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    start_change_id: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+
+    __table_args__ = (CheckConstraint(_in("status", WEBHOOK_SUBSCRIPTION_STATUSES), name="status"),)
+
+
+class WebhookDelivery(Timestamped, Base):
+    """One event for one subscription (unique): its payload, attempts and outcome; ``event_id`` is ``webhook-id``."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False
+    )
+    event_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    change_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    claimed_by: Mapped[str | None] = mapped_column(Text)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_status_code: Mapped[int | None] = mapped_column(SmallInteger)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the change's commit time
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in("status", WEBHOOK_DELIVERY_STATUSES), name="status"),
+        UniqueConstraint("subscription_id", "event_id"),
+        Index(None, "subscription_id", "id"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+
+class WebhookNotifierCursor(Timestamped, Base):
+    """The last ``change_log.id`` the notifier fanned out (advanced with the deliveries it wrote)."""
+
+    __tablename__ = "webhook_notifier_cursor"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
+
+
 #: Tables whose ``updated_at`` the migration trigger maintains (every table that has the column).
 TIMESTAMPED_TABLES: Final = tuple(sorted(t.name for t in Base.metadata.sorted_tables if "updated_at" in t.c))
