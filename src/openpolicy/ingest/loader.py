@@ -35,8 +35,9 @@ from operator import itemgetter
 from typing import Any
 
 import orjson
+from sqlalchemy.dialects.postgresql import JSONB
 
-from openpolicy.db import bulk
+from openpolicy.db import bulk, models
 from openpolicy.ingest.identity import SINGLE_VALUED, is_global, scope_of
 from openpolicy.ingest.records import BallotRow, Bundle, InputError
 
@@ -45,135 +46,66 @@ JSON_LIST = "list"
 JSON_OBJECT = "object"
 
 
+# Columns the loader never takes from a record: the database's own (timestamps; generated columns are skipped
+# too), the run stamp it sets itself, and its bookkeeping (vote_events.ballots_digest, written after the ballots).
+NOT_LOADED = frozenset({"created_at", "updated_at", "import_run_id", "ballots_digest"})
+
+
 @dataclass(frozen=True, slots=True)
 class Spec:
+    """How one entity type is loaded; its columns are read from the model (db.models), never listed here."""
+
     entity: str  # change-feed entity type (models.ENTITY_TYPES)
     table: str
-    columns: tuple[str, ...]  # "id" first
-    json: dict[str, str]  # column -> JSON_LIST | JSON_OBJECT
+    columns: tuple[str, ...]  # the table's columns in model order ("id" first), minus generated and NOT_LOADED
+    json: dict[str, str]  # column -> JSON_LIST | JSON_OBJECT (the jsonb columns)
     merge: bool
-    attr: str  # Bundle attribute
+    attr: str  # Bundle attribute; each of its records has an attribute per column
 
 
-def _spec(entity: str, table: str, columns: str, json: dict[str, str], *, merge: bool, attr: str) -> Spec:
-    return Spec(entity, table, tuple(columns.split()), json, merge, attr)
+def _json_kind(column: Any) -> str | None:
+    """A jsonb column's kind, from its server default ('[]' or '{}'); None for any other type."""
+    if not isinstance(column.type, JSONB):
+        return None
+    default = str(getattr(column.server_default, "arg", ""))
+    if default.startswith("'[]'"):
+        return JSON_LIST
+    if default.startswith("'{}'"):
+        return JSON_OBJECT
+    raise TypeError(f"{column.table.name}.{column.name}: a jsonb column needs a '[]' or '{{}}' server default")
+
+
+def _spec(entity: str, model: type[models.Base], *, merge: bool, attr: str) -> Spec:
+    table = models.Base.metadata.tables[model.__tablename__]
+    columns = tuple(c.name for c in table.columns if c.computed is None and c.name not in NOT_LOADED)
+    if columns[0] != "id":
+        raise TypeError(f"{table.name}: the loader needs the primary key id as the first column")
+    json = {c.name: kind for c in table.columns if c.name in columns and (kind := _json_kind(c)) is not None}
+    return Spec(entity, table.name, columns, json, merge, attr)
 
 
 L, OBJ = JSON_LIST, JSON_OBJECT
+# In load order (a row refers only to rows of earlier specs). Children are written by their own modules:
+# person identifiers and ballots here, bills' by openpolicy.ingest.bill_children, debates' by hansard_load.
 SPECS: tuple[Spec, ...] = (
-    _spec(
-        "jurisdiction",
-        "jurisdictions",
-        "id name classification url country iso_code",
-        {},
-        merge=True,
-        attr="jurisdictions",
-    ),
-    _spec(
-        "organization",
-        "organizations",
-        "id name classification parent_id jurisdiction_id chamber abbreviation founding_date dissolution_date image "
-        "other_names identifiers links sources extras",
-        {"other_names": L, "identifiers": L, "links": L, "sources": L, "extras": OBJ},
-        merge=True,
-        attr="organizations",
-    ),
-    _spec(
-        "area",
-        "areas",
-        "id name classification identifier jurisdiction_id parent_id extras",
-        {"extras": OBJ},
-        merge=False,
-        attr="areas",
-    ),
-    _spec(
-        "legislative_period",
-        "legislative_periods",
-        "id jurisdiction_id organization_id identifier name start_date end_date extras",
-        {"extras": OBJ},
-        merge=True,
-        attr="periods",
-    ),
-    _spec(
-        "session",
-        "sessions",
-        "id jurisdiction_id legislative_period_id identifier name classification start_date end_date extras",
-        {"extras": OBJ},
-        merge=True,
-        attr="sessions",
-    ),
-    _spec(
-        "post",
-        "posts",
-        "id organization_id area_id label role start_date end_date extras",
-        {"extras": OBJ},
-        merge=False,
-        attr="posts",
-    ),
-    _spec(
-        "person",
-        "people",
-        "id name given_name family_name sort_name other_names contact_details links sources image gender "
-        "birth_date death_date email extras",
-        {"other_names": L, "contact_details": L, "links": L, "sources": L, "extras": OBJ},
-        merge=True,
-        attr="people",
-    ),
-    _spec(
-        "membership",
-        "memberships",
-        "id person_id organization_id on_behalf_of_id area_id post_id legislative_period_id role label "
-        "start_date end_date extras sources dataset",
-        {"extras": OBJ, "sources": L},
-        merge=False,
-        attr="memberships",
-    ),
-    _spec(
-        "bill",
-        "bills",
-        "id jurisdiction_id session_id from_organization_id identifier title classification sources extras "
-        "other_titles subjects status introduced_date latest_action_date latest_action_description abstract "
-        "policy_area summaries related_bills committees",  # children: openpolicy.ingest.bill_children
-        {"sources": L, "extras": OBJ, "other_titles": L, "summaries": L, "related_bills": L, "committees": L},
-        merge=False,
-        attr="bills",
-    ),
-    _spec(
-        "vote",
-        "vote_events",
-        "id jurisdiction_id session_id organization_id bill_id identifier motion_text motion_classification "
-        "start_date start_time result sources extras",
-        {"sources": L, "extras": OBJ},
-        merge=False,
-        attr="vote_events",
-    ),
-    _spec(  # children (versions, sections, speeches): openpolicy.ingest.hansard_load
-        "debate",
-        "debates",
-        "id jurisdiction_id organization_id session_id classification identifier date extras",
-        {"extras": OBJ},
-        merge=False,
-        attr="debates",
-    ),
-    _spec(
-        "boundary_set",
-        "boundary_sets",
-        "id name jurisdiction_id division_type start_date end_date source_url licence extras",
-        {"extras": OBJ},
-        merge=False,
-        attr="boundary_sets",
-    ),
-    _spec(
-        "boundary",
-        "boundaries",
-        "id boundary_set_id code name division_id geometry min_lon min_lat max_lon max_lat area_ids extras",
-        {"extras": OBJ},
-        merge=False,
-        attr="boundaries",
-    ),
+    _spec("jurisdiction", models.Jurisdiction, merge=True, attr="jurisdictions"),
+    _spec("organization", models.Organization, merge=True, attr="organizations"),
+    _spec("area", models.Area, merge=False, attr="areas"),
+    _spec("legislative_period", models.LegislativePeriod, merge=True, attr="periods"),
+    _spec("session", models.Session, merge=True, attr="sessions"),
+    _spec("post", models.Post, merge=False, attr="posts"),
+    _spec("person", models.Person, merge=True, attr="people"),
+    _spec("membership", models.Membership, merge=False, attr="memberships"),
+    _spec("bill", models.Bill, merge=False, attr="bills"),
+    _spec("vote", models.VoteEvent, merge=False, attr="vote_events"),
+    _spec("debate", models.Debate, merge=False, attr="debates"),
+    _spec("boundary_set", models.BoundarySet, merge=False, attr="boundary_sets"),
+    _spec("boundary", models.Boundary, merge=False, attr="boundaries"),
 )
 SPEC_BY_ENTITY = {spec.entity: spec for spec in SPECS}
-GENERATED_COLUMNS = ("search_vector", "normalized_identifier")
+GENERATED_COLUMNS = tuple(
+    sorted({c.name for t in models.Base.metadata.tables.values() for c in t.columns if c.computed is not None})
+)
 # Columns never in a change image: generated ones, and the loader's bookkeeping (vote_events.ballots_digest).
 UNLOGGED_COLUMNS = (*GENERATED_COLUMNS, "ballots_digest")
 BULK_BALLOTS = 50_000  # from this many new ballots on, the bulk measures of _copy_new_ballots

@@ -46,6 +46,8 @@ class JurisdictionRec:
     iso_code: str | None = None  # ISO 3166-1/3166-2, upper case (openpolicy.ingest.jurisdictions)
     classification: str = "legislature"
     url: str | None = None
+    division_id: str | None = None  # the OCD division it governs
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -59,6 +61,7 @@ class OrganizationRec:
     abbreviation: str | None = None
     founding_date: dt.date | None = None
     dissolution_date: dt.date | None = None
+    color: str | None = None  # '#rrggbb' (parties)
     image: str | None = None
     other_names: list[dict[str, Any]] = field(default_factory=list)
     identifiers: list[dict[str, Any]] = field(default_factory=list)
@@ -207,6 +210,7 @@ class BillRec:
     session_id: str
     identifier: str
     title: str
+    title_fr: str | None = None
     from_organization_id: str | None = None
     classification: list[str] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
@@ -237,6 +241,7 @@ class VoteEventRec:
     motion_text: str
     start_date: dt.date
     result: str
+    motion_text_fr: str | None = None
     session_id: str | None = None
     organization_id: str | None = None
     bill_id: str | None = None
