@@ -10,7 +10,7 @@ from tests.support import SHARED_DATA, temporary_database
 from tests.support.ingest import query, run, scalar
 from tests.support.routers import ApiClient, api_client, assert_problem, ids
 
-from openpolicy.api import schemas as s
+from openpolicy.documents import schemas as s
 
 HANSARD = SHARED_DATA / "canada-hansard"
 HOC = SHARED_DATA / "canada-hoc"

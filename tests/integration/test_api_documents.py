@@ -17,7 +17,7 @@ import pytest
 from pydantic import BaseModel
 from tests.support.routers import ApiClient, dataset_api, ids
 
-from openpolicy.api.schemas import (
+from openpolicy.documents.schemas import (
     BillDetail,
     BillPage,
     PersonDetail,

@@ -23,7 +23,7 @@ from tests.support import SHARED_DATA, temporary_database
 from tests.support.ingest import checksum, query, run, scalar
 from tests.support.routers import ApiClient, api_client
 
-from openpolicy.api.schemas import BillDetail
+from openpolicy.documents.schemas import BillDetail
 from openpolicy.ingest.runs import ImportFailed
 
 BILLS = SHARED_DATA / "us-billstatus"

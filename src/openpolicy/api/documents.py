@@ -5,7 +5,7 @@ Python objects to serialise them again: one SQL statement per document builds th
 ``json_agg``) next to the data, on the database's core, and the api passes the text through. A request then costs
 the api one round trip and no per-row Python work — see ``README.md`` ("Measured") for what that buys.
 
-Shape contract: every document here is exactly what the endpoint's response model (``openpolicy.api.schemas``)
+Shape contract: every document here is exactly what the endpoint's response model (``openpolicy.documents.schemas``)
 would serialise — same fields, ``null`` for absent optional fields, dates as ``YYYY-MM-DD`` and timestamps in
 Pydantic's ISO 8601 form (``…T10:59:12.123456Z``). ``tests/integration/test_api_documents.py`` validates each
 document against its model and compares the model's own dump with the text, field for field.
@@ -179,7 +179,7 @@ def _jsonb_items(column: str, required: tuple[str, ...], defaults: tuple[str, ..
 
 
 def provenance(alias: str, path: str) -> str:
-    """The :class:`~openpolicy.api.schemas.Provenance` members of the row ``alias`` served under ``path``."""
+    """The :class:`~openpolicy.documents.schemas.Provenance` members of the row ``alias`` served under ``path``."""
     return (
         f"'url', '{path}' || {alias}.id, 'sources', {_jsonb_items(f'{alias}.sources', (), ('url', 'note'))}, "
         f"'import_run_id', {alias}.import_run_id"

@@ -1,6 +1,6 @@
 """Response documents of debates and speeches, built by PostgreSQL (see :mod:`openpolicy.api.documents`).
 
-Shape contract: each document is exactly what its response model in :mod:`openpolicy.api.schemas` serialises
+Shape contract: each document is exactly what its response model in :mod:`openpolicy.documents.schemas` serialises
 (``DebateSummary``, ``DebateDetail``, ``SpeechSummary``). A speaker's party and district are those of the
 person's memberships covering the debate's date: a seat in a chamber or legislature is preferred over any other
 membership, a party stated on the seat ("on behalf of") over a party membership, then the latest started.

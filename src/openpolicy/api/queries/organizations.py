@@ -17,7 +17,7 @@ from openpolicy.api.queries.common import (
     ref_columns,
 )
 from openpolicy.api.queries.people import current_parties
-from openpolicy.api.schemas import (
+from openpolicy.documents.schemas import (
     AreaRef,
     Identifier,
     Link,

@@ -21,7 +21,7 @@ from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
 from openpolicy.api.queries.common import check_id, is_current, name_contains
 from openpolicy.api.queries.people import current_parties
-from openpolicy.api.schemas import (
+from openpolicy.documents.schemas import (
     AreaDetail,
     AreaPage,
     AreaRef,

@@ -13,7 +13,7 @@ from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries.common import in_scope, matching, name_contains, within
 from openpolicy.api.queries.known import BILL_STATUSES, check_known
-from openpolicy.api.schemas import BillDetail, BillPage
+from openpolicy.documents.schemas import BillDetail, BillPage
 from openpolicy.db.models import Bill, BillSponsorship, normalize_bill_identifier
 
 router = APIRouter(prefix="/bills", tags=["bills"])

@@ -18,7 +18,7 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
 )
-from openpolicy.api.schemas import OrganizationDetail, OrganizationPage
+from openpolicy.documents.schemas import OrganizationDetail, OrganizationPage
 from openpolicy.db.models import Organization
 
 router = APIRouter(prefix="/committees", tags=["committees"])

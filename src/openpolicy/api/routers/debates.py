@@ -14,7 +14,7 @@ from openpolicy.api.errors import NotFound, ProblemError
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries import debates as q
 from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, check_id, in_scope, within
-from openpolicy.api.schemas import DebateClassification, DebateDetail, DebatePage, Language
+from openpolicy.documents.schemas import DebateClassification, DebateDetail, DebatePage, Language
 from openpolicy.db.models import Debate, Organization
 
 router = APIRouter(prefix="/debates", tags=["debates"])

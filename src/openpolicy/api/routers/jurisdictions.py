@@ -13,7 +13,7 @@ from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
 from openpolicy.api.queries.common import SEAT_CLASSIFICATIONS, check_id, name_contains
-from openpolicy.api.schemas import (
+from openpolicy.documents.schemas import (
     JurisdictionDetail,
     JurisdictionPage,
     JurisdictionSummary,

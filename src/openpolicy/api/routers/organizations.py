@@ -17,7 +17,7 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
 )
-from openpolicy.api.schemas import OrganizationClassification, OrganizationDetail, OrganizationPage
+from openpolicy.documents.schemas import OrganizationClassification, OrganizationDetail, OrganizationPage
 from openpolicy.db.models import Organization
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])

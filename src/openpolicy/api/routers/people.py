@@ -22,7 +22,7 @@ from openpolicy.api.queries.common import (
     session_ids,
 )
 from openpolicy.api.routers.speeches import PERSON_SPEECHES, PersonSpeechFilters, person_speeches
-from openpolicy.api.schemas import BallotOption, PersonDetail, PersonPage, SpeechPage, VotingRecordPage
+from openpolicy.documents.schemas import BallotOption, PersonDetail, PersonPage, SpeechPage, VotingRecordPage
 from openpolicy.db.models import Ballot, Membership, Organization, Person, VoteEvent
 
 router = APIRouter(prefix="/people", tags=["people"])

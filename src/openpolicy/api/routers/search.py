@@ -26,7 +26,7 @@ from openpolicy.api import documents as docs
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.errors import BadParameter
 from openpolicy.api.pagination import page_limit
-from openpolicy.api.schemas import SearchResults, SearchType
+from openpolicy.documents.schemas import SearchResults, SearchType
 from openpolicy.db.models import normalize_bill_identifier
 
 router = APIRouter(tags=["search"])

@@ -19,7 +19,7 @@ from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries import debates as q
 from openpolicy.api.queries.common import within
-from openpolicy.api.schemas import Language, SpeechPage, SpeechSummary
+from openpolicy.documents.schemas import Language, SpeechPage, SpeechSummary
 from openpolicy.db.models import Debate, Speech
 
 router = APIRouter(prefix="/speeches", tags=["debates"])

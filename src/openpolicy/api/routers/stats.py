@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session
-from openpolicy.api.schemas import Stats
+from openpolicy.documents.schemas import Stats
 
 router = APIRouter(prefix="/stats", tags=["stats"])
 

@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session, get_settings
-from openpolicy.api.schemas import CheckFinding, DemoData, SourceFreshness, Status
+from openpolicy.documents.schemas import CheckFinding, DemoData, SourceFreshness, Status
 from openpolicy.config import Settings
 from openpolicy.config import get_settings as env_settings
 from openpolicy.observability import names

@@ -12,7 +12,7 @@ from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
 from openpolicy.api.queries.common import in_scope, matching, within
-from openpolicy.api.schemas import BallotOption, VoteDetail, VotePage, VoteResult
+from openpolicy.documents.schemas import BallotOption, VoteDetail, VotePage, VoteResult
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
 
 router = APIRouter(prefix="/votes", tags=["votes"])
