@@ -83,6 +83,30 @@ class Settings(BaseSettings):
         default=32, ge=0, le=4096, description="In-process tier of the response cache, per process (0: off)."
     )
 
+    # --- HTTP limits of `serve api` and `serve web` (openpolicy.api.server; the edge's are the same) ----
+    http_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="A request's line and headers must arrive within this time of its first byte (or of the "
+        "connection's opening), else the connection is closed (408): slow clients cannot hold connections.",
+    )
+    http_keepalive_timeout_seconds: int = Field(
+        default=5, ge=1, le=300, description="An idle keep-alive connection is closed after this time."
+    )
+    http_max_header_bytes: int = Field(
+        default=32768,
+        ge=1024,
+        le=1048576,
+        description="Largest request head (request line and headers); beyond it 431 and the connection closes.",
+    )
+    http_max_headers: int = Field(
+        default=100, ge=8, le=1000, description="Most header fields in a request; beyond it 431."
+    )
+    http_max_url_bytes: int = Field(
+        default=8192, ge=256, le=65536, description="Longest request target (path and query); beyond it 414."
+    )
+
     # --- api-service quotas (openpolicy.api.ratelimit) --------------------------------------------
     rate_limit_anonymous_per_minute: int = Field(
         default=600,
@@ -115,6 +139,11 @@ class Settings(BaseSettings):
         "already say `Cache-Control: public, max-age=30`, so no reader sees fresher data by going around it.",
     )
     web_page_cache_max_mb: int = Field(default=32, ge=1, le=1024, description="Size cap of that page cache.")
+    web_public_url: str | None = Field(
+        default=None,
+        description="The site's public base URL (https://example.org), used for the absolute links of its Atom "
+        "feeds. Unset: each request's own scheme and host.",
+    )
 
     # --- observability -------------------------------------------------------------------------
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(default="INFO")
@@ -209,9 +238,11 @@ class Settings(BaseSettings):
                     raise ValueError(f"{part!r} is not a network (e.g. 10.0.0.0/8 or ::1/128)") from None
         return value
 
-    @field_validator("api_url")
+    @field_validator("api_url", "web_public_url")
     @classmethod
-    def _check_api_url(cls, value: str) -> str:
+    def _check_http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         parts = urlsplit(value)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError("must be an http(s):// URL")
