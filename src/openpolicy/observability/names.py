@@ -35,6 +35,13 @@ DATA_CHECK_FAILURES = "openpolicy_data_check_failures"  # gauge {check}
 # Audit
 AUDIT_EVENTS_TOTAL = "openpolicy_audit_events_total"  # counter {action,outcome}
 
+# Webhooks (the notifier, `openpolicy serve notifier`, port NOTIFIER_PORT; Prometheus job `notifier`)
+WEBHOOK_DELIVERIES_TOTAL = "openpolicy_webhook_deliveries_total"  # counter {outcome}: delivered|retry|failed|disabled
+WEBHOOK_DELIVERY_FAILURES_TOTAL = "openpolicy_webhook_delivery_failures_total"  # counter {reason}, see notify.deliver
+WEBHOOK_DELIVERY_LAG_SECONDS = "openpolicy_webhook_delivery_lag_seconds"  # histogram: change committed → delivered
+WEBHOOK_PENDING_DELIVERIES = "openpolicy_webhook_pending_deliveries"  # gauge: deliveries not yet delivered or given up
+NOTIFIER_CURSOR_LAG_EVENTS = "openpolicy_notifier_cursor_lag_events"  # gauge: change_log rows not yet fanned out
+
 ALL_METRIC_NAMES: frozenset[str] = frozenset(
     value for key, value in dict(globals()).items() if key.isupper() and isinstance(value, str)
 )
