@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path(".openpolicy")
@@ -174,6 +174,57 @@ class Settings(BaseSettings):
         '(/v1/status, the StaleData alert). JSON, e.g. {"popolo": 604800, "us-congress": 86400}.',
     )
 
+    # --- webhooks (openpolicy serve notifier, /v1/subscriptions; area: notify) ---------------------
+    notifier_port: int = Field(default=8002, ge=1, le=65535, description="notifier port (/health, /metrics).")
+    webhook_secrets_key: SecretStr | None = Field(
+        default=None,
+        description="Key that encrypts webhook signing secrets at rest (at least 32 characters, random; keep it "
+        "in a Kubernetes Secret, the same for the api and the notifier). Unset: subscriptions cannot be created "
+        "and the notifier does not start.",
+    )
+    webhook_allow_private_targets: bool = Field(
+        default=False,
+        description="Allow http:// and private, loopback and link-local webhook targets (tests and local use "
+        "only; never in production).",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="Time one webhook delivery may take, connect to answer."
+    )
+    webhook_concurrency: int = Field(
+        default=32, ge=1, le=1024, description="Deliveries one notifier process makes at once."
+    )
+    webhook_per_subscription_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Of those, at most this many to one subscription (a slow receiver never takes every slot).",
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="First retry delay of a failed delivery; doubles every attempt "
+        "(with jitter) up to WEBHOOK_RETRY_MAX_DELAY_SECONDS.",
+    )
+    webhook_retry_max_delay_seconds: float = Field(
+        default=6 * 3600.0, gt=0, description="Longest delay between two attempts of a delivery."
+    )
+    webhook_retry_window_seconds: float = Field(
+        default=3 * 86400.0, gt=0, description="A delivery still failing this long after its event is given up."
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=5 * 86400.0,
+        ge=0,
+        description="A subscription whose deliveries have all failed this long (and "
+        "at least WEBHOOK_DISABLE_AFTER_FAILURES times in a row) is disabled, the reason in its delivery log.",
+    )
+    webhook_disable_after_failures: int = Field(
+        default=20, ge=1, description="Consecutive failed attempts before a subscription can be disabled."
+    )
+    notifier_poll_seconds: float = Field(
+        default=0.5, gt=0, le=60, description="How often the notifier looks for new changes and due deliveries."
+    )
+
     # --- embedded default ---------------------------------------------------------------------
     openpolicy_data_dir: Path = Field(
         default=DEFAULT_DATA_DIR, description="Folder of the embedded PostgreSQL and local state."
@@ -247,6 +298,13 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError("must be an http(s):// URL")
         return value.rstrip("/")
+
+    @field_validator("webhook_secrets_key")
+    @classmethod
+    def _check_webhook_secrets_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. the output of `openssl rand -base64 33`)")
+        return value
 
     @property
     def embedded(self) -> bool:
