@@ -46,13 +46,13 @@ system-deps: ## install the Debian packages the tests need (podman, prometheus, 
 	else echo "Debian packages present"; fi
 
 lint: install ## ruff and mypy
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tools tests bench
+	$(BIN)/ruff format --check src tools tests bench
 	$(BIN)/mypy
 
 format: install ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix src tests bench
-	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tools tests bench
+	$(BIN)/ruff format src tools tests bench
 
 test-python: install system-deps $(TEST_PREREQS)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -34,10 +34,10 @@ $(CHECKOV):
 checkov: $(CHECKOV) ## install checkov into its own venv (.tools/checkov)
 
 helm-docs: install ## regenerate each chart's README parameter table from its `## @param` comments
-	$(BIN)/python -m openpolicy.ops.helmdocs --write $(HELM_CHARTS)/*/
+	$(BIN)/python -m tools.helmdocs --write $(HELM_CHARTS)/*/
 
 helm-sync-monitoring: install ## copy infrastructure/monitoring rules, dashboards, alertmanager config into the monitoring-stack chart
-	$(BIN)/python -m openpolicy.ops.render sync-monitoring
+	$(BIN)/python -m tools.render sync-monitoring
 
 k8s-render: install helm-tools ## regenerate infrastructure/k8s/ from the umbrella chart with production values
-	$(BIN)/python -m openpolicy.ops.render write production infrastructure/k8s
+	$(BIN)/python -m tools.render write production infrastructure/k8s

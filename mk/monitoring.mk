@@ -9,12 +9,12 @@ MONITORING_DIR := infrastructure/monitoring
 .PHONY: monitoring-generate monitoring-check
 
 monitoring-generate: install ## regenerate SLO rules (from slo/slo.yml) and Grafana dashboards (JSON)
-	$(BIN)/python -m openpolicy.observability.slo
-	$(BIN)/python -m openpolicy.observability.dashboards
+	$(BIN)/python -m tools.slo
+	$(BIN)/python -m tools.dashboards
 
 monitoring-check: install system-deps ## drift checks, promtool check/test rules, amtool check-config and route tests
-	$(BIN)/python -m openpolicy.observability.slo --check
-	$(BIN)/python -m openpolicy.observability.dashboards --check
+	$(BIN)/python -m tools.slo --check
+	$(BIN)/python -m tools.dashboards --check
 	promtool check rules $(MONITORING_DIR)/prometheus/rules/*.rules.yml
 	promtool test rules $(MONITORING_DIR)/prometheus/tests/*.test.yml
 	amtool check-config $(MONITORING_DIR)/alertmanager/alertmanager.yml

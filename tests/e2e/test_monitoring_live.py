@@ -43,9 +43,9 @@ from tests.support.monitoring import (
     start_prometheus,
     wait_until,
 )
+from tools.dashboards import PanelQuery, panel_queries
 
 from openpolicy.observability import names
-from openpolicy.observability.dashboards import PanelQuery, panel_queries
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -24,9 +24,9 @@ from tests.support.helm import (
     template,
     write_values,
 )
+from tools import helmdocs
 
 from openpolicy.config import Settings
-from openpolicy.ops import helmdocs
 
 
 @pytest.mark.parametrize("chart", CHARTS)

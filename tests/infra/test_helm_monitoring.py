@@ -9,8 +9,7 @@ import pytest
 import yaml
 from tests.support import ROOT
 from tests.support.helm import CHARTS_DIR, helm, rendered, template
-
-from openpolicy.ops import render
+from tools import render
 
 CHART = CHARTS_DIR / "monitoring-stack"
 SOURCE = ROOT / "infrastructure" / "monitoring"

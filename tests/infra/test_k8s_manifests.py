@@ -27,8 +27,7 @@ from tests.support.helm import (
     run,
     template,
 )
-
-from openpolicy.ops import render
+from tools import render
 
 CRD_DIR = HELM_DIR / "crd-schemas"
 CRD_KINDS = {

@@ -40,8 +40,7 @@ import pytest
 import yaml
 from tests.support import ARTIFACTS, OPENPOLICY, REDIS_BASE_URL, free_port, temporary_database
 from tests.support.helm import podman
-
-from openpolicy.ops import render
+from tools import render
 
 pytestmark = [pytest.mark.slow, pytest.mark.podman]
 

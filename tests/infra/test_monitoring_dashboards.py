@@ -9,9 +9,8 @@ from typing import Any
 
 import yaml
 from tests.support.monitoring import MONITORING
-
-from openpolicy.observability import dashboards
-from openpolicy.observability.slo import load_spec
+from tools import dashboards
+from tools.slo import load_spec
 
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
 PROVISIONING = MONITORING / "grafana" / "provisioning"

@@ -20,9 +20,10 @@ from tests.support.monitoring import (
     metric_names,
     write_yaml,
 )
+from tools import slo
+from tools.dashboards import panel_queries
 
-from openpolicy.observability import names, slo
-from openpolicy.observability.dashboards import panel_queries
+from openpolicy.observability import names
 
 RUNBOOKS = ROOT / "docs" / "runbooks"
 # Namespaces of the exporters the platform runs (postgres, redis, node, blackbox), kube-state-metrics, cAdvisor,

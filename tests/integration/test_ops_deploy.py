@@ -210,8 +210,8 @@ def test_render_command_prints_the_charts_manifests() -> None:
     assert proc.returncode == 0, proc.stderr
     files = json.loads(proc.stdout)["files"]
     assert "kustomization.yaml" in files and any(p.startswith("deployments/") for p in files)
-    # the same code renders the committed infrastructure/k8s/ (H-helm's drift test compares them)
-    from openpolicy.ops.render import render
+    # the same code renders the committed infrastructure/k8s/ (the k8s drift test compares them)
+    from tools.render import render
 
     assert files == render("production")
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tests.support import ROOT
+from tools.settings_doc import END, START, render_readme
 
 from openpolicy.config import Settings
-from openpolicy.configdoc import END, START, render_readme
 
 
 def test_readme_settings_table_is_current() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert render_readme(text) == text, "README.md configuration table is stale: run `make docs`"
+    assert render_readme(text) == text, "README.md configuration table is stale: run `make settings-doc`"
 
 
 def test_every_setting_is_documented() -> None:

@@ -200,13 +200,20 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", help="Write the files into this folder (default: print them).")
         ] = None,
+        chart: Annotated[Path, typer.Option(help="Umbrella chart folder.")] = Path(
+            "infrastructure/helm/charts/openpolicy-platform"
+        ),
+        values_dir: Annotated[Path, typer.Option(help="Folder of ENV.yaml values files.")] = Path(
+            "infrastructure/helm/values"
+        ),
         json_output: JsonOpt = False,
     ) -> None:
         """Plain Kubernetes manifests of ENV rendered from the Helm charts (what infrastructure/k8s/ holds)."""
         from openpolicy.ops.output import ExitCode, OpsError, run_command
 
         def action(reporter: Any) -> tuple[dict[str, Any], str]:
-            from openpolicy.ops.render import ENVIRONMENTS, RenderError, write
+            from openpolicy.ops.kube import ENVIRONMENTS
+            from openpolicy.ops.render import RenderError, write
             from openpolicy.ops.render import render as do_render
 
             if environment not in ENVIRONMENTS:
@@ -216,11 +223,11 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
             try:
                 with reporter.status(f"helm template ({environment})"):
                     if out is not None:
-                        paths = write(environment, out)
+                        paths = write(environment, out, chart, values_dir)
                         return {"environment": environment, "written": [str(p) for p in paths]}, (
                             f"wrote {len(paths)} files into {out}"
                         )
-                    files = do_render(environment)
+                    files = do_render(environment, chart, values_dir)
             except RenderError as exc:
                 raise OpsError(f"render failed: {exc}") from None
             text = "".join(f"---\n# Source: {path}\n{body}" for path, body in files.items())

@@ -13,7 +13,7 @@ Modifiers in brackets: ``object`` / ``array`` (free-form map or list, a leaf of 
 is rejected by ``helm lint/template/install``. A value without ``@param`` or an ``@param`` without value is an
 error: the documentation cannot drift from the values.
 
-Usage: ``python -m openpolicy.ops.helmdocs --write CHART...`` (``make helm-docs``) or ``--check CHART...``.
+Usage: ``python -m tools.helmdocs --write CHART...`` (``make helm-docs``) or ``--check CHART...``.
 """
 
 from __future__ import annotations
