@@ -15,19 +15,31 @@ second SIGINT exits at once. The drain window is clamped to the grace period.
 uvicorn's access log is off (the observability middleware writes one line per request) and its own logs go
 through structlog. With ``workers > 1`` uvicorn's supervisor forwards SIGTERM to every worker, each drains
 the same way.
+
+HTTP limits (:class:`LimitedHTTPProtocol`, uvicorn's own protocol with a guard in front of its parser), from the
+``HTTP_*`` settings: a request's line and headers must arrive within ``HTTP_HEADER_TIMEOUT_SECONDS`` of its first
+byte (of the connection's opening for the first request), else the connection is closed — with a 408 when part
+of a request had come; a head larger than ``HTTP_MAX_HEADER_BYTES`` or with more than ``HTTP_MAX_HEADERS``
+fields is a 431, a request line longer than ``HTTP_MAX_URL_BYTES`` a 414, each an ``application/problem+json``
+answer after which the connection is closed, decided as the bytes arrive (an oversized head is never buffered
+whole). Idle keep-alive connections close after ``HTTP_KEEPALIVE_TIMEOUT_SECONDS``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import signal
 import sys
 import time
 from collections.abc import Generator
+from dataclasses import dataclass
 from types import FrameType
-from typing import Any
+from typing import Any, ClassVar
 
+import orjson
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from openpolicy.config import Settings
 from openpolicy.observability.health import mark_draining
@@ -79,6 +91,142 @@ class DrainingServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+@dataclass(frozen=True)
+class HttpLimits:
+    """The request-head limits of :class:`LimitedHTTPProtocol` (the ``HTTP_*`` settings)."""
+
+    header_timeout: float
+    max_head_bytes: int
+    max_headers: int
+    max_url_bytes: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpLimits:
+        return cls(
+            settings.http_header_timeout_seconds,
+            settings.http_max_header_bytes,
+            settings.http_max_headers,
+            settings.http_max_url_bytes,
+        )
+
+
+def _problem_bytes(status: int, reason: str, detail: str) -> bytes:
+    body = orjson.dumps({"type": "about:blank", "title": reason, "status": status, "detail": detail})
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/problem+json\r\n"
+        f"content-length: {len(body)}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+class LimitedHTTPProtocol(AutoHTTPProtocol):  # type: ignore[valid-type,misc]
+    """uvicorn's HTTP protocol (httptools, else h11) with the request-head limits of :class:`HttpLimits` checked on
+    the raw bytes before its parser sees them (module docstring).
+
+    While a request head is awaited (a new connection, or a keep-alive connection after an answer), the bytes are
+    scanned for the end of the head (an empty line), its newlines are counted (header fields) and the length of its
+    first line (the request line) is measured; a deadline is armed at the connection's opening and at a request's
+    first byte. The first limit crossed answers and closes the connection. ``limits`` is set by
+    :func:`build_config` (a worker process started by uvicorn's supervisor reads its own settings).
+    """
+
+    limits: ClassVar[HttpLimits | None] = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)
+        if LimitedHTTPProtocol.limits is None:
+            from openpolicy.config import load_settings
+
+            LimitedHTTPProtocol.limits = HttpLimits.from_settings(load_settings())
+        self.op_limits: HttpLimits = LimitedHTTPProtocol.limits
+        self.op_deadline: asyncio.TimerHandle | None = None
+        self.op_head_reset()
+        self.op_arm()
+
+    def op_head_reset(self) -> None:
+        self.op_awaiting = True  # a request head is expected next
+        self.op_head_bytes = 0
+        self.op_lines = 0
+        self.op_line_done = False
+        self.op_tail = b""
+
+    def op_arm(self) -> None:
+        if self.op_deadline is None:
+            self.op_deadline = self.loop.call_later(self.op_limits.header_timeout, self.op_timed_out)
+
+    def op_disarm(self) -> None:
+        if self.op_deadline is not None:
+            self.op_deadline.cancel()
+            self.op_deadline = None
+
+    def op_refuse(self, status: int, reason: str, detail: str) -> None:
+        self.op_disarm()
+        self.op_awaiting = False
+        if not self.transport.is_closing():
+            self.transport.write(_problem_bytes(status, reason, detail))
+            self.transport.close()
+
+    def op_timed_out(self) -> None:
+        self.op_deadline = None
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete:
+            return  # a request is being answered (its head ended in a way the scan did not see)
+        if self.op_head_bytes:
+            limit = self.op_limits.header_timeout
+            self.op_refuse(408, "Request Timeout", f"the request head did not arrive within {limit:g} s")
+        else:
+            self.transport.close()  # an idle connection that never sent a request
+
+    def data_received(self, data: bytes) -> None:
+        if self.op_awaiting and not self.op_check(data):
+            return
+        super().data_received(data)
+
+    def op_check(self, data: bytes) -> bool:
+        """Account for ``data`` of an awaited head; False when a limit refused the request (connection closing)."""
+        limits = self.op_limits
+        if self.transport.is_closing():
+            return False
+        self.op_arm()
+        window = self.op_tail + data
+        ends = [i + len(mark) for mark in (b"\r\n\r\n", b"\n\n") if (i := window.find(mark)) >= 0]
+        head_part = window[: min(ends)] if ends else window  # the head's bytes in the window, its empty line included
+        new_bytes = len(head_part) - len(self.op_tail)
+        if not self.op_line_done:
+            newline = head_part.find(b"\n", len(self.op_tail))
+            line_length = self.op_head_bytes + (newline - len(self.op_tail) if newline >= 0 else len(data))
+            if line_length > limits.max_url_bytes + 32:  # method, spaces and "HTTP/1.1" besides the target
+                self.op_refuse(414, "URI Too Long", f"the request target exceeds {limits.max_url_bytes} bytes")
+                return False
+            self.op_line_done = newline >= 0
+        self.op_lines += head_part.count(b"\n", len(self.op_tail))
+        self.op_head_bytes += max(new_bytes, 0)
+        if self.op_head_bytes > limits.max_head_bytes:
+            self.op_refuse(
+                431, "Request Header Fields Too Large", f"the request head exceeds {limits.max_head_bytes} bytes"
+            )
+            return False
+        if self.op_lines - (2 if ends else 1) > limits.max_headers:  # less the request line (and the empty line)
+            self.op_refuse(431, "Request Header Fields Too Large", f"more than {limits.max_headers} header fields")
+            return False
+        if ends:
+            self.op_awaiting = False
+            self.op_disarm()
+        else:
+            self.op_tail = window[-3:]
+        return True
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self.op_head_reset()  # the next bytes start a new head; the deadline is armed by its first byte
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.op_disarm()
+        super().connection_lost(exc)
+
+
 def _draining_process_class() -> type:
     """uvicorn's worker ``Process`` whose server is a :class:`DrainingServer` (for ``workers > 1``)."""
     from uvicorn.supervisors.multiprocess import Process
@@ -111,6 +259,7 @@ def build_config(
     """The uvicorn config for ``app`` (import string of a factory taking no arguments, or an app object)."""
     grace = settings.shutdown_grace_seconds
     drain = min(settings.shutdown_drain_seconds, grace)
+    LimitedHTTPProtocol.limits = HttpLimits.from_settings(settings)
     config = uvicorn.Config(
         app,
         factory=factory,
@@ -123,6 +272,9 @@ def build_config(
         # The socket's peer is the client: X-Forwarded-For is believed only from TRUSTED_PROXIES, by the api's
         # quotas (openpolicy.api.ratelimit), never rewritten into the scope by uvicorn.
         proxy_headers=False,
+        http=LimitedHTTPProtocol,
+        timeout_keep_alive=settings.http_keepalive_timeout_seconds,
+        h11_max_incomplete_event_size=settings.http_max_header_bytes + 1024,  # a backstop: the guard refuses first
         lifespan="on",
         timeout_graceful_shutdown=max(round(grace - drain), 1),
         log_level=settings.log_level.lower(),
