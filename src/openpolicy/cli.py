@@ -24,9 +24,11 @@ app.add_typer(serve, name="serve")
 COMMAND_MODULES = (
     "openpolicy.api.commands",  # serve api, health
     "openpolicy.web.commands",  # serve web
-    "openpolicy.db.commands",  # migrate, demo-data, up
+    "openpolicy.db.commands",  # migrate, demo-data
     "openpolicy.ingest.commands",  # import, import-runs (list, revert), people explain
+    "openpolicy.documents.commands",  # documents rebuild
     "openpolicy.ops.commands",  # backup, restore, deploy, rollback, status, smoke, render
+    "openpolicy.up",  # up (orchestration above every area)
 )
 
 for _name in COMMAND_MODULES:

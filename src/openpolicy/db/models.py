@@ -1026,5 +1026,32 @@ class WebhookNotifierCursor(Timestamped, Base):
     position: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
 
+
+DOCUMENT_KINDS: Final = ("person", "bill", "vote")
+
+
+class Document(Base):
+    """The read model (revision 0015): a resource's public JSON, built from the response models at import time
+    (:mod:`openpolicy.documents`) in the transaction that changed its facts; the api serves these bytes.
+
+    ``detail`` is the detail GET's body, ``summary`` the resource's item in list pages. ``stale_after``: the first
+    day on which a date-dependent fact it shows (a person's current seat) changes, NULL when none does; the
+    document is right while ``current_date < stale_after``. Derived data: ``openpolicy documents rebuild`` remakes
+    every row from the facts, so the table has no ``updated_at`` of its own (``built_at`` says when)."""
+
+    __tablename__ = "documents"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    detail: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    summary: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    stale_after: Mapped[dt.date | None] = mapped_column(Date)
+    built_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
+        Index(None, "stale_after", postgresql_where=text("stale_after IS NOT NULL")),
+    )
+
 #: Tables whose ``updated_at`` the migration trigger maintains (every table that has the column).
 TIMESTAMPED_TABLES: Final = tuple(sorted(t.name for t in Base.metadata.sorted_tables if "updated_at" in t.c))
