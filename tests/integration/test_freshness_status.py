@@ -8,7 +8,7 @@ import re
 from tests.support.ingest import query
 from tests.support.routers import api_client
 
-from openpolicy.ingest.runs import SOURCES
+from openpolicy.ingest.registry import NAMES as SOURCES
 
 HOUR, DAY = dt.timedelta(hours=1), dt.timedelta(days=1)
 

@@ -20,7 +20,7 @@ import pytest
 from tests.conftest import LiveStack
 from tests.support import OPENPOLICY, start_api, start_web, temporary_database
 
-from openpolicy.ingest.runs import SOURCES
+from openpolicy.ingest.registry import NAMES as SOURCES
 
 BANNER = 'id="demo-banner"'
 
@@ -111,7 +111,7 @@ def plain_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlainStack
 
 
 def _get(url: str, **params: Any) -> httpx.Response:
-    return httpx.get(url, params=params, timeout=30, headers={"Cache-Control": "no-cache"})
+    return httpx.get(url, params=params, timeout=30)
 
 
 def _first_id(api: str, path: str) -> str:

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from openpolicy.ingest import registry
+
 if TYPE_CHECKING:
     from openpolicy.config import Settings
     from openpolicy.ingest.runs import ImportReport, Reporter
 
-SOURCE_HELP = "popolo | us-congress | ourcommons | congress-bills"
+SOURCE_HELP = registry.help_text()
 
 
 def _reporter(plain: bool) -> Reporter:
@@ -95,14 +97,24 @@ def _reporter(plain: bool) -> Reporter:
 
 
 def _settings() -> Settings:
-    """The environment's settings, or exit 2 naming the bad one."""
+    """The environment's settings, or exit 2 naming the bad one (also a source IMPORT_EXPECTED_INTERVALS names
+    that is no import source)."""
     from openpolicy.config import SettingsError, load_settings
 
     try:
-        return load_settings()
+        settings = load_settings()
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    unknown = registry.unknown_overrides(settings)
+    if unknown:
+        typer.echo(
+            f"error: IMPORT_EXPECTED_INTERVALS names no import source: {', '.join(unknown)}; the sources are "
+            f"{', '.join(registry.NAMES)}",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return settings
 
 
 def _summary(report: ImportReport) -> str:
@@ -162,11 +174,13 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         plain: bool = typer.Option(False, "--plain", help="Plain log lines even on a terminal."),
     ) -> None:
         """Import SOURCE data from LOCATION in one transaction; record the run; exit 1 on bad input."""
-        from openpolicy.ingest.runs import SOURCES, ImportFailed, run_import
+        from openpolicy.ingest.runs import ImportFailed, run_import
 
-        if source not in SOURCES:
-            typer.echo(f"error: unknown source {source!r}; choose one of {', '.join(SOURCES)}", err=True)
-            raise typer.Exit(2)
+        try:
+            registry.get(source)
+        except registry.UnknownSource as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
         settings = _settings()
         try:
             report = run_import(settings, source, location, jurisdiction=jurisdiction, reporter=_reporter(plain))

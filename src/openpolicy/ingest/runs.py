@@ -14,7 +14,7 @@ import gc
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from openpolicy.db.jurisdictions import Known
+from openpolicy.ingest import registry
 from openpolicy.ingest.fetch import FetchError, FetchPolicy, resolve
 from openpolicy.ingest.jurisdictions import UnknownJurisdiction, choose, from_code
 from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec
@@ -30,17 +31,7 @@ from openpolicy.ingest.records import Bundle, InputError, JurisdictionRec
 if TYPE_CHECKING:
     from openpolicy.config import Settings
 
-SOURCES = ("popolo", "us-congress", "ourcommons", "congress-bills", "boundaries", "hansard")
 IMPORT_LOCK_KEY = 0x6F70_6900  # pg_advisory_xact_lock key shared by every import
-# Defaults of the expected interval per source (seconds), used when IMPORT_EXPECTED_INTERVALS omits one.
-DEFAULT_EXPECTED_INTERVALS = {
-    "popolo": 7 * 86400,
-    "us-congress": 86400,
-    "ourcommons": 86400,
-    "congress-bills": 86400,
-    "boundaries": 365 * 86400,
-    "hansard": 86400,
-}
 
 
 class ImportFailed(Exception):
@@ -78,33 +69,11 @@ class ImportReport:
     ended: list[dict[str, Any]] = field(default_factory=list)  # memberships ended by a snapshot (LoadResult)
     joins: list[dict[str, Any]] = field(default_factory=list)  # boundary sets: each set's join report
     unresolved: list[dict[str, Any]] = field(default_factory=list)  # records naming no stored person (LoadResult)
+    details: dict[str, Any] = field(default_factory=dict)  # what the run's own step before the loader reported
 
     @property
     def changes(self) -> int:
         return sum(c["inserted"] + c["updated"] + c["deleted"] for c in self.counts.values())
-
-
-def expected_interval(settings: Settings, source: str) -> int:
-    return int(settings.import_expected_intervals.get(source, DEFAULT_EXPECTED_INTERVALS.get(source, 86400)))
-
-
-def _discover(source: str) -> Callable[[Path], list[Path]]:
-    if source == "boundaries":
-        from openpolicy.ingest.sources import boundaries
-
-        return boundaries.discover
-    if source == "hansard":
-        from openpolicy.ingest.sources import hansard
-
-        return hansard.discover
-    from openpolicy.ingest.sources import billstatus, ourcommons, popolo, us_congress
-
-    return {
-        "popolo": popolo.discover,
-        "us-congress": us_congress.discover,
-        "ourcommons": ourcommons.discover,
-        "congress-bills": billstatus.discover,
-    }[source]
 
 
 def parse_files(
@@ -117,21 +86,21 @@ def parse_files(
     defer_ballots: bool = False,
 ) -> Bundle:
     """Parse ``files`` with the ``source``'s parser (pure: no database; ``known``: the stored jurisdictions, which
-    ``jurisdiction`` may name). ``defer_ballots``: the parser may leave the ballot rows in
-    ``Bundle.pending_ballots``, to be built as the loader COPYs them (the Popolo parser does)."""
-    from openpolicy.ingest.sources import billstatus, ourcommons, popolo, us_congress
-
-    if source == "boundaries":
-        from openpolicy.ingest.sources import boundaries
-
+    ``jurisdiction`` may name), choosing the legislature by the source's rule (openpolicy.ingest.registry).
+    ``defer_ballots``: the parser may leave the ballot rows in ``Bundle.pending_ballots``, to be built as the
+    loader COPYs them (the Popolo parser does)."""
+    spec = registry.get(source)
+    parser = spec.parser()
+    if spec.jurisdiction == registry.IN_DATA:
         if jurisdiction is not None:
-            raise InputError(source, None, "--jurisdiction", "a boundary set names its legislature itself")
-        return boundaries.parse(files, names)
-    if source == "popolo":
+            raise InputError(source, None, "--jurisdiction", f"{source} data names its legislature itself")
+        bundle: Bundle = parser.parse(files, names)
+        return bundle
+    if spec.jurisdiction == registry.FROM_FILES:
         chosen = {path: popolo_jurisdiction(path, names, jurisdiction, known) for path in files}
-        return popolo.parse(files, chosen, names, defer_ballots=defer_ballots)
-    us_sources = {"us-congress", "congress-bills"}
-    expected: JurisdictionRec = us_congress.JURISDICTION if source in us_sources else ourcommons.JURISDICTION
+        bundle = parser.parse(files, chosen, names, defer_ballots=defer_ballots)
+        return bundle
+    expected: JurisdictionRec = spec.fixed_jurisdiction()
     if jurisdiction is not None:
         try:
             named = choose(jurisdiction, [*known, Known(expected.id, expected.iso_code, expected.name)])
@@ -139,15 +108,8 @@ def parse_files(
             raise InputError(source, None, "--jurisdiction", str(exc)) from None
         if named.id != expected.id:
             raise InputError(source, None, "--jurisdiction", f"{source} data is always {expected.id}")
-    if source == "us-congress":
-        return us_congress.parse(files, names)
-    if source == "congress-bills":
-        return billstatus.parse(files, names)
-    if source == "hansard":
-        from openpolicy.ingest.sources import hansard
-
-        return hansard.parse(files, names)
-    return ourcommons.parse(files, names)
+    bundle = parser.parse(files, names)
+    return bundle
 
 
 def popolo_jurisdiction(
@@ -229,7 +191,7 @@ async def _audit(
     *,
     action: str = "import",
 ) -> None:
-    from openpolicy.observability.audit import record_standalone
+    from openpolicy.db.audit import record_standalone
     from openpolicy.observability.logging import get_logger
 
     try:
@@ -262,18 +224,84 @@ async def run_import_async(
     database_url: str | None = None,
     reporter: Reporter | None = None,
 ) -> ImportReport:
+    try:
+        spec = registry.get(source)
+    except registry.UnknownSource as exc:
+        raise ImportFailed(str(exc), None) from None
+    progress: Reporter = reporter or Reporter()
+
+    async def produce(conn: Any) -> Bundle:
+        with tempfile.TemporaryDirectory(prefix="openpolicy-import-") as workdir:
+            progress.stage("fetch")
+
+            def on_bytes(done: int, total: int | None) -> None:
+                progress.advance("fetch", done)
+
+            fetched = await asyncio.to_thread(
+                resolve, location, spec.discover, Path(workdir), _policy(settings), on_bytes
+            )
+            progress.stage("parse", len(fetched.files))
+            known = [Known(r["id"], r["iso_code"], r["name"])
+                     for r in await conn.fetch("SELECT id, iso_code, name FROM jurisdictions")]  # fmt: skip
+            bundle: Bundle = await asyncio.to_thread(
+                partial(parse_files, known=known, defer_ballots=True),
+                source, fetched.files, fetched.names, jurisdiction,
+            )  # fmt: skip
+            return bundle
+
+    return await load_run(
+        settings,
+        source,
+        _shown(location),
+        produce,
+        prepare=_join_boundaries if source == "boundaries" else None,
+        database_url=database_url,
+        reporter=progress,
+    )
+
+
+# The records of a run, read before its load transaction opens (fetch and parse, or generate): (conn) -> bundle.
+Produce = Callable[[Any], Awaitable[Bundle]]
+
+
+@dataclass
+class Prepared:
+    """What a run's own step before the loader did (inside the load transaction)."""
+
+    details: dict[str, Any] = field(default_factory=dict)  # merged into the run's details
+    deleted: dict[str, int] = field(default_factory=dict)  # entity type -> entities deleted (already change-logged)
+
+
+# A run's own step in its load transaction before the loader writes the bundle: (conn, bundle, run id).
+Prepare = Callable[[Any, Bundle, int], Awaitable[Prepared]]
+
+
+async def load_run(
+    settings: Settings,
+    source: str,
+    location: str,
+    produce: Produce,
+    *,
+    prepare: Prepare | None = None,
+    database_url: str | None = None,
+    reporter: Reporter | None = None,
+) -> ImportReport:
+    """One run of a writer of the public tables (every import, the demo data): the only path to them.
+
+    Records the run (``running``, committed first), takes the bundle from ``produce``, then in one transaction
+    under the import lock runs ``prepare``, the :class:`~openpolicy.ingest.loader.Loader` (facts, change log) and
+    the data checks and marks the run succeeded; a failure rolls all of it back and marks the run failed. Then
+    audits the run and invalidates the api cache of every changed entity type. ImportFailed names the cause.
+    """
     import asyncpg
 
     from openpolicy.db.embedded import resolve_database_url
     from openpolicy.db.engine import to_asyncpg_dsn
     from openpolicy.ingest.checks import run_checks
-    from openpolicy.ingest.loader import Loader, resources_for
+    from openpolicy.ingest.loader import Loader, Outcome, resources_for
 
-    if source not in SOURCES:
-        raise ImportFailed(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}", None)
     reporter = reporter or Reporter()
     url = database_url or resolve_database_url(settings)
-    shown_location = _shown(location)
     started = time.monotonic()
     conn = await asyncpg.connect(
         to_asyncpg_dsn(url),
@@ -295,37 +323,26 @@ async def run_import_async(
                     "INSERT INTO import_runs (source, location, status, triggered_by, details) "
                     "VALUES ($1, $2, 'running', $3, jsonb_build_object('backend_pid', pg_backend_pid())) RETURNING id",
                     source,
-                    shown_location,
+                    location,
                     _actor(),
                 )
             )
         except asyncpg.UndefinedTableError:
             raise ImportFailed("the database has no schema yet: run `openpolicy migrate` first", None) from None
         try:
-            with tempfile.TemporaryDirectory(prefix="openpolicy-import-") as workdir:
-                reporter.stage("fetch")
-
-                def on_bytes(done: int, total: int | None) -> None:
-                    reporter.advance("fetch", done)
-
-                fetched = await asyncio.to_thread(
-                    resolve, location, _discover(source), Path(workdir), _policy(settings), on_bytes
-                )
-                reporter.stage("parse", len(fetched.files))
-                known = [Known(r["id"], r["iso_code"], r["name"])
-                         for r in await conn.fetch("SELECT id, iso_code, name FROM jurisdictions")]  # fmt: skip
-                bundle = await asyncio.to_thread(
-                    partial(parse_files, known=known, defer_ballots=True),
-                    source, fetched.files, fetched.names, jurisdiction,
-                )  # fmt: skip
+            bundle = await produce(conn)
             total = sum(bundle.counts().values())
             reporter.stage("load", total)
             async with conn.transaction():
                 await conn.execute("SET LOCAL statement_timeout = 0")
                 await conn.execute("SELECT pg_advisory_xact_lock($1)", IMPORT_LOCK_KEY)
+                prepared = await prepare(conn, bundle, run_id) if prepare is not None else Prepared()
                 loader = Loader(conn, run_id, lambda name, n: reporter.advance(name, n))
-                joins = await _join_boundaries(conn, bundle) if source == "boundaries" else []
                 result = await loader.load(bundle)
+                for entity, n in prepared.deleted.items():
+                    if n:
+                        result.counts.setdefault(entity, Outcome()).deleted += n
+                        result.changed_entities.add(entity)
                 reporter.stage("checks")
                 checks = await run_checks(conn, run_id, [j.id for j in bundle.jurisdictions])
                 counts = result.as_dict()
@@ -334,7 +351,7 @@ async def run_import_async(
                     "snapshots": sorted(bundle.snapshots),
                     "merges": result.merges,
                     "ended": result.ended,
-                    **({"joins": joins} if joins else {}),
+                    **prepared.details,
                     "unresolved": result.unresolved,
                 }
                 await conn.execute(
@@ -361,7 +378,7 @@ async def run_import_async(
                     "could not record the failed import run", run_id=run_id, error=str(record_exc)
                 )
             reporter.finish()
-            await _audit(settings, url, "failure", source, shown_location, {"run_id": run_id, "error": message})
+            await _audit(settings, url, "failure", source, location, {"run_id": run_id, "error": message})
             raise ImportFailed(message, run_id) from exc
     finally:
         await conn.close()
@@ -369,7 +386,7 @@ async def run_import_async(
     report = ImportReport(
         run_id=run_id,
         source=source,
-        location=shown_location,
+        location=location,
         counts=counts,
         checks=checks,
         duration_seconds=time.monotonic() - started,
@@ -378,24 +395,27 @@ async def run_import_async(
         unresolved=result.unresolved,
         snapshots=sorted(bundle.snapshots),
         ended=result.ended,
-        joins=joins,
+        joins=prepared.details.get("joins", []),
+        details=prepared.details,
     )
     await _audit(
         settings,
         url,
         "success",
         source,
-        shown_location,
+        location,
         {"run_id": run_id, "changes": report.changes, "checks": checks},
     )
     await asyncio.to_thread(_bump_cache, settings, resources_for(result.changed_entities) | {"status"})
     return report
 
 
-async def _join_boundaries(conn: Any, bundle: Bundle) -> list[dict[str, Any]]:
+async def _join_boundaries(conn: Any, bundle: Bundle, run_id: int) -> Prepared:
+    """Boundaries: join each shape to the platform's districts before the shapes are written (details.joins)."""
     from openpolicy.ingest.sources import boundaries
 
-    return await boundaries.join_areas(conn, bundle)
+    joins = await boundaries.join_areas(conn, bundle)
+    return Prepared(details={"joins": joins} if joins else {})
 
 
 def _describe(exc: BaseException) -> str:

@@ -4,7 +4,7 @@ Shared by ``GET /v1/status``, ``openpolicy import-runs`` and the api's ``/metric
 derived from the ``import_runs`` table at scrape time, so every api replica exports the same figures and they
 survive the import job's process).
 
-The data sources are the registry :data:`openpolicy.ingest.runs.SOURCES`, each listed whether or not it ever
+The data sources are those of :mod:`openpolicy.ingest.registry`, each listed whether or not it ever
 ran: a source without any run is ``not configured`` (neither stale nor exported with an expected interval, so
 the StaleData alert ignores it). Runs recorded under other names (the demo generator's ``demo``, a ``revert``)
 are not data sources: they appear in the run history only. Whether the demo parliament is loaded is read from
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from openpolicy.ingest.runs import SOURCES, expected_interval
+from openpolicy.ingest.registry import NAMES, expected_interval
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 NOT_CONFIGURED, UP_TO_DATE, OUT_OF_DATE = "not configured", "up to date", "out of date"
 
 
-def known_sources(sources: Iterable[str] = SOURCES) -> list[str]:
-    """The data sources freshness is reported for, sorted: the importer registry, nothing else."""
+def known_sources(sources: Iterable[str] = NAMES) -> list[str]:
+    """The data sources freshness is reported for, sorted: the source registry, nothing else."""
     return sorted(set(sources))
 
 
@@ -69,7 +69,7 @@ CHECKS_SQL = text(
 
 
 async def freshness(
-    db: Db, settings: Settings, now: dt.datetime | None = None, sources: Iterable[str] = SOURCES
+    db: Db, settings: Settings, now: dt.datetime | None = None, sources: Iterable[str] = NAMES
 ) -> list[dict[str, Any]]:
     """Per known source: its state, last success, age, expected interval, staleness and latest run.
 
@@ -110,7 +110,7 @@ async def freshness(
     return out
 
 
-async def check_findings(db: Db, sources: Iterable[str] = SOURCES) -> list[dict[str, Any]]:
+async def check_findings(db: Db, sources: Iterable[str] = NAMES) -> list[dict[str, Any]]:
     """Data-check findings of each known source's latest successful run."""
     rows = (await db.execute(CHECKS_SQL, {"sources": known_sources(sources)})).all()
     return [
