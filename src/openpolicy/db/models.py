@@ -1008,12 +1008,16 @@ class WebhookDelivery(Timestamped, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     committed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # the change's commit time
     delivered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_from: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )  # start of the retry window: the fan-out, or a redelivery
 
     __table_args__ = (
         CheckConstraint(_in("status", WEBHOOK_DELIVERY_STATUSES), name="status"),
         UniqueConstraint("subscription_id", "event_id"),
         Index(None, "subscription_id", "id"),
-        Index(None, "status", "next_attempt_at"),
+        Index(None, "subscription_id", "status", "next_attempt_at"),
+        Index(None, "status"),
     )
 
 
@@ -1024,7 +1028,6 @@ class WebhookNotifierCursor(Timestamped, Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
-
 
 
 DOCUMENT_KINDS: Final = ("person", "bill", "vote")
@@ -1052,6 +1055,7 @@ class Document(Base):
         CheckConstraint(_in("kind", DOCUMENT_KINDS), name="kind"),
         Index(None, "stale_after", postgresql_where=text("stale_after IS NOT NULL")),
     )
+
 
 #: Tables whose ``updated_at`` the migration trigger maintains (every table that has the column).
 TIMESTAMPED_TABLES: Final = tuple(sorted(t.name for t in Base.metadata.sorted_tables if "updated_at" in t.c))

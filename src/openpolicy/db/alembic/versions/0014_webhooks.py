@@ -9,7 +9,8 @@
 * ``webhook_deliveries``: one row per (subscription, event), unique, so fan-out never creates a second delivery
   of an event on purpose; ``event_id`` is the ``webhook-id`` header, the same on every attempt. A pending row is
   claimed by moving ``next_attempt_at`` forward by a lease (``FOR UPDATE SKIP LOCKED``), so replicas share work
-  and a crashed replica's claims come back when the lease ends. ``status`` ``notice`` rows are entries of the
+  and a crashed replica's claims come back when the lease ends. ``retry_from`` starts the retry window (the
+  fan-out, or a redelivery asked through the api). ``status`` ``notice`` rows are entries of the
   delivery log written by the notifier itself (a subscription disabled, and why), never sent.
 * ``webhook_notifier_cursor``: the last ``change_log.id`` fanned out, advanced in the same transaction that
   writes the deliveries.
@@ -90,6 +91,7 @@ def upgrade() -> None:
         sa.Column("last_status_code", sa.SmallInteger(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("committed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("retry_from", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
@@ -109,11 +111,12 @@ def upgrade() -> None:
         op.f("ix_webhook_deliveries_subscription_id_id"), "webhook_deliveries", ["subscription_id", "id"], unique=False
     )
     op.create_index(
-        op.f("ix_webhook_deliveries_status_next_attempt_at"),
+        op.f("ix_webhook_deliveries_subscription_id_status_next_attempt_at"),
         "webhook_deliveries",
-        ["status", "next_attempt_at"],
+        ["subscription_id", "status", "next_attempt_at"],
         unique=False,
     )
+    op.create_index(op.f("ix_webhook_deliveries_status"), "webhook_deliveries", ["status"], unique=False)
     op.execute(
         "CREATE TRIGGER webhook_deliveries_set_updated_at BEFORE UPDATE ON webhook_deliveries "
         "FOR EACH ROW EXECUTE FUNCTION openpolicy_set_updated_at()"
