@@ -26,12 +26,13 @@ from openpolicy.api import documents as docs
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.errors import BadParameter
 from openpolicy.api.pagination import page_limit
-from openpolicy.documents.schemas import SearchResults, SearchType
 from openpolicy.db.models import normalize_bill_identifier
+from openpolicy.documents.schemas import SearchResults, SearchType
 
 router = APIRouter(tags=["search"])
 
 MAX_QUERY = 200
+MAX_TERMS = 10  # words of q (quoted phrases count each word): each adds index scans and ranks over six types
 ALL_TYPES: tuple[SearchType, ...] = get_args(SearchType)
 BILL_NUMBER_BOOST = 100.0
 EXACT_BOOST = 50.0
@@ -216,6 +217,9 @@ def _check_query(q: str | None) -> str:
         raise BadParameter("q", f"at most {MAX_QUERY} characters, got {len(q)}")
     if "\x00" in q:
         raise BadParameter("q", "must not contain NUL characters")
+    terms = [word for word in q.replace('"', " ").split() if word.strip("-").lower() not in {"", "or"}]
+    if len(terms) > MAX_TERMS:
+        raise BadParameter("q", f"at most {MAX_TERMS} words, got {len(terms)}")
     return q
 
 
@@ -232,8 +236,10 @@ async def search(
         Query(
             description='Search words (web-search syntax: "quoted phrase", or, -exclude), case and accents ignored, '
             "each word also a prefix (`tax` finds taxation, `Genereux` finds Généreux). A bill number such as "
-            "`C-21` or `HR 1` finds that bill first.",
+            f"`C-21` or `HR 1` finds that bill first. At most {MAX_QUERY} characters and {MAX_TERMS} words "
+            "(a 400 beyond).",
             examples=["C-21"],
+            json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY},
         ),
     ] = None,
     types: Annotated[
