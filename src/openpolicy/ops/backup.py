@@ -296,7 +296,7 @@ def backup(database_url: str, dest: str, reporter: Reporter, keep: int = 0) -> d
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = f"openpolicy-{now.strftime('%Y%m%dT%H%M%SZ')}"
     remote = s3.parse_s3_url(dest) if s3.is_s3_url(dest) else None
-    creds = s3.Credentials.from_env() if remote else None
+    creds = s3.credentials_from_env() if remote else None
     with contextlib.ExitStack() as stack:
         if remote:
             # S3: dump into a temporary folder, upload, forget it
@@ -333,15 +333,9 @@ def backup(database_url: str, dest: str, reporter: Reporter, keep: int = 0) -> d
         if remote and creds:
             target = remote.child(name)
             with reporter.bytes_progress(f"upload {target.child(DUMP)}", size) as advance:
-                s3.put_file(target.child(DUMP), dump_path, digest, creds, advance)
-            manifest_bytes = (work / MANIFEST).read_bytes()
-            s3.put_file(
-                target.child(MANIFEST),
-                work / MANIFEST,
-                hashlib.sha256(manifest_bytes).hexdigest(),
-                creds,
-                content_type="application/json",
-            )  # the manifest last: a backup without one is incomplete and is never restored
+                s3.put_file(target.child(DUMP), dump_path, creds, advance)
+            # the manifest last: a backup without one is incomplete and is never restored
+            s3.put_file(target.child(MANIFEST), work / MANIFEST, creds, content_type="application/json")
             location = str(target)
         else:
             work.rename(folder)  # a backup folder appears complete or not at all
@@ -441,7 +435,7 @@ def restore(database_url: str, src: str, *, database: str | None, force: bool, r
     with tempfile.TemporaryDirectory(prefix="openpolicy-restore-") as tmp:
         if s3.is_s3_url(src):
             location = s3.parse_s3_url(src)
-            creds = s3.Credentials.from_env()
+            creds = s3.credentials_from_env()
             folder = Path(tmp)
             with reporter.status(f"download {location}"):
                 s3.get_file(location.child(MANIFEST), folder / MANIFEST, creds)
