@@ -18,7 +18,7 @@ from tests.support.db import embedded_data_dir
 
 from openpolicy.config import load_settings
 from openpolicy.db import embedded
-from openpolicy.db.up import web_available
+from openpolicy.up import web_available
 
 pytestmark = pytest.mark.slow
 

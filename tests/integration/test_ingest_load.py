@@ -296,7 +296,7 @@ def test_import_invalidates_the_api_cache_and_is_audited(redis_url: str, tmp_pat
     import redis
     from tests.support import free_port
 
-    from openpolicy.api.cache import generation_key
+    from openpolicy.db.generations import generation_key
 
     client = redis.Redis.from_url(redis_url)
     folder = tmp_path / "members"

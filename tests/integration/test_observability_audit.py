@@ -15,7 +15,7 @@ from tests.support import OPENPOLICY, free_port
 from openpolicy.config import load_settings
 from openpolicy.db.engine import create_engine, create_sessionmaker
 from openpolicy.db.models import AuditEvent
-from openpolicy.observability.audit import record
+from openpolicy.db.audit import record
 
 
 async def _rows(database_url: str, action: str) -> list[Any]:

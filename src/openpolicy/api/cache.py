@@ -9,8 +9,10 @@
   deterministic output, tag ``"<etag>-gzip"``; the compressed bytes of popular answers are memoised by ETag);
 * with ``REDIS_URL`` set (and ``CACHE_TTL_SECONDS`` > 0), ``200`` answers under ``/v1/<resource>`` are kept in
   Redis for ``CACHE_TTL_SECONDS``. The key is the path, the query in name order (:func:`request_key`) and the
-  resource's *generation* number: :func:`bump_generations` increments generations after an import, which makes
-  every cached answer of those resources unreachable at once (they then expire by TTL). A Redis lookup is one round
+  resource's *generation* number (:mod:`openpolicy.db.generations`): an import bumps the generations of what it
+  changed, which makes every cached answer of those resources unreachable at once (they then expire by TTL).
+  The resources are derived from the routers (:func:`cacheable_resources`): a new router is cached and
+  can be invalidated without a list to extend. A Redis lookup is one round
   trip (a Lua script reads the generation and the entry). Each process also keeps recent answers in memory
   (``CACHE_LOCAL_MAX_MB``, LRU) and serves them without a round trip while the resource's generation was
   confirmed by Redis within the last second — so an invalidation reaches every process within 1 s, and
@@ -26,6 +28,7 @@ skips are counted in ``openpolicy_cache_errors_total{operation=get|set|bypass}``
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import zlib
 from collections import OrderedDict
@@ -37,6 +40,8 @@ from urllib.parse import parse_qsl, urlencode
 import orjson
 
 from openpolicy.api.etag import compute_etag, gzip_etag, if_none_match_matches
+from openpolicy.db import generations
+from openpolicy.db.generations import KEY_PREFIX, generation_key
 from openpolicy.observability.logging import RateLimitedLog, get_logger, mask_url_passwords
 from openpolicy.observability.metrics import (
     CACHE_ERRORS,
@@ -50,24 +55,6 @@ from openpolicy.observability.metrics import (
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The first path segment after /v1: what an importer names when it invalidates what it changed.
-RESOURCES: frozenset[str] = frozenset(
-    {
-        "people",
-        "bills",
-        "votes",
-        "debates",
-        "speeches",
-        "organizations",
-        "committees",
-        "areas",
-        "jurisdictions",
-        "search",
-        "status",
-        "changes",
-    }
-)
-KEY_PREFIX = "openpolicy:"
 GZIP_MIN_SIZE = 1024
 GZIP_LEVEL = 5
 GZIP_MEMO_ITEMS = 512  # compressed bodies kept per process (LRU), each at most GZIP_MEMO_MAX_ITEM bytes
@@ -87,8 +74,21 @@ return {gen, val}
 """
 
 
-def generation_key(resource: str) -> str:
-    return f"{KEY_PREFIX}gen:{resource}"
+def first_segment(path: str) -> str:
+    """``/people/{person_id}`` → ``people`` (a route's path, without the /v1 prefix)."""
+    return path.lstrip("/").split("/", 1)[0]
+
+
+@functools.cache
+def cacheable_resources() -> frozenset[str]:
+    """Every resource the api serves under /v1: the first path segment of each route of every router
+    (:data:`openpolicy.api.routers.ROUTERS`). What an importer names when it invalidates what it changed."""
+    from fastapi.routing import APIRoute
+
+    from openpolicy.api.routers import ROUTERS
+
+    paths = [route.path for router in ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+    return frozenset(segment for path in paths if (segment := first_segment(path)))
 
 
 def resource_of(path: str) -> str | None:
@@ -96,7 +96,7 @@ def resource_of(path: str) -> str | None:
     if not path.startswith("/v1/"):
         return None
     resource = path[4:].split("/", 1)[0]
-    return resource if resource in RESOURCES else None
+    return resource if resource in cacheable_resources() else None
 
 
 def request_key(path: str, query_string: bytes) -> str | None:
@@ -115,11 +115,13 @@ def request_key(path: str, query_string: bytes) -> str | None:
     return f"{path}?{urlencode(sorted(pairs))}"
 
 
-def _check_resources(resources: Iterable[str]) -> list[str]:
+def check_resources(resources: Iterable[str]) -> list[str]:
+    """``resources`` sorted and deduplicated; ``ValueError`` naming any the api does not serve."""
+    known = cacheable_resources()
     wanted = sorted(set(resources))
-    unknown = [r for r in wanted if r not in RESOURCES]
+    unknown = [r for r in wanted if r not in known]
     if unknown:
-        raise ValueError(f"unknown cache resource(s) {', '.join(unknown)}; known: {', '.join(sorted(RESOURCES))}")
+        raise ValueError(f"unknown cache resource(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     return wanted
 
 
@@ -449,25 +451,13 @@ class HttpCacheMiddleware:
         await send({"type": "http.response.body", "body": body})
 
 
-def _redis_client_kwargs(timeout: float) -> dict[str, Any]:
-    from redis.backoff import NoBackoff
-    from redis.retry import Retry
-
-    return {
-        "socket_timeout": timeout,
-        "socket_connect_timeout": timeout,
-        "retry": Retry(NoBackoff(), 0),
-        "health_check_interval": 0,
-    }
-
-
 def connect_async(redis_url: str, timeout: float) -> Any:
     """A redis.asyncio client with short timeouts and no retries (failing fast is the point)."""
     from redis.asyncio import Redis
     from redis.asyncio.retry import Retry as AsyncRetry
     from redis.backoff import NoBackoff
 
-    kwargs = _redis_client_kwargs(timeout)
+    kwargs = generations.client_kwargs(timeout)
     kwargs["retry"] = AsyncRetry(NoBackoff(), 0)
     return Redis.from_url(redis_url, **kwargs)
 
@@ -475,41 +465,6 @@ def connect_async(redis_url: str, timeout: float) -> Any:
 def bump_generations(
     redis_url: str, resources: Iterable[str], *, timeout: float = 2.0, raise_errors: bool = False
 ) -> None:
-    """Invalidate every cached answer of ``resources`` (first path segment after /v1, see :data:`RESOURCES`).
-
-    Synchronous (one pipelined ``INCR`` per resource); call it after the import's commit. Unknown resource →
-    ``ValueError``. When Redis cannot be reached the failure is logged and counted and, unless
-    ``raise_errors``, swallowed: cached answers then age out within ``CACHE_TTL_SECONDS``.
-    """
-    import redis
-
-    wanted = _check_resources(resources)
-    if not wanted:
-        return
-    client = redis.Redis.from_url(redis_url, **_redis_client_kwargs(timeout))
-    try:
-        pipe = client.pipeline(transaction=False)
-        for resource in wanted:
-            pipe.incr(generation_key(resource))
-        pipe.execute()
-        _log.info("cache generations bumped", resources=wanted)
-    except Exception as exc:
-        CACHE_ERRORS.labels("bump").inc()
-        _log.warning(
-            "could not bump cache generations",
-            resources=wanted,
-            error=mask_url_passwords(f"{type(exc).__name__}: {exc}")[:200],
-        )
-        if raise_errors:
-            raise
-    finally:
-        client.close()
-
-
-async def abump_generations(client: Any, resources: Iterable[str]) -> None:
-    """Async twin of :func:`bump_generations` on an existing redis.asyncio client (errors propagate)."""
-    wanted = _check_resources(resources)
-    async with client.pipeline(transaction=False) as pipe:
-        for resource in wanted:
-            pipe.incr(generation_key(resource))
-        await pipe.execute()
+    """Invalidate every cached answer of ``resources`` (checked by :func:`check_resources`: an unknown one is a
+    ``ValueError``); Redis failures as in :func:`openpolicy.db.generations.bump`."""
+    generations.bump(redis_url, check_resources(resources), timeout=timeout, raise_errors=raise_errors)

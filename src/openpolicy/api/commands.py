@@ -91,9 +91,9 @@ def cache_purge(
     import asyncio
     import getpass
 
-    from openpolicy.api.cache import RESOURCES, bump_generations
+    from openpolicy.api.cache import bump_generations, cacheable_resources
     from openpolicy.config import SettingsError, load_settings
-    from openpolicy.observability.audit import record_standalone
+    from openpolicy.db.audit import record_standalone
     from openpolicy.observability.logging import configure_logging
 
     try:
@@ -101,10 +101,11 @@ def cache_purge(
     except SettingsError as exc:
         raise _fail(str(exc)) from None
     configure_logging(settings.log_level, settings.log_format)
-    wanted = sorted(set(resource or RESOURCES))
-    unknown = [r for r in wanted if r not in RESOURCES]
+    known = cacheable_resources()
+    wanted = sorted(set(resource or known))
+    unknown = [r for r in wanted if r not in known]
     if unknown:
-        raise _fail(f"unknown resource {', '.join(unknown)}; known: {', '.join(sorted(RESOURCES))}")
+        raise _fail(f"unknown resource {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     if not settings.redis_url:
         raise _fail("REDIS_URL is not set: there is no response cache to purge")
     actor = f"cli:{getpass.getuser()}"
@@ -153,7 +154,7 @@ def _audit_key(action: str, target: str, outcome: str, details: dict[str, object
 
     from openpolicy.config import load_settings
     from openpolicy.db.embedded import resolve_database_url
-    from openpolicy.observability.audit import record_standalone
+    from openpolicy.db.audit import record_standalone
 
     settings = load_settings()
     actor = f"cli:{os.environ.get('USER') or os.getuid()}"

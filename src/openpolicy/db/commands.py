@@ -1,4 +1,4 @@
-"""Commands of the database area: ``migrate``, ``demo-data``, ``up`` (registered by :mod:`openpolicy.cli`).
+"""Commands of the database area: ``migrate``, ``demo-data`` (registered by :mod:`openpolicy.cli`).
 
 Only typer is imported at module level; everything heavy is imported inside the command that needs it.
 Without ``DATABASE_URL`` every command acts on the embedded PostgreSQL in ``OPENPOLICY_DATA_DIR``.
@@ -178,36 +178,10 @@ def _print_report(report: demo.LoadReport, where: str, scale: int, seed: int) ->
     )
 
 
-def up(
-    api_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the api.")] = 8000,
-    web_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the web interface.")] = 8080,
-    data_dir: Annotated[
-        Path | None,
-        typer.Option(help="Folder of the embedded PostgreSQL (default: OPENPOLICY_DATA_DIR, .openpolicy)."),
-    ] = None,
-    host: Annotated[str, typer.Option(help="Address the api and web bind to.")] = "127.0.0.1",
-) -> None:
-    """Everything at once: embedded PostgreSQL, migrations, demo data (first start), the api and the web.
-
-    Uses DATABASE_URL instead of the embedded database when it is set. A second start reuses the data.
-
-    Ctrl-C (or SIGTERM) stops the api and the web, then the database.
-    """
-    from openpolicy.db.up import UpError, run_up
-
-    settings = _settings(data_dir)
-    try:
-        code = run_up(settings, api_port=api_port, web_port=web_port, host=host)
-    except UpError as exc:
-        raise _fail(str(exc)) from None
-    raise typer.Exit(code)
-
-
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
     app.command("migrate")(migrate)
     app.command("demo-data")(demo_data)
-    app.command("up")(up)
 
 
 if TYPE_CHECKING:

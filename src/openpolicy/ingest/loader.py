@@ -1138,5 +1138,5 @@ def resources_for(entities: Iterable[str]) -> set[str]:
     for entity in entities:
         out |= table.get(entity, set())
     if out:
-        out |= {"search", "changes"}
+        out |= {"search", "changes", "stats"}
     return out

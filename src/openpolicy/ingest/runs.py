@@ -210,9 +210,9 @@ async def _audit(
 def _bump_cache(settings: Settings, resources: set[str]) -> None:
     if not settings.redis_url or not resources:
         return
-    from openpolicy.api.cache import bump_generations
+    from openpolicy.db.generations import bump
 
-    bump_generations(settings.redis_url, sorted(resources))
+    bump(settings.redis_url, resources)
 
 
 async def run_import_async(

@@ -28,8 +28,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
+
+import typer
 
 if TYPE_CHECKING:
     from openpolicy.config import Settings
@@ -262,3 +265,38 @@ def run_up(settings: Settings, *, api_port: int, web_port: int, host: str = "127
             _say("embedded PostgreSQL left running: another openpolicy process still uses it")
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def up(
+    api_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the api.")] = 8000,
+    web_port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the web interface.")] = 8080,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder of the embedded PostgreSQL (default: OPENPOLICY_DATA_DIR, .openpolicy)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address the api and web bind to.")] = "127.0.0.1",
+) -> None:
+    """Everything at once: embedded PostgreSQL, migrations, demo data (first start), the api and the web.
+
+    Uses DATABASE_URL instead of the embedded database when it is set. A second start reuses the data.
+
+    Ctrl-C (or SIGTERM) stops the api and the web, then the database.
+    """
+    from openpolicy.config import SettingsError, load_settings
+
+    try:
+        settings = load_settings(openpolicy_data_dir=data_dir) if data_dir is not None else load_settings()
+    except SettingsError as exc:
+        sys.stderr.write(f"openpolicy: {exc}\n")
+        raise typer.Exit(2) from None
+    try:
+        code = run_up(settings, api_port=api_port, web_port=web_port, host=host)
+    except UpError as exc:
+        sys.stderr.write(f"openpolicy: {exc}\n")
+        raise typer.Exit(1) from None
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer, serve: typer.Typer) -> None:
+    """Add ``openpolicy up`` to the CLI."""
+    app.command("up")(up)
