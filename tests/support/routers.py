@@ -453,8 +453,28 @@ async def insert_records(url: str, records: list[Any]) -> None:
 
 
 def load_dataset(url: str) -> None:
-    """Insert the deterministic dataset into the (migrated, empty) database at ``url``."""
+    """Insert the deterministic dataset into the (migrated, empty) database at ``url``, and its documents (the read
+    model the api serves: the records are inserted directly, not by an import)."""
     asyncio.run(insert_records(url, _records()))
+    rebuild_documents(url)
+
+
+def rebuild_documents(url: str) -> dict[str, int]:
+    """``openpolicy documents rebuild`` on ``url``: every document from the facts, in one transaction."""
+    import asyncpg
+
+    from openpolicy.db.engine import to_asyncpg_dsn
+    from openpolicy.documents.store import rebuild_all
+
+    async def run() -> dict[str, int]:
+        conn = await asyncpg.connect(to_asyncpg_dsn(url))
+        try:
+            async with conn.transaction():
+                return await rebuild_all(conn)
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
 
 
 class ApiClient:

@@ -151,6 +151,26 @@ async def refresh(conn: Any, changed: Mapping[str, Iterable[str]], progress: Pro
     return {kind: await rebuild(conn, kind, sorted(wanted[kind]), day, progress) for kind in KINDS if wanted[kind]}
 
 
+async def changed_by_runs(conn: Any, run_ids: Sequence[int]) -> dict[str, set[str]]:
+    """The entities the change log records for ``run_ids`` (entity type → ids), with the person of each membership
+    and the bill of each vote in their images: what a revert of those runs changed, deleted rows included."""
+    changed: dict[str, set[str]] = {}
+    rows = await conn.fetch(
+        """
+        SELECT entity_type, entity_id FROM change_log WHERE import_run_id = ANY($1::bigint[])
+        UNION SELECT 'person', data ->> 'person_id' FROM change_log
+        WHERE import_run_id = ANY($1::bigint[]) AND entity_type = 'membership' AND data IS NOT NULL
+        UNION SELECT 'bill', data ->> 'bill_id' FROM change_log
+        WHERE import_run_id = ANY($1::bigint[]) AND entity_type = 'vote' AND data IS NOT NULL
+        """,
+        list(run_ids),
+    )
+    for entity, entity_id in rows:
+        if entity_id is not None:
+            changed.setdefault(entity, set()).add(entity_id)
+    return changed
+
+
 _ALL = {"person": "SELECT id FROM people", "vote": "SELECT id FROM vote_events", "bill": "SELECT id FROM bills"}
 
 

@@ -15,23 +15,48 @@ Shape at scale N (deterministic for a given seed: ids are uuid5 of natural keys,
 * 500 × N recorded votes (70 % on bills, at their second or third reading) with one ballot per seat:
   410 ballots each, so ≥ 1,000,000 ballots at scale 5. Published counts equal the ballots' tally.
 
-Rows are written with PostgreSQL COPY (asyncpg ``copy_records_to_table``) in one transaction; ballots are
-streamed from a generator so memory stays flat at any scale. Loading replaces an earlier demo parliament.
+The generator produces the records every importer produces (:mod:`openpolicy.ingest.records`) and the demo is
+loaded as an import run (``source = demo``) through the same loader (:func:`openpolicy.ingest.runs.load_run`):
+change log, data checks, audit and cache invalidation alike. Ballots are built vote by vote as the loader COPYs
+them. Loading replaces an earlier demo parliament: what it held that this one does not is deleted (change-logged),
+the rest is upserted, so loading the same seed and scale again changes nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import dataclasses
 import random
 import time
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, Final
 
 from openpolicy.db.models import ocd_id
+from openpolicy.ingest.records import (
+    ActionRec,
+    AreaRec,
+    BallotRow,
+    BillDocumentRec,
+    BillRec,
+    Bundle,
+    JurisdictionRec,
+    MembershipRec,
+    OrganizationRec,
+    PeriodRec,
+    PersonRec,
+    PostRec,
+    SessionRec,
+    SponsorshipRec,
+    VoteEventRec,
+)
+from openpolicy.ingest.runs import ImportFailed, Prepared, Reporter, collector_paused, load_run
+
+if TYPE_CHECKING:
+    from openpolicy.config import Settings
 
 JURISDICTION_ID: Final = "ocd-jurisdiction/country:zz/legislature"
 JURISDICTION_NAME: Final = "Demo Parliament (synthetic)"
@@ -48,7 +73,9 @@ TERM_YEARS: Final = 4
 MAX_SCALE: Final = 50
 
 SYNTHETIC: Final = {"synthetic": True, "dataset": DATASET}
-SYNTHETIC_JSON: Final = json.dumps(SYNTHETIC)
+# The Demo Parliament's own member numbers (M00001 ...): its people's global identifier (openpolicy.ingest.identity),
+# by which the loader matches a person across loads and resolves bill sponsors, as it does for real sources.
+MEMBER_SCHEME: Final = "demo-parliament"
 DIVISION_PREFIX: Final = "ocd-division/country:zz"
 SITE: Final = "https://demo-parliament.example"
 
@@ -181,53 +208,11 @@ def _id(kind: str, seed: int, *key: object) -> str:
     return ocd_id(kind, DATASET, seed, *key)
 
 
-def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def member_number(person: int) -> str:
+    return f"M{person:05d}"
 
 
 # --- the generated dataset ---------------------------------------------------------------------------
-
-# Column lists double as the COPY column order of each table's rows.
-COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "jurisdictions": ("id", "name", "classification", "url", "country", "division_id", "extras"),
-    "organizations": (
-        "id", "name", "classification", "parent_id", "jurisdiction_id", "chamber", "abbreviation",
-        "founding_date", "color", "links", "extras",
-    ),
-    "areas": ("id", "name", "classification", "identifier", "jurisdiction_id", "parent_id", "extras"),
-    "posts": ("id", "organization_id", "area_id", "label", "role", "extras"),
-    "legislative_periods": (
-        "id", "jurisdiction_id", "organization_id", "identifier", "name", "start_date", "end_date", "extras",
-    ),
-    "sessions": (
-        "id", "jurisdiction_id", "legislative_period_id", "identifier", "name", "classification",
-        "start_date", "end_date", "extras",
-    ),
-    "people": (
-        "id", "name", "given_name", "family_name", "sort_name", "other_names", "contact_details", "links",
-        "gender", "birth_date", "email", "extras",
-    ),
-    "person_identifiers": ("person_id", "scheme", "identifier"),
-    "memberships": (
-        "id", "person_id", "organization_id", "on_behalf_of_id", "area_id", "post_id", "legislative_period_id",
-        "role", "label", "start_date", "end_date", "extras",
-    ),
-    "bills": (
-        "id", "jurisdiction_id", "session_id", "from_organization_id", "identifier", "title", "title_fr",
-        "classification", "subjects", "status", "introduced_date", "latest_action_date",
-        "latest_action_description", "abstract", "sources", "extras",
-    ),
-    "bill_sponsorships": ("bill_id", "person_id", "name", "primary", "classification"),
-    "bill_actions": ("bill_id", "organization_id", "date", "description", "classification", "order"),
-    "bill_documents": ("bill_id", "kind", "note", "date", "url", "media_type"),
-    "vote_events": (
-        "id", "jurisdiction_id", "session_id", "organization_id", "bill_id", "identifier", "motion_text",
-        "motion_text_fr", "motion_classification", "start_date", "result", "sources", "extras",
-    ),
-    "ballots": ("vote_event_id", "ordinal", "person_id", "voter_name", "option"),
-    "vote_counts": ("vote_event_id", "option", "value"),
-}  # fmt: skip
-LOAD_ORDER: Final = tuple(COLUMNS)
 
 
 @dataclass
@@ -265,11 +250,12 @@ class Vote:
 
 @dataclass
 class DemoData:
-    """Rows per table (COPY order) plus the votes whose ballots are streamed at load time."""
+    """The generated parliament: the records of one import (``bundle``) and the votes whose ballot rows are built
+    when the loader COPYs them (``bundle.pending_ballots``, see :meth:`pending`)."""
 
     seed: int
     scale: int
-    rows: dict[str, list[tuple[Any, ...]]]
+    bundle: Bundle
     votes: list[tuple[str, Vote]]
     person_names: list[str]
     person_ids: list[str]
@@ -279,16 +265,49 @@ class DemoData:
         return sum(len(v.options) for _, v in self.votes)
 
     def counts(self) -> dict[str, int]:
-        counts = {table: len(rows) for table, rows in self.rows.items()}
-        counts["ballots"] = self.ballot_count
-        return counts
+        """Rows per table the data fills."""
+        bundle = self.bundle
+        bills = bundle.bills
+        return {
+            "jurisdictions": len(bundle.jurisdictions),
+            "organizations": len(bundle.organizations),
+            "areas": len(bundle.areas),
+            "posts": len(bundle.posts),
+            "legislative_periods": len(bundle.periods),
+            "sessions": len(bundle.sessions),
+            "people": len(bundle.people),
+            "person_identifiers": sum(len(p.identifiers) for p in bundle.people),
+            "memberships": len(bundle.memberships),
+            "bills": len(bills),
+            "bill_sponsorships": sum(len(b.sponsorships or ()) for b in bills),
+            "bill_actions": sum(len(b.actions or ()) for b in bills),
+            "bill_documents": sum(len(b.documents or ()) for b in bills),
+            "vote_events": len(bundle.vote_events),
+            "vote_counts": sum(len(v.counts) for v in bundle.vote_events),
+            "ballots": self.ballot_count,
+        }
 
-    def ballots(self) -> Iterator[tuple[str, int, str, str, str]]:
-        """Ballot rows in primary-key order: the key builds faster and a vote's ballots sit together on disk."""
+    def vote_ballots(self, vote_id: str, vote: Vote) -> list[BallotRow]:
+        """One vote's ballot rows, in ordinal order (seat order on the vote's day)."""
         names, ids = self.person_names, self.person_ids
+        return [
+            (vote_id, ordinal, ids[person], names[person], OPTIONS[option])
+            for ordinal, (person, option) in enumerate(zip(vote.occupants, vote.options, strict=True))
+        ]
+
+    def ballots(self) -> Iterator[BallotRow]:
+        """Every ballot row, in primary-key order."""
         for vote_id, vote in sorted(self.votes, key=lambda item: item[0]):
-            for ordinal, (person, option) in enumerate(zip(vote.occupants, vote.options, strict=True)):
-                yield (vote_id, ordinal, ids[person], names[person], OPTIONS[option])
+            yield from self.vote_ballots(vote_id, vote)
+
+    def pending(self) -> Bundle:
+        """The bundle with every vote's ballots pending (built as the loader COPYs them); the bundle is the
+        loader's to consume, so each load takes a fresh one."""
+        bundle = dataclasses.replace(self.bundle, ballots=[], pending_ballots=[])
+        bundle.pending_ballots = [
+            (vote_id, len(vote.options), partial(self.vote_ballots, vote_id, vote)) for vote_id, vote in self.votes
+        ]
+        return bundle
 
 
 class _Generator:
@@ -298,7 +317,7 @@ class _Generator:
         self.scale = scale
         self.seed = seed
         self.rng = random.Random(seed)
-        self.rows: dict[str, list[tuple[Any, ...]]] = {table: [] for table in COLUMNS}
+        self.bundle = Bundle(source=SOURCE)
         self.person_names: list[str] = []
         self.person_ids: list[str] = []
         self._used_names: set[str] = set()
@@ -308,9 +327,6 @@ class _Generator:
         self.cabinet_id = _id("organization", seed, "executive")
 
     # -- helpers ----------------------------------------------------------------------------------
-
-    def add(self, table: str, *row: Any) -> None:
-        self.rows[table].append(row)
 
     def sitting_days(self, start: date, end: date) -> list[date]:
         """Weekdays (Mon-Thu) outside the summer and winter recesses."""
@@ -345,27 +361,28 @@ class _Generator:
         other_names = []
         if rng.random() < 0.08:  # a birth name, as Popolo other_names record it (searchable)
             other_names.append({"name": f"{given} {rng.choice(FAMILY_NAMES)}", "note": "birth name"})
-        self.add(
-            "people",
-            person_id,
-            name,
-            given,
-            family,
-            f"{family}, {given}",
-            _json(other_names),
-            _json(
-                [
+        self.bundle.people.append(
+            PersonRec(
+                id=person_id,
+                name=name,
+                sort_name=f"{family}, {given}",
+                identifiers=[(MEMBER_SCHEME, member_number(index))],
+                given_name=given,
+                family_name=family,
+                other_names=other_names,
+                contact_details=[
                     {"type": "voice", "value": f"+1-555-01{rng.randrange(100):02d}", "note": "Parliament office"},
                     {"type": "address", "value": "Room 100, Demo Parliament Buildings", "note": "Parliament office"},
-                ]
-            ),
-            _json([{"url": f"{SITE}/members/{slug}", "note": "Member page (synthetic)"}]),
-            gender,
-            born.isoformat(),
-            f"{local}@demo-parliament.example",
-            SYNTHETIC_JSON,
+                ],
+                links=[{"url": f"{SITE}/members/{slug}", "note": "Member page (synthetic)"}],
+                gender=gender,
+                birth_date=born.isoformat(),
+                email=f"{local}@demo-parliament.example",
+                extras=SYNTHETIC,
+                dataset=DATASET,
+                record=f"person {index}",
+            )
         )
-        self.add("person_identifiers", person_id, "demo-parliament", f"M{index:05d}")
         self.person_names.append(name)
         self.person_ids.append(person_id)
         return index
@@ -388,44 +405,42 @@ class _Generator:
         return DemoData(
             seed=self.seed,
             scale=self.scale,
-            rows=self.rows,
+            bundle=self.bundle,
             votes=self.votes,
             person_names=self.person_names,
             person_ids=self.person_ids,
         )
 
     def jurisdiction_and_organizations(self) -> None:
-        extras = _json({**SYNTHETIC, "seed": self.seed, "scale": self.scale, "generator": "openpolicy demo-data"})
-        self.add(
-            "jurisdictions",
-            JURISDICTION_ID,
-            JURISDICTION_NAME,
-            "legislature",
-            f"{SITE}/",
-            "zz",
-            "ocd-division/country:zz",
-            extras,
-        )
+        extras = {**SYNTHETIC, "seed": self.seed, "scale": self.scale, "generator": "openpolicy demo-data"}
+        self.bundle.jurisdictions.append(
+            JurisdictionRec(
+                id=JURISDICTION_ID, name=JURISDICTION_NAME, country="zz", classification="legislature",
+                url=f"{SITE}/", division_id=DIVISION_PREFIX, extras=extras,
+            )
+        )  # fmt: skip
         founded = CURRENT_TERM_START - timedelta(days=365 * TERM_YEARS * (self.scale + 1))
-        links = _json([{"url": f"{SITE}/", "note": "synthetic"}])
-        self.add(
-            "organizations", self.legislature_id, JURISDICTION_NAME, "legislature", None, JURISDICTION_ID,
-            None, "DP", founded, None, links, SYNTHETIC_JSON,
-        )  # fmt: skip
-        self.add(
-            "organizations", self.chamber_id, "House of Assembly (synthetic)", "chamber", self.legislature_id,
-            JURISDICTION_ID, "unicameral", "HoA", founded, None, links, SYNTHETIC_JSON,
-        )  # fmt: skip
-        self.add(
-            "organizations", self.cabinet_id, "Cabinet (synthetic)", "executive", None, JURISDICTION_ID,
-            None, "Cabinet", founded, None, links, SYNTHETIC_JSON,
-        )  # fmt: skip
+        links = [{"url": f"{SITE}/", "note": "synthetic"}]
+        organizations = self.bundle.organizations
+        organizations.append(OrganizationRec(
+            id=self.legislature_id, name=JURISDICTION_NAME, classification="legislature",
+            jurisdiction_id=JURISDICTION_ID, abbreviation="DP", founding_date=founded, links=links, extras=SYNTHETIC,
+        ))  # fmt: skip
+        organizations.append(OrganizationRec(
+            id=self.chamber_id, name="House of Assembly (synthetic)", classification="chamber",
+            jurisdiction_id=JURISDICTION_ID, parent_id=self.legislature_id, chamber="unicameral", abbreviation="HoA",
+            founding_date=founded, links=links, extras=SYNTHETIC,
+        ))  # fmt: skip
+        organizations.append(OrganizationRec(
+            id=self.cabinet_id, name="Cabinet (synthetic)", classification="executive", jurisdiction_id=JURISDICTION_ID,
+            abbreviation="Cabinet", founding_date=founded, links=links, extras=SYNTHETIC,
+        ))  # fmt: skip
         for party_id, (name, abbr, color, _) in zip(self.party_ids, PARTIES, strict=True):
-            self.add(
-                "organizations", party_id, f"{name} (synthetic)", "party", None, JURISDICTION_ID, None, abbr,
-                founded, color, _json([{"url": f"{SITE}/parties/{abbr.lower()}", "note": "synthetic"}]),
-                SYNTHETIC_JSON,
-            )  # fmt: skip
+            organizations.append(OrganizationRec(
+                id=party_id, name=f"{name} (synthetic)", classification="party", jurisdiction_id=JURISDICTION_ID,
+                abbreviation=abbr, founding_date=founded, color=color,
+                links=[{"url": f"{SITE}/parties/{abbr.lower()}", "note": "synthetic"}], extras=SYNTHETIC,
+            ))  # fmt: skip
 
     def districts(self) -> None:
         rng = self.rng
@@ -436,7 +451,9 @@ class _Generator:
         for r, region in enumerate(REGIONS):
             region_id = f"{DIVISION_PREFIX}/region:{region.lower().replace(' ', '_')}"
             region_ids.append(region_id)
-            self.add("areas", region_id, region, "region", f"R{r + 1}", JURISDICTION_ID, None, SYNTHETIC_JSON)
+            self.bundle.areas.append(
+                AreaRec(region_id, region, JURISDICTION_ID, "region", f"R{r + 1}", None, extras=SYNTHETIC)
+            )
         used: set[str] = set()
         for seat in range(SEATS):
             while True:
@@ -451,12 +468,13 @@ class _Generator:
             used.add(base)
             number = f"{seat + 1:03d}"
             area_id = f"{DIVISION_PREFIX}/ed:{number}"
-            self.add(
-                "areas", area_id, base, "district", number, JURISDICTION_ID, region_ids[seat % len(REGIONS)],
-                SYNTHETIC_JSON,
-            )  # fmt: skip
+            self.bundle.areas.append(AreaRec(
+                area_id, base, JURISDICTION_ID, "district", number, region_ids[seat % len(REGIONS)], extras=SYNTHETIC
+            ))  # fmt: skip
             post_id = _id("post", self.seed, number)
-            self.add("posts", post_id, self.chamber_id, area_id, f"Member for {base}", "member", SYNTHETIC_JSON)
+            self.bundle.posts.append(PostRec(
+                post_id, self.chamber_id, f"Member for {base}", area_id=area_id, role="member", extras=SYNTHETIC
+            ))  # fmt: skip
             self.area_ids.append(area_id)
             self.area_names.append(base)
             self.post_ids.append(post_id)
@@ -477,10 +495,10 @@ class _Generator:
             number = CURRENT_TERM_NUMBER - self.scale + t
             term_id = _id("legislative-period", self.seed, number)
             self.term_ids.append(term_id)
-            self.add(
-                "legislative_periods", term_id, JURISDICTION_ID, self.legislature_id, str(number),
-                f"{number}th Parliament (synthetic)", self.term_starts[t], end, SYNTHETIC_JSON,
-            )  # fmt: skip
+            self.bundle.periods.append(PeriodRec(
+                term_id, JURISDICTION_ID, str(number), f"{number}th Parliament (synthetic)",
+                organization_id=self.legislature_id, start_date=self.term_starts[t], end_date=end, extras=SYNTHETIC,
+            ))  # fmt: skip
             if t == 0:
                 continue
             start = self.term_starts[t]
@@ -490,11 +508,12 @@ class _Generator:
             for s, (s_start, s_end) in enumerate(bounds, start=1):
                 identifier = f"{number}-{s}"
                 session_id = _id("session", self.seed, identifier)
-                self.add(
-                    "sessions", session_id, JURISDICTION_ID, term_id, identifier,
-                    f"{number}th Parliament, {'1st' if s == 1 else '2nd'} session (synthetic)", "primary",
-                    s_start, s_end, SYNTHETIC_JSON,
-                )  # fmt: skip
+                self.bundle.sessions.append(SessionRec(
+                    session_id, JURISDICTION_ID, identifier,
+                    f"{number}th Parliament, {'1st' if s == 1 else '2nd'} session (synthetic)",
+                    legislative_period_id=term_id, classification="primary", start_date=s_start, end_date=s_end,
+                    extras=SYNTHETIC,
+                ))  # fmt: skip
                 days = self.sitting_days(s_start, min(s_end or AS_OF, AS_OF))
                 self.sessions.append(SessionInfo(session_id, t, identifier, s_start, s_end, days))
 
@@ -549,20 +568,21 @@ class _Generator:
     def chamber_memberships(self) -> None:
         for seat, segments in enumerate(self.segments):
             for n, seg in enumerate(segments):
-                self.add(
-                    "memberships",
-                    _id("membership", self.seed, "chamber", seat, n),
-                    self.person_ids[seg.person],
-                    self.chamber_id,
-                    self.party_ids[seg.party] if seg.party is not None else None,
-                    self.area_ids[seat],
-                    self.post_ids[seat],
-                    self.term_ids[seg.term],
-                    "member",
-                    f"Member for {self.area_names[seat]}",
-                    seg.start,
-                    seg.end,
-                    SYNTHETIC_JSON,
+                self.bundle.memberships.append(
+                    MembershipRec(
+                        id=_id("membership", self.seed, "chamber", seat, n),
+                        person_id=self.person_ids[seg.person],
+                        organization_id=self.chamber_id,
+                        on_behalf_of_id=self.party_ids[seg.party] if seg.party is not None else None,
+                        area_id=self.area_ids[seat],
+                        post_id=self.post_ids[seat],
+                        legislative_period_id=self.term_ids[seg.term],
+                        role="member",
+                        label=f"Member for {self.area_names[seat]}",
+                        start_date=seg.start,
+                        end_date=seg.end,
+                        extras=SYNTHETIC,
+                    )
                 )
 
     def members_on(self, day: date) -> list[Segment]:
@@ -590,11 +610,11 @@ class _Generator:
             self.ministers[t] = []
             for role, seg in zip(MINISTRIES, chosen, strict=False):
                 stop = seg.end  # the seat's end (by-election, floor crossing, term end) ends the portfolio
-                self.add(
-                    "memberships", _id("membership", self.seed, "cabinet", t, role), self.person_ids[seg.person],
-                    self.cabinet_id, self.party_ids[party], None, None, self.term_ids[t], role, role, start, stop,
-                    SYNTHETIC_JSON,
-                )  # fmt: skip
+                self.bundle.memberships.append(MembershipRec(
+                    _id("membership", self.seed, "cabinet", t, role), self.person_ids[seg.person], self.cabinet_id,
+                    on_behalf_of_id=self.party_ids[party], legislative_period_id=self.term_ids[t], role=role,
+                    label=role, start_date=start, end_date=stop, extras=SYNTHETIC,
+                ))  # fmt: skip
                 self.ministers[t].append((seg.person, role))
 
         self.committee_ids: list[str] = []
@@ -602,21 +622,22 @@ class _Generator:
         for c, (name, subject, _) in enumerate(COMMITTEES):
             committee_id = _id("organization", self.seed, "committee", c)
             self.committee_ids.append(committee_id)
-            self.add(
-                "organizations", committee_id, f"{name} (synthetic)", "committee", self.chamber_id,
-                JURISDICTION_ID, None, None, founded, None, _json([{"url": f"{SITE}/committees/{c}"}]),
-                _json({**SYNTHETIC, "subject": subject}),
-            )  # fmt: skip
+            self.bundle.organizations.append(OrganizationRec(
+                id=committee_id, name=f"{name} (synthetic)", classification="committee",
+                jurisdiction_id=JURISDICTION_ID, parent_id=self.chamber_id, founding_date=founded,
+                links=[{"url": f"{SITE}/committees/{c}"}],
+                extras={**SYNTHETIC, "subject": subject},
+            ))  # fmt: skip
         subcommittees = []
         for c, (_, subject, sub) in enumerate(COMMITTEES):
             if sub:
                 sub_id = _id("organization", self.seed, "subcommittee", c)
                 subcommittees.append((sub_id, c))
-                self.add(
-                    "organizations", sub_id, f"{sub} (synthetic)", "subcommittee", self.committee_ids[c],
-                    JURISDICTION_ID, None, None, founded, None, _json([{"url": f"{SITE}/committees/{c}/sub"}]),
-                    _json({**SYNTHETIC, "subject": subject}),
-                )  # fmt: skip
+                self.bundle.organizations.append(OrganizationRec(
+                    id=sub_id, name=f"{sub} (synthetic)", classification="subcommittee",
+                    jurisdiction_id=JURISDICTION_ID, parent_id=self.committee_ids[c], founding_date=founded,
+                    links=[{"url": f"{SITE}/committees/{c}/sub"}], extras={**SYNTHETIC, "subject": subject},
+                ))  # fmt: skip
         for info in self.sessions:
             session_id, t, s_start, s_end = info.id, info.term, info.start, info.end
             members = self.members_on(s_start)
@@ -641,11 +662,12 @@ class _Generator:
         stop = end
         if seg.end is not None and (stop is None or seg.end < stop):
             stop = seg.end  # leaving the House ends committee work
-        self.add(
-            "memberships", _id("membership", self.seed, "committee", session_id, org_id, seg.person),
-            self.person_ids[seg.person], org_id, self.party_ids[seg.party] if seg.party is not None else None,
-            None, None, self.term_ids[term], role, role.capitalize(), start, stop, SYNTHETIC_JSON,
-        )  # fmt: skip
+        self.bundle.memberships.append(MembershipRec(
+            _id("membership", self.seed, "committee", session_id, org_id, seg.person), self.person_ids[seg.person],
+            org_id, on_behalf_of_id=self.party_ids[seg.party] if seg.party is not None else None,
+            legislative_period_id=self.term_ids[term], role=role, label=role.capitalize(), start_date=start,
+            end_date=stop, extras=SYNTHETIC,
+        ))  # fmt: skip
 
     # -- bills and votes ------------------------------------------------------------------------
 
@@ -705,15 +727,15 @@ class _Generator:
             status = actions[-1][3]
             if info.end is not None and info.end < AS_OF and status not in ("enacted", "defeated"):
                 status = "died on the order paper"
-            for order, (day, description, classification, _) in enumerate(actions):
-                self.add(
-                    "bill_actions", bill_id, self.chamber_id, day, description, [classification], order,
-                )  # fmt: skip
-                if order in DOCUMENT_AFTER:
-                    note = DOCUMENT_AFTER[order]
+            action_recs: list[ActionRec] = []
+            documents: list[BillDocumentRec] = []
+            for stage, (day, description, classification, _) in enumerate(actions):
+                action_recs.append(ActionRec(day, description, stage + 1, [classification], self.chamber_id))
+                if stage in DOCUMENT_AFTER:
+                    note = DOCUMENT_AFTER[stage]
                     slug = note.lower().replace(" ", "-")
                     url = f"{SITE}/bills/{info.identifier}/{identifier.lower()}/{slug}.html"
-                    self.add("bill_documents", bill_id, "version", note, day, url, "text/html")
+                    documents.append(BillDocumentRec("version", note, url, day, "text/html"))
             if is_government and ministers:
                 sponsor, role = ministers[b % len(ministers)]
                 sponsor_label = role
@@ -721,26 +743,29 @@ class _Generator:
                 members = self.members_on(when)
                 seg = rng.choice(members)
                 sponsor, sponsor_label = seg.person, "Private member"
-            self.add(
-                "bill_sponsorships", bill_id, self.person_ids[sponsor], self.person_names[sponsor], True, "sponsor"
-            )
+            sponsors = [self.sponsor(sponsor, True, "sponsor")]
             if not is_government:
                 for seg in rng.sample(self.members_on(when), rng.choice((0, 0, 1, 2, 3))):
                     if seg.person != sponsor:
-                        self.add(
-                            "bill_sponsorships", bill_id, self.person_ids[seg.person], self.person_names[seg.person],
-                            False, "cosponsor",
-                        )  # fmt: skip
+                        sponsors.append(self.sponsor(seg.person, False, "cosponsor"))
             last = actions[-1]
-            self.add(
-                "bills", bill_id, JURISDICTION_ID, session_id, self.chamber_id, identifier, title, title_fr,
-                ["bill"], subjects, status, actions[0][0], last[0], last[1],
-                f"Synthetic {('government' if is_government else 'private member')} bill on {topic.lower()} "
-                f"sponsored by {sponsor_label}. Governing party: {PARTIES[governing][0]}.",
-                _json([{"url": f"{SITE}/bills/{identifier.lower()}", "note": "synthetic"}]),
-                _json({**SYNTHETIC, "government_bill": is_government}),
-            )  # fmt: skip
+            self.bundle.bills.append(BillRec(
+                id=bill_id, jurisdiction_id=JURISDICTION_ID, session_id=session_id, identifier=identifier, title=title,
+                title_fr=title_fr, from_organization_id=self.chamber_id, classification=["bill"], subjects=subjects,
+                status=status, introduced_date=actions[0][0], latest_action_date=last[0],
+                latest_action_description=last[1],
+                abstract=f"Synthetic {('government' if is_government else 'private member')} bill on "
+                f"{topic.lower()} sponsored by {sponsor_label}. Governing party: {PARTIES[governing][0]}.",
+                sources=[{"url": f"{SITE}/bills/{identifier.lower()}", "note": "synthetic"}],
+                extras={**SYNTHETIC, "government_bill": is_government},
+                sponsorships=sponsors, actions=action_recs, documents=documents,
+            ))  # fmt: skip
         return readings
+
+    def sponsor(self, person: int, primary: bool, classification: str) -> SponsorshipRec:
+        """A sponsor named by the person's member number, resolved by the loader as the importers' sponsors are."""
+        ref = (MEMBER_SCHEME, member_number(person))
+        return SponsorshipRec(self.person_names[person], primary, classification, person_ref=ref)
 
     def committee_for(self, topic: str) -> int:
         for c, (_, subject, _) in enumerate(COMMITTEES):
@@ -821,14 +846,13 @@ class _Generator:
             for option in vote.options:
                 tally[option] += 1
             result = "pass" if tally[YES] > tally[NO] else "fail" if tally[NO] > tally[YES] else "tie"
-            self.add(
-                "vote_events", vote_id, JURISDICTION_ID, session_id, self.chamber_id, bill_id, str(number), motion,
-                motion_fr, classification, day, result,
-                _json([{"url": f"{SITE}/votes/{session_id[-12:]}/{number}", "note": "synthetic"}]), SYNTHETIC_JSON,
-            )  # fmt: skip
-            for option, value in enumerate(tally):
-                if value:
-                    self.add("vote_counts", vote_id, OPTIONS[option], value)
+            self.bundle.vote_events.append(VoteEventRec(
+                id=vote_id, jurisdiction_id=JURISDICTION_ID, motion_text=motion, start_date=day, result=result,
+                motion_text_fr=motion_fr, session_id=session_id, organization_id=self.chamber_id, bill_id=bill_id,
+                identifier=str(number), motion_classification=classification,
+                sources=[{"url": f"{SITE}/votes/{session_id[-12:]}/{number}", "note": "synthetic"}],
+                extras=SYNTHETIC, counts={OPTIONS[option]: value for option, value in enumerate(tally) if value},
+            ))  # fmt: skip
             self.votes.append((vote_id, vote))
 
     def cast(self, vote: Vote, governing: int, want_pass: bool) -> None:
@@ -886,58 +910,23 @@ def generate(scale: int = 1, seed: int = 1) -> DemoData:
 
 @dataclass
 class LoadReport:
-    counts: dict[str, int]
-    seconds: dict[str, float]
+    counts: dict[str, int]  # rows per table the demo data fills
+    seconds: dict[str, float]  # per phase: generate, load (the whole run: replace, loader, checks, commit)
     generate_seconds: float
     total_seconds: float
-    replaced: bool
+    replaced: bool  # an earlier demo parliament was in the database
     skipped: bool = False
     import_run_id: int | None = None
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)  # the run's counts per entity type
+    deleted: dict[str, int] = field(default_factory=dict)  # entities of the earlier demo parliament deleted
 
     @property
     def ballots_per_second(self) -> float:
-        seconds = self.seconds.get("ballots", 0.0)
+        seconds = self.seconds.get("load", 0.0)
         return self.counts.get("ballots", 0) / seconds if seconds else 0.0
 
 
-Progress = Callable[[str, int, int], None]  # (table, rows done, rows total)
-
-
-def _counted(
-    rows: Iterator[tuple[Any, ...]], table: str, total: int, progress: Progress | None
-) -> Iterator[tuple[Any, ...]]:
-    if progress is None:
-        yield from rows
-        return
-    step = 25_000
-    for n, row in enumerate(rows, start=1):
-        yield row
-        if n % step == 0:
-            progress(table, n, total)
-
-
-def _ballot_ddl() -> tuple[list[str], list[str]]:
-    """DROP and re-CREATE statements of the ballots table's keys, indexes and foreign keys (from the models).
-
-    Loading a million rows into a bare table and building its indexes afterwards is several times faster
-    than maintaining them row by row (pg_restore does the same).
-    """
-    from sqlalchemy.dialects import postgresql
-    from sqlalchemy.schema import AddConstraint, CreateIndex
-
-    from openpolicy.db.models import Ballot, Base
-
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    table = Base.metadata.tables[Ballot.__tablename__]
-    fks = sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
-    indexes = sorted(table.indexes, key=lambda i: str(i.name))
-    drop = [f'ALTER TABLE ballots DROP CONSTRAINT "{fk.name}"' for fk in fks]
-    drop += [f'DROP INDEX "{index.name}"' for index in indexes]
-    drop.append(f'ALTER TABLE ballots DROP CONSTRAINT "{table.primary_key.name}"')
-    create = [str(AddConstraint(table.primary_key).compile(dialect=dialect))]
-    create += [str(CreateIndex(index).compile(dialect=dialect)) for index in indexes]
-    create += [str(AddConstraint(fk).compile(dialect=dialect)) for fk in fks]
-    return drop, create
+Progress = Callable[[str, int, int], None]  # (phase, done, total)
 
 
 async def has_data(conn: Any) -> bool:
@@ -945,120 +934,167 @@ async def has_data(conn: Any) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM jurisdictions)"))
 
 
-async def _delete_existing(conn: Any) -> bool:
-    exists = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM jurisdictions WHERE id = $1)", JURISDICTION_ID)
-    if not exists:
-        return False
-    # Ballots first (the bulk): when every vote is the demo's, emptying the table is instant.
-    only_demo = await conn.fetchval(
-        "SELECT NOT EXISTS (SELECT 1 FROM vote_events WHERE jurisdiction_id <> $1)", JURISDICTION_ID
-    )
-    if only_demo:
-        await conn.execute("TRUNCATE ballots")
-    else:
-        await conn.execute(
-            "DELETE FROM ballots b USING vote_events v WHERE b.vote_event_id = v.id AND v.jurisdiction_id = $1",
+# What an earlier demo parliament holds, per entity type, dependants first: (entity, table, rows of the demo).
+_DEMO_ROWS: Final = (
+    ("vote", "vote_events", "jurisdiction_id = $1"),
+    ("bill", "bills", "jurisdiction_id = $1"),
+    ("membership", "memberships", "organization_id IN (SELECT id FROM organizations WHERE jurisdiction_id = $1)"),
+    ("person", "people", "extras @> jsonb_build_object('dataset', $2::text)"),
+    ("post", "posts", "organization_id IN (SELECT id FROM organizations WHERE jurisdiction_id = $1)"),
+    ("area", "areas", "jurisdiction_id = $1"),
+    ("session", "sessions", "jurisdiction_id = $1"),
+    ("legislative_period", "legislative_periods", "jurisdiction_id = $1"),
+    ("organization", "organizations", "jurisdiction_id = $1"),
+)
+
+
+async def replace_earlier(conn: Any, bundle: Bundle, run_id: int) -> Prepared:
+    """Delete what an earlier demo parliament holds that ``bundle`` does not state (before the loader writes it).
+
+    Each deletion is change-logged (``delete``) under the run, and every document showing a deleted entity is
+    rebuilt (or deleted with it) in the same transaction; ballots of deleted votes go first (the whole table at
+    once when it holds those only). What the bundle states stays and is upserted by the loader, so the same seed
+    and scale loaded again changes nothing."""
+    from openpolicy.documents import store as documents
+    from openpolicy.documents.build import today
+
+    replaced = bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM jurisdictions WHERE id = $1)", JURISDICTION_ID))
+    if not replaced:
+        return Prepared(details={"replaced": False})
+    kept = {
+        "vote": [v.id for v in bundle.vote_events],
+        "bill": [b.id for b in bundle.bills],
+        "membership": [m.id for m in bundle.memberships],
+        "person": [p.id for p in bundle.people],
+        "post": [p.id for p in bundle.posts],
+        "area": [a.id for a in bundle.areas],
+        "session": [s.id for s in bundle.sessions],
+        "legislative_period": [p.id for p in bundle.periods],
+        "organization": [o.id for o in bundle.organizations],
+    }
+    stale: dict[str, list[str]] = {}
+    for entity, table, scope in _DEMO_ROWS:
+        rows = await conn.fetch(
+            f"SELECT id FROM {table} WHERE {scope} AND id <> ALL($3::text[]) ORDER BY id",  # noqa: S608 - constants
             JURISDICTION_ID,
+            DATASET,
+            kept[entity],
         )
-    await conn.execute("DELETE FROM jurisdictions WHERE id = $1", JURISDICTION_ID)
-    await conn.execute("DELETE FROM people WHERE extras @> $1::jsonb", _json({"dataset": DATASET}))
-    return True
+        stale[entity] = [row["id"] for row in rows]
+    shown = await documents.dependents(conn, stale)  # read before the rows that lead to them are gone
+    stored_elsewhere = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM ballots b WHERE b.vote_event_id <> ALL($1::text[]))", stale["vote"]
+    )
+    if stored_elsewhere:
+        await conn.execute("DELETE FROM ballots WHERE vote_event_id = ANY($1::text[])", stale["vote"])
+    else:  # every stored ballot is one of the deleted votes'
+        await conn.execute("TRUNCATE ballots")
+    deleted: dict[str, int] = {}
+    for entity, table, _scope in _DEMO_ROWS:
+        gone = await conn.fetch(f"DELETE FROM {table} WHERE id = ANY($1::text[]) RETURNING id", stale[entity])  # noqa: S608
+        await conn.copy_records_to_table(
+            "change_log",
+            records=[(run_id, entity, row["id"], "delete") for row in gone],
+            columns=["import_run_id", "entity_type", "entity_id", "operation"],
+        )
+        deleted[entity] = len(gone)
+    day = await today(conn)
+    for kind, ids in shown.items():
+        await documents.rebuild(conn, kind, sorted(ids), day)
+    return Prepared(details={"replaced": True, "deleted": deleted}, deleted=deleted)
+
+
+class _Stages(Reporter):
+    """Reporter of a demo run: times each phase and forwards it to ``progress``."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+        self.current: tuple[str, float, int] | None = None
+        self.done = 0
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.finish()
+        self.current = (name, time.perf_counter(), total or 0)
+        self.done = 0
+        if self.progress is not None:
+            self.progress(name, 0, max(total or 0, 1))
+
+    def advance(self, name: str, amount: int) -> None:
+        if self.current is None or name in {"ballot-staged", "ballot-copied", "change-log"}:
+            return
+        self.done += amount
+        if self.progress is not None:
+            self.progress(self.current[0], self.done, max(self.current[2], self.done, 1))
+
+    def finish(self) -> None:
+        if self.current is None:
+            return
+        name, started, total = self.current
+        self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+        if self.progress is not None:
+            self.progress(name, max(total, self.done, 1), max(total, self.done, 1))
+        self.current = None
 
 
 async def load(
-    database_url: str,
+    settings: Settings,
     data: DemoData,
     *,
-    if_empty: bool = False,
+    database_url: str,
     progress: Progress | None = None,
-    triggered_by: str = "openpolicy demo-data",
     generate_seconds: float = 0.0,
 ) -> LoadReport:
-    """Write ``data`` with COPY in one transaction (replacing an earlier demo parliament).
+    """Load ``data`` as one import run (source ``demo``) through the loader, replacing an earlier demo parliament."""
+    started = time.perf_counter()
+    bundle = data.pending()
+    stages = _Stages(progress)
 
-    With ``if_empty`` nothing is written when the database already holds a jurisdiction.
-    """
+    async def produce(conn: Any) -> Bundle:
+        return bundle
+
+    try:
+        report = await load_run(
+            settings,
+            SOURCE,
+            f"generated: scale={data.scale} seed={data.seed}",
+            produce,
+            prepare=replace_earlier,
+            database_url=database_url,
+            reporter=stages,
+        )
+    except ImportFailed as exc:
+        if exc.run_id is None:  # no import_runs table: nothing was written
+            raise DemoDataError(str(exc)) from None
+        raise DemoDataError(f"the demo data could not be loaded (import run {exc.run_id}): {exc}") from exc
+    finally:
+        stages.finish()
+    load_seconds = time.perf_counter() - started
+    return LoadReport(
+        counts=data.counts(),
+        seconds={"generate": generate_seconds, "load": load_seconds, **stages.seconds},
+        generate_seconds=generate_seconds,
+        total_seconds=load_seconds + generate_seconds,
+        replaced=bool(report.details.get("replaced")),
+        import_run_id=report.run_id,
+        changes=report.counts,
+        deleted=dict(report.details.get("deleted", {})),
+    )
+
+
+async def _schema_and_data(database_url: str) -> bool:
+    """Whether the database holds any jurisdiction; DemoDataError when it has no schema yet."""
     import asyncpg
 
     from openpolicy.db.engine import to_asyncpg_dsn
 
-    started = time.perf_counter()
     conn = await asyncpg.connect(to_asyncpg_dsn(database_url), timeout=30)
     try:
-        missing = await conn.fetchval("SELECT to_regclass('public.ballots') IS NULL")
-        if missing:
+        if await conn.fetchval("SELECT to_regclass('public.jurisdictions') IS NULL"):
             raise DemoDataError("the database has no schema yet: run `openpolicy migrate` first")
-        if if_empty and await has_data(conn):
-            return LoadReport({}, {}, generate_seconds, time.perf_counter() - started, replaced=False, skipped=True)
-        counts = data.counts()
-        seconds: dict[str, float] = {}
-        run_id = await conn.fetchval(
-            "INSERT INTO import_runs (source, location, status, triggered_by) VALUES ($1, $2, 'running', $3) "
-            "RETURNING id",
-            SOURCE,
-            f"generated: scale={data.scale} seed={data.seed}",
-            triggered_by,
-        )
-        try:
-            async with conn.transaction():
-                await conn.execute("SET LOCAL statement_timeout = 0")
-                await conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
-                t0 = time.perf_counter()
-                replaced = await _delete_existing(conn)
-                seconds["delete"] = time.perf_counter() - t0
-                drop_ballot_keys, create_ballot_keys = _ballot_ddl()
-                for table in LOAD_ORDER:
-                    t0 = time.perf_counter()
-                    total = counts[table]
-                    if table == "ballots":
-                        for statement in drop_ballot_keys:
-                            await conn.execute(statement)
-                        records: Any = _counted(data.ballots(), table, total, progress)
-                    else:
-                        records = data.rows[table]
-                    await conn.copy_records_to_table(table, records=records, columns=list(COLUMNS[table]))
-                    seconds[table] = time.perf_counter() - t0
-                    if table == "ballots":
-                        if progress is not None:
-                            progress("ballot indexes", 0, 1)
-                        t0 = time.perf_counter()
-                        for statement in create_ballot_keys:
-                            await conn.execute(statement)
-                        seconds["ballot indexes"] = time.perf_counter() - t0
-                        if progress is not None:
-                            progress("ballot indexes", 1, 1)
-                    if progress is not None:
-                        progress(table, total, total)
-                t0 = time.perf_counter()
-                if progress is not None:
-                    progress("analyze", 0, 1)
-                await conn.execute("ANALYZE")
-                seconds["analyze"] = time.perf_counter() - t0
-                if progress is not None:
-                    progress("analyze", 1, 1)
-        except BaseException as exc:
-            await conn.execute(
-                "UPDATE import_runs SET status = 'failed', finished_at = now(), error = $2 WHERE id = $1",
-                run_id,
-                f"{type(exc).__name__}: {exc}"[:2000],
-            )
-            raise
-        run_counts = {table: {"inserted": n, "updated": 0, "unchanged": 0, "deleted": 0} for table, n in counts.items()}
-        await conn.execute(
-            "UPDATE import_runs SET status = 'succeeded', finished_at = now(), counts = $2::jsonb WHERE id = $1",
-            run_id,
-            _json(run_counts),
-        )
+        return await has_data(conn)
     finally:
         await conn.close()
-    return LoadReport(
-        counts=counts,
-        seconds=seconds,
-        generate_seconds=generate_seconds,
-        total_seconds=time.perf_counter() - started + generate_seconds,
-        replaced=replaced,
-        import_run_id=int(run_id),
-    )
 
 
 def generate_and_load(
@@ -1068,29 +1104,30 @@ def generate_and_load(
     seed: int = 1,
     if_empty: bool = False,
     progress: Progress | None = None,
+    settings: Settings | None = None,
 ) -> LoadReport:
-    """Generate and load in one call (sync; the CLI and tests use this)."""
-    if if_empty:
-        import asyncpg
+    """Generate and load in one call (sync; the CLI and tests use this). With ``if_empty`` nothing is loaded into
+    a database holding data. ``settings`` (default: the environment's) audit the run and name the Redis whose api
+    cache it invalidates."""
+    from openpolicy.config import load_settings
 
-        from openpolicy.db.engine import to_asyncpg_dsn
-
-        async def check() -> bool:
-            conn = await asyncpg.connect(to_asyncpg_dsn(database_url), timeout=30)
-            try:
-                if await conn.fetchval("SELECT to_regclass('public.jurisdictions') IS NULL"):
-                    raise DemoDataError("the database has no schema yet: run `openpolicy migrate` first")
-                return await has_data(conn)
-            finally:
-                await conn.close()
-
-        if asyncio.run(check()):
-            return LoadReport({}, {}, 0.0, 0.0, replaced=False, skipped=True)
-    t0 = time.perf_counter()
-    if progress is not None:
-        progress("generate", 0, 1)
-    data = generate(scale, seed)
-    generated = time.perf_counter() - t0
-    if progress is not None:
-        progress("generate", 1, 1)
-    return asyncio.run(load(database_url, data, if_empty=if_empty, progress=progress, generate_seconds=generated))
+    has = asyncio.run(_schema_and_data(database_url))
+    if if_empty and has:
+        return LoadReport({}, {}, 0.0, 0.0, replaced=False, skipped=True)
+    with collector_paused():
+        t0 = time.perf_counter()
+        if progress is not None:
+            progress("generate", 0, 1)
+        data = generate(scale, seed)
+        generated = time.perf_counter() - t0
+        if progress is not None:
+            progress("generate", 1, 1)
+        return asyncio.run(
+            load(
+                settings or load_settings(),
+                data,
+                database_url=database_url,
+                progress=progress,
+                generate_seconds=generated,
+            )
+        )

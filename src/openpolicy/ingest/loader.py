@@ -38,6 +38,7 @@ import orjson
 from sqlalchemy.dialects.postgresql import JSONB
 
 from openpolicy.db import bulk, models
+from openpolicy.documents.store import refresh as refresh_documents
 from openpolicy.ingest.identity import SINGLE_VALUED, is_global, scope_of
 from openpolicy.ingest.records import BallotRow, Bundle, InputError
 
@@ -987,6 +988,9 @@ class Loader:
         self.progress("change-log", 0)
         await self._change_log()
         await self._ballot_tally()
+        self.progress("documents", 0)  # the read model, in this transaction: every document showing a change
+        changed = await self.conn.fetch("SELECT entity_type, array_agg(entity_id) FROM _changed GROUP BY 1")
+        await refresh_documents(self.conn, {row[0]: row[1] for row in changed})
         return self.result
 
 

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from openpolicy.db.models import Base
+from openpolicy.documents.store import changed_by_runs
+from openpolicy.documents.store import refresh as refresh_documents
 from openpolicy.ingest.loader import GENERATED_COLUMNS, SPECS, image_sql
 
 if TYPE_CHECKING:
@@ -106,6 +108,7 @@ async def revert(conn: Any, run_id: int, *, cascade: bool, actor: str) -> Revert
             target,
             revert_run,
         )
+    await refresh_documents(conn, await changed_by_runs(conn, [revert_run, *order]))  # the read model, same transaction
     counts = {
         entity: {"inserted": 0, "updated": report.restored.get(entity, 0), "unchanged": 0,
                  "deleted": report.deleted.get(entity, 0)}
