@@ -88,15 +88,25 @@ J_ORGS: Final = "SELECT o.id FROM organizations o WHERE o.jurisdiction_id = $1"
 J_MEMBERSHIPS_OF: Final = (
     "SELECT m.{col} FROM memberships m JOIN organizations mo ON mo.id = m.organization_id WHERE mo.jurisdiction_id = $1"
 )
-J_PEOPLE: Final = (
-    f"SELECT person_id FROM ({J_MEMBERSHIPS_OF.format(col='person_id')}"
-    " UNION SELECT b.person_id FROM ballots b JOIN vote_events bv ON bv.id = b.vote_event_id"
-    " WHERE bv.jurisdiction_id = $1 AND b.person_id IS NOT NULL"
-    " UNION SELECT s.person_id FROM bill_sponsorships s JOIN bills sb ON sb.id = s.bill_id"
-    " WHERE sb.jurisdiction_id = $1 AND s.person_id IS NOT NULL"
-    " UNION SELECT sp.person_id FROM speeches sp JOIN debates sd ON sd.id = sp.debate_id"
-    " WHERE sd.jurisdiction_id = $1 AND sp.person_id IS NOT NULL) AS jp"
-)
+
+
+def people_filter(alias: str) -> str:
+    """People (alias ``alias`` of ``people``) of jurisdiction ``$1``: a membership of one of its organizations, a
+    ballot in one of its votes, a sponsorship of one of its bills or a speech in one of its debates. Each test is an
+    index probe per person (``EXISTS`` stops at the first match), never a scan of the ballots."""
+    return (
+        f"(EXISTS (SELECT 1 FROM memberships pm JOIN organizations po ON po.id = pm.organization_id"
+        f" WHERE pm.person_id = {alias}.id AND po.jurisdiction_id = $1)"
+        f" OR EXISTS (SELECT 1 FROM ballots pb JOIN vote_events pv ON pv.id = pb.vote_event_id"
+        f" WHERE pb.person_id = {alias}.id AND pv.jurisdiction_id = $1)"
+        f" OR EXISTS (SELECT 1 FROM bill_sponsorships ps JOIN bills psb ON psb.id = ps.bill_id"
+        f" WHERE ps.person_id = {alias}.id AND psb.jurisdiction_id = $1)"
+        f" OR EXISTS (SELECT 1 FROM speeches pp JOIN debates pd ON pd.id = pp.debate_id"
+        f" WHERE pp.person_id = {alias}.id AND pd.jurisdiction_id = $1))"
+    )
+
+
+J_PEOPLE: Final = f"SELECT jp.id FROM people jp WHERE {people_filter('jp')}"
 
 
 def session_filter(alias: str) -> str:
@@ -164,7 +174,7 @@ FILES: Final[tuple[FileSpec, ...]] = (
         "Chambers, parties, committees … of the jurisdiction, and the parties its members sit for.",
     ),
     FileSpec(
-        "people", "people", "jurisdiction", f"t.id IN ({J_PEOPLE})", "t.id",
+        "people", "people", "jurisdiction", people_filter("t"), "t.id",
         _cols(
             ID,
             Col("name", "Name as usually written."),

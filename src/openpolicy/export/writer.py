@@ -34,6 +34,7 @@ from openpolicy.export.spec import (
     S_VOTES,
     FileSpec,
     by_scope,
+    people_filter,
 )
 from openpolicy.export.store import EXPORT_ID_RE, FORMAT_VERSION, MANIFEST
 
@@ -236,7 +237,7 @@ POPOLO_PARTS: tuple[tuple[str, str], ...] = (
         "ORDER BY i.scheme, i.identifier), '[]') FROM person_identifiers i WHERE i.person_id = p.id AND i.scope = ''), "
         "'contact_details', p.contact_details, 'links', p.links, 'sources', p.sources, 'image', p.image, "
         "'gender', p.gender, 'birth_date', p.birth_date, 'death_date', p.death_date, 'email', p.email))::text "
-        f"FROM people p WHERE p.id IN ({J_PEOPLE}) ORDER BY p.id",
+        f"FROM people p WHERE {people_filter('p')} ORDER BY p.id",
     ),
     (
         "organizations",
