@@ -10,6 +10,8 @@
   ``RATE_LIMIT_KEY_PER_MINUTE`` requests a minute, a burst of as many. The state lives in Redis, one key per
   client, updated atomically by a Lua script on the server's clock, so every api replica shares it; without
   Redis (unset, or failing) each process keeps its own — logged once per outage — and the limit holds per process.
+  A failing Redis is skipped by a circuit breaker (:mod:`openpolicy.api.breaker`: one trial call per probe window),
+  so a frozen Redis does not add its timeout to every request.
 * **The answer**: every ``/v1`` answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and ``RateLimit-Reset``
   (seconds; IETF RateLimit header fields draft); beyond the quota, 429 ``application/problem+json`` with
   ``Retry-After``. ``/health``, ``/metrics`` and ``/docs`` are not limited.
@@ -32,6 +34,7 @@ import orjson
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openpolicy.api.breaker import CircuitBreaker
 from openpolicy.observability.logging import get_logger
 
 KEY_PREFIX: Final = "op_"
@@ -55,6 +58,16 @@ local new_tat = tat + interval
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1000)
 return {1, math.floor((now + tolerance - new_tat + interval) / interval), new_tat - now}
 """
+
+
+KEY_ID_STATE: Final = "api_key_id"  # request.state member: the id of the valid API key the request presented
+
+
+def request_key_id(scope: Scope) -> int | None:
+    """The id of the valid (stored, not revoked) API key a ``/v1`` request presented, as checked by
+    :class:`RateLimitMiddleware` (which answered 401 for an unknown or revoked one); None when it presented none."""
+    value = scope.get("state", {}).get(KEY_ID_STATE)
+    return value if isinstance(value, int) else None
 
 
 def hash_key(key: str) -> bytes:
@@ -223,19 +236,23 @@ class RateLimitMiddleware:
         self.keys = KeyBook(state)
         self._redis: RedisLimiter | None = None
         self._redis_failing = False
+        self.breaker = CircuitBreaker()
 
     async def _limiter_hit(self, client: str, per_minute: int) -> Decision:
         redis = self.state.redis
-        if redis is not None:
+        ticket = self.breaker.allow() if redis is not None else None
+        if ticket is not None:
             if self._redis is None or self._redis.client is not redis:
                 self._redis = RedisLimiter(redis)
             try:
                 decision = await self._redis.hit(client, per_minute)
             except Exception as exc:
+                self.breaker.failure(ticket)
                 if not self._redis_failing:
                     _log.warning("rate limits held per process: Redis failed", error=f"{type(exc).__name__}: {exc}")
                 self._redis_failing = True
             else:
+                self.breaker.success(ticket)
                 if self._redis_failing:
                     _log.info("rate limits shared through Redis again")
                 self._redis_failing = False
@@ -267,6 +284,7 @@ class RateLimitMiddleware:
                 await send({"type": "http.response.start", "status": 401, "headers": headers})
                 await send({"type": "http.response.body", "body": body})
                 return
+            scope.setdefault("state", {})[KEY_ID_STATE] = key_id
             client, per_minute = f"key:{key_id}", self.keyed
         else:
             address = client_address(scope, self.trusted)
