@@ -83,7 +83,7 @@ class Settings(BaseSettings):
         default=32, ge=0, le=4096, description="In-process tier of the response cache, per process (0: off)."
     )
 
-    # --- HTTP limits of `serve api` and `serve web` (openpolicy.api.server; the edge's are the same) ----
+    # --- HTTP limits of `serve api` and `serve web` (openpolicy.http.server; the edge's are the same) ----
     http_header_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -106,7 +106,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 
 class AppProcess(Service):
-    """``python -m openpolicy.api.server <factory>`` (uvicorn with the drain) on a free port.
+    """``python -m openpolicy.http.server <factory>`` (uvicorn with the drain) on a free port.
 
     Started with the interpreter rather than the ``openpolicy`` entry point (a test factory is a module path);
     ``logs()`` and ``stop()`` are :class:`tests.support.Service`'s.
@@ -124,7 +124,7 @@ class AppProcess(Service):
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "openpolicy.api.server", factory],
+            [sys.executable, "-m", "openpolicy.http.server", factory],
             env=full_env,
             cwd=ROOT,
             stdout=self._log,

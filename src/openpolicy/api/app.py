@@ -32,8 +32,8 @@ from openpolicy.api.cache import HttpCacheMiddleware, RedisResponseCache, connec
 from openpolicy.api.errors import document_problems, install_error_handlers
 from openpolicy.api.ratelimit import RateLimitMiddleware
 from openpolicy.api.strict import StrictRoute
-from openpolicy.asgi import HeadAsGetMiddleware
 from openpolicy.config import Settings, get_settings
+from openpolicy.http.asgi import HeadAsGetMiddleware
 from openpolicy.observability.logging import access_log, get_logger, mask_url_passwords
 from openpolicy.observability.metrics import DB_POOL_IN_USE, DB_POOL_SIZE, install_observability
 from openpolicy.observability.tracing import instrument_engine, shutdown_tracing

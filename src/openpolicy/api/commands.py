@@ -52,7 +52,7 @@ def serve_api(
                 "invalid setting DATABASE_URL: it is not set, and this installation has no embedded PostgreSQL "
                 "(the container images leave it out); set DATABASE_URL to a postgresql:// URL"
             )
-    from openpolicy.api.server import run
+    from openpolicy.http.server import run
 
     raise typer.Exit(run(settings, host=host, port=port, workers=workers))
 
@@ -153,8 +153,8 @@ def _audit_key(action: str, target: str, outcome: str, details: dict[str, object
     import os
 
     from openpolicy.config import load_settings
-    from openpolicy.db.embedded import resolve_database_url
     from openpolicy.db.audit import record_standalone
+    from openpolicy.db.embedded import resolve_database_url
 
     settings = load_settings()
     actor = f"cli:{os.environ.get('USER') or os.getuid()}"

@@ -4,7 +4,7 @@ A check is an async callable that returns when the dependency answered and raise
 ``openpolicy_dependency_up{dependency}`` and log a line when a dependency goes down or comes back (so an
 outage yields one clear line, not one per probe).
 
-The process-wide *draining* flag is set when the process got SIGTERM (see :mod:`openpolicy.api.server`):
+The process-wide *draining* flag is set when the process got SIGTERM (see :mod:`openpolicy.http.server`):
 readiness answers 503 from then on so load balancers stop sending traffic while in-flight requests finish.
 """
 

@@ -23,8 +23,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openpolicy import __version__
-from openpolicy.asgi import HeadAsGetMiddleware
 from openpolicy.config import Settings, get_settings
+from openpolicy.http.asgi import HeadAsGetMiddleware
 from openpolicy.observability.health import is_draining
 from openpolicy.observability.logging import access_log, get_logger
 from openpolicy.observability.metrics import DEPENDENCY_UP, install_observability

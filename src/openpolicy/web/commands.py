@@ -25,7 +25,7 @@ def serve_web(
     except SettingsError as exc:
         sys.stderr.write(f"openpolicy: {exc}\n")
         raise typer.Exit(2) from None
-    from openpolicy.api.server import run
+    from openpolicy.http.server import run
 
     code = run(
         settings, host=host, port=port or settings.web_port, workers=workers, app="openpolicy.web.app:create_app"

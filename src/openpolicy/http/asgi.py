@@ -1,4 +1,4 @@
-"""ASGI plumbing shared by the api and the web (a lower layer: imports nothing of theirs).
+"""ASGI middleware shared by the api and the web.
 
 :class:`HeadAsGetMiddleware`: RFC 9110 §9.3.2 — a HEAD request is answered as the same GET would be (status and
 headers, ``Content-Length`` included), without the body. Inner layers only ever see GET.

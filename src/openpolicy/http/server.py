@@ -310,7 +310,7 @@ def run(
         import uvicorn.supervisors.multiprocess as mp
 
         # The supervisor builds its workers from the module's ``Process``: point it at ours, whose server
-        # drains (the class is picklable as openpolicy.api.server.DrainingProcess for the spawned workers).
+        # drains (the class is picklable as openpolicy.http.server.DrainingProcess for the spawned workers).
         mp.Process = DrainingProcess  # type: ignore[misc,assignment]
         sock = config.bind_socket()
         mp.Multiprocess(config, sockets=[sock]).run()
@@ -326,7 +326,7 @@ def run(
 DrainingProcess = _draining_process_class()
 
 
-def main() -> None:  # pragma: no cover - `python -m openpolicy.api.server [factory]`
+def main() -> None:  # pragma: no cover - `python -m openpolicy.http.server [factory]`
     from openpolicy.config import load_settings
 
     target = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_FACTORY
