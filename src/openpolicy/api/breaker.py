@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-CLOSED = 0  # the ticket of a call made while the breaker was closed
+CLOSED = -1  # the ticket of a call made while the breaker was closed (trials are numbered from 1)
 
 
 class CircuitBreaker:
