@@ -14,6 +14,14 @@
   Kubernetes pull every pod out of service. ``openpolicy_dependency_up{dependency="redis"}`` still turns 0
   (the RedisDown alert uses it).
 
+  **The database down while the response cache answers keeps readiness at 200** (``"degraded"``, with
+  ``"serving": "cache"``): every replica shares the same database, so its outage is every replica's, and taking
+  them all out of service would turn the cached answers they can still give (within ``CACHE_TTL_SECONDS``) into
+  the proxy's own errors; an answer the cache does not hold is a 503 problem with ``Retry-After``. This holds only
+  once the database has answered this process: a process that never reached its database (a wrong URL, a network
+  policy) stays unready. ``openpolicy_dependency_up{dependency="database"}`` turns 0 all the same (DatabaseDown
+  fires). See ``docs/operations.md`` ("When PostgreSQL is down").
+
 ``lookup`` names the point-lookup path of ``/v1/represent`` (openpolicy.api.geo.LOOKUP_PATH), fixed at start.
 """
 
@@ -61,8 +69,20 @@ async def readiness(state: Any) -> tuple[bool, dict[str, Any]]:
     if "database" not in results:
         failed.append("database")
         checks["database"] = {"status": "down", "error": "not connected (the api is starting or stopping)"}
+    elif results["database"].up:
+        state.database_answered = True
     degraded = any(not result.up for result in results.values())
     body: dict[str, Any] = {"status": "degraded" if degraded else "ok", "checks": checks, "lookup": LOOKUP_PATH}
+    if (
+        failed == ["database"]
+        and "database" in results
+        and getattr(state, "database_answered", False)
+        and getattr(state, "response_cache", None) is not None
+        and "redis" in results
+        and results["redis"].up
+    ):
+        body["serving"] = "cache"  # the module docstring: cached answers are served, the rest are 503s
+        return True, body
     if failed:
         body["failed"] = failed
     return not failed, body
