@@ -206,7 +206,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None, *, api: ApiClient | None = None) -> FastAPI:
     """Build the web-interface. ``api`` may be given (tests); by default one is made from ``API_URL``."""
-    from openpolicy.web import debates, pages, represent
+    from openpolicy.web import debates, feeds, pages, represent
 
     settings = settings or get_settings()
     app = FastAPI(title="Open Policy Platform web", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
@@ -253,6 +253,7 @@ def create_app(settings: Settings | None = None, *, api: ApiClient | None = None
             return Response(status_code=304, headers=headers)
         return Response(item.body, media_type=item.media_type, headers=headers)
 
+    app.include_router(feeds.router)  # before pages: /people/{id}/feed.atom is not a person id
     app.include_router(pages.router)
     app.include_router(represent.router)
     app.include_router(debates.router)

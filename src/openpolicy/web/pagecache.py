@@ -4,8 +4,10 @@ Public pages are the same for every reader and already carry ``Cache-Control: pu
 browser, proxy or ingress may reuse them that long. Keeping a rendered page for ``WEB_PAGE_CACHE_SECONDS``
 (default 10, shorter than that promise) spares the api calls and the template rendering under load without
 showing anyone older data than the headers allow. Only successful (200) GET answers of the site's pages are
-kept, keyed by path and raw query string; ``/health*``, ``/metrics`` and ``/static`` pass through. The answer
-says ``X-Page-Cache: hit`` or ``miss``. Requests carrying ``Cache-Control: no-cache`` skip the cache.
+kept, keyed by host, path and raw query string (feeds build absolute links from the host); ``/health*``,
+``/metrics`` and ``/static`` pass through. The answer says ``X-Page-Cache: hit`` or ``miss``. A client's
+``Cache-Control: no-cache`` does not go around it: the cache is the server's protection, not the reader's, and
+it never holds a page longer than the page's own ``max-age`` allows.
 """
 
 from __future__ import annotations
@@ -56,11 +58,11 @@ class PageCacheMiddleware:
             or scope["type"] != "http"
             or scope["method"] != "GET"
             or scope["path"].startswith(UNCACHED_PREFIXES)
-            or any(k == b"cache-control" and b"no-cache" in v for k, v in scope["headers"])
         ):
             await self.app(scope, receive, send)
             return
-        key = scope["path"].encode() + b"?" + scope.get("query_string", b"")
+        host = next((v for k, v in scope["headers"] if k == b"host"), b"")
+        key = host + b"\x00" + scope["path"].encode() + b"?" + scope.get("query_string", b"")
         now = time.monotonic()
         entry = self.entries.get(key)
         if entry is not None and entry.expires > now:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,6 +23,7 @@ from pydantic import BaseModel
 from openpolicy.documents import schemas as s
 from openpolicy.web.charts import PartyRow, vote_by_party_svg
 from openpolicy.web.client import ApiClient, ApiNotFound
+from openpolicy.web.feeds import VOTE_FILTERS, feed_link
 from openpolicy.web.views import cursor_of, query_with
 
 router = APIRouter(include_in_schema=False)
@@ -100,7 +102,12 @@ class ListView:
 
 
 async def _list_page(
-    request: Request, view: ListView, filters: dict[str, str | None], cursor: str | None, **extra: Any
+    request: Request,
+    view: ListView,
+    filters: dict[str, str | None],
+    cursor: str | None,
+    feeds: list[dict[str, str]] | None = None,
+    **extra: Any,
 ) -> Response:
     """Fetch one page of ``view`` with ``filters`` (and the jurisdictions for the filter form), render it.
 
@@ -123,6 +130,7 @@ async def _list_page(
         filters={key: value or "" for key, value in filters.items()},
         pager=_pager(request, page.pagination.next),
         web_path=web_path,
+        feeds=feeds or [],
         **dict(zip(names, fetched, strict=True)),
     )
 
@@ -172,6 +180,11 @@ async def search(request: Request, q: Text = None, type: Annotated[str | None, Q
         kinds=SEARCH_TYPES,
         results=results,
         web_path=web_path,
+        feeds=[
+            feed_link(f"Bills, votes and speeches matching “{query}”", f"/search/feed.atom?{urlencode({'q': query})}")
+        ]
+        if query
+        else [],
     )
 
 
@@ -259,6 +272,7 @@ async def person(request: Request, person_id: str, votes_cursor: Text = None) ->
         sponsored=sponsored.results,
         speeches=speeches.results,
         web_path=web_path,
+        feeds=[feed_link(f"{detail.name}: votes, speeches and bills", f"{web_path('person', detail.id)}/feed.atom")],
     )
 
 
@@ -361,6 +375,7 @@ async def bill(request: Request, bill_id: str) -> Response:
         summary=summary,
         publishes=publishes,
         web_path=web_path,
+        feeds=[feed_link(f"{detail.identifier}: actions and votes", f"{web_path('bill', detail.id)}/feed.atom")],
     )
 
 
@@ -396,7 +411,9 @@ async def votes(
         "date_after": date_after,
         "date_before": date_before,
     }
-    return await _list_page(request, VOTES, filters, cursor)
+    wanted = urlencode({k: v for k, v in filters.items() if v and k in VOTE_FILTERS})
+    feed = feed_link("Latest votes", f"/votes/feed.atom?{wanted}" if wanted else "/votes/feed.atom")
+    return await _list_page(request, VOTES, filters, cursor, feeds=[feed])
 
 
 @router.get("/votes/{vote_id:path}")
