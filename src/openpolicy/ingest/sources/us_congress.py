@@ -542,13 +542,14 @@ class _Parser:
             display = opt_str(voter, "display_name") or key
             full = " ".join(p for p in (first, last) if p) or display
             party = PARTY_LETTERS.get(str(voter.get("party")), voter.get("party"))
+            # A roll call states how a member voted, not their name: its names ("Jeffries") only name a person no
+            # other record has named, and never replace the legislators file's.
             self.people[candidate] = PersonRec(
                 id=candidate,
-                name=full,
-                sort_name=sort_name_of(full, first, last),
+                name=None,
+                sort_name=None,
+                fallback_name=full,
                 identifiers=[(scheme, key)],
-                given_name=first,
-                family_name=last,
                 extras={"from_votes": True, "party": party, "state": voter.get("state")},
             )
         table[key] = candidate
