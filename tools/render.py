@@ -50,16 +50,24 @@ def helm_template(env: str, *extra: str, release: str = RELEASE) -> list[dict[st
     return ops_render.helm_template(env, *extra, release=release, chart=UMBRELLA, values_dir=VALUES_DIR)
 
 
+# The repository has no released image: infrastructure/k8s/ pins both images to this all-zero digest, which no
+# registry serves, so applying the manifests unchanged fails to pull instead of running some tag. Set the real
+# ones first: `kustomize edit set image openpolicy/api-service@sha256:<digest>` (and web-interface), or render
+# with `openpolicy render ENV --image-digest api=... --image-digest web=...`.
+PLACEHOLDER_DIGEST = "sha256:" + "0" * 64
+PLACEHOLDER_DIGESTS = {"api": PLACEHOLDER_DIGEST, "web": PLACEHOLDER_DIGEST}
+
+
 def render(env: str) -> dict[str, str]:
-    """The files of ``infrastructure/k8s/`` for ``env`` from this repository's charts."""
+    """The files of ``infrastructure/k8s/`` for ``env`` from this repository's charts (placeholder digests)."""
     _local_helm_first()
-    return ops_render.render(env, UMBRELLA, VALUES_DIR)
+    return ops_render.render(env, UMBRELLA, VALUES_DIR, PLACEHOLDER_DIGESTS)
 
 
 def write(env: str, out_dir: Path) -> list[Path]:
-    """:func:`openpolicy.ops.render.write` with this repository's charts."""
+    """:func:`openpolicy.ops.render.write` with this repository's charts (placeholder digests)."""
     _local_helm_first()
-    return ops_render.write(env, out_dir, UMBRELLA, VALUES_DIR)
+    return ops_render.write(env, out_dir, UMBRELLA, VALUES_DIR, PLACEHOLDER_DIGESTS)
 
 
 def _dump(obj: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -10,12 +11,15 @@ from typing import Any
 import pytest
 import yaml
 from tests.support.helm import (
+    API_DIGEST,
     APP_CHARTS,
     CHARTS,
     CHARTS_DIR,
     ENVIRONMENTS,
     HELM_DIR,
+    PINS,
     UMBRELLA,
+    WEB_DIGEST,
     all_rendered,
     helm,
     name_of,
@@ -27,6 +31,7 @@ from tests.support.helm import (
 from tools import helmdocs
 
 from openpolicy.config import Settings
+from openpolicy.ops.kube import digest_set_args
 
 
 @pytest.mark.parametrize("chart", CHARTS)
@@ -37,14 +42,14 @@ def test_helm_lint_strict(chart: str) -> None:
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_helm_lint_strict_with_environment_values(env: str) -> None:
-    helm("lint", "--strict", UMBRELLA, "-f", HELM_DIR / "values" / f"{env}.yaml")
+    helm("lint", "--strict", UMBRELLA, "-f", HELM_DIR / "values" / f"{env}.yaml", *PINS)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_environment_renders_both_services(env: str) -> None:
     objects = rendered(env)
     deployments = {o["metadata"]["name"] for o in objects if o["kind"] == "Deployment"}
-    assert {"openpolicy-api-service", "openpolicy-web-interface"} <= deployments
+    assert {"openpolicy-api-service", "openpolicy-web-interface", "openpolicy-notifier"} <= deployments
     for obj in objects:
         labels = obj["metadata"].get("labels") or {}
         if obj["kind"] != "Namespace":
@@ -55,11 +60,17 @@ def test_every_environment_renders_both_services(env: str) -> None:
                 assert f"app.kubernetes.io/{key}" in labels, name_of(env, obj)
 
 
-def test_seed_install_command_works_as_written() -> None:
+def test_seed_install_command_works_with_digests_and_refuses_without() -> None:
     """`helm install openpolicy ./infrastructure/helm/charts/openpolicy-platform -f .../production.yaml
-    --namespace openpolicy --create-namespace`: as a client-side dry run (no API server can run here)."""
+    --namespace openpolicy --create-namespace`: as a client-side dry run (no API server can run here). Without image
+    digests production refuses (no fallback to a tag), saying how to deploy; with them (as `openpolicy deploy`
+    passes them) it installs."""
     args = ["openpolicy", "./infrastructure/helm/charts/openpolicy-platform"]
     args += ["-f", "infrastructure/helm/values/production.yaml", "--namespace", "openpolicy", "--create-namespace"]
+    refused = helm("install", *args, "--dry-run=client", check=False)
+    assert refused.returncode != 0
+    assert "image.digest is required" in refused.stderr and "--image-digest api=sha256:" in refused.stderr
+    args += list(PINS)
     proc = helm("install", *args, "--dry-run=client")
     assert "STATUS: pending-install" in proc.stdout
     assert "kind: Deployment" in proc.stdout
@@ -67,7 +78,7 @@ def test_seed_install_command_works_as_written() -> None:
     assert re.search(r"# Source: .*migration-job.yaml", proc.stdout)
     # `helm upgrade` needs a cluster even as a dry run: the template-level check of the same arguments
     same = helm("template", *args)
-    assert len(re.findall(r"^kind: Deployment$", same.stdout, re.MULTILINE)) == 2
+    assert len(re.findall(r"^kind: Deployment$", same.stdout, re.MULTILINE)) == 3  # api, web, notifier
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -83,7 +94,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_rendered_yaml_has_no_duplicate_keys(env: str) -> None:
-    out = helm("template", "openpolicy", UMBRELLA, "-f", HELM_DIR / "values" / f"{env}.yaml").stdout
+    out = helm("template", "openpolicy", UMBRELLA, "-f", HELM_DIR / "values" / f"{env}.yaml", *PINS).stdout
     docs = [d for d in yaml.load_all(out, Loader=_UniqueKeyLoader) if d]
     assert len(docs) > 10
     with pytest.raises(yaml.constructor.ConstructorError, match="duplicate"):
@@ -146,17 +157,38 @@ def test_replicas_omitted_when_autoscaling() -> None:
 
 def test_config_change_rolls_the_pods_and_digest_wins() -> None:
     def checksum(*args: str) -> str:
-        objs = template(UMBRELLA, "-f", HELM_DIR / "values" / "production.yaml", *args)
+        objs = template(UMBRELLA, "-f", HELM_DIR / "values" / "production.yaml", *PINS, *args)
         dep = next(o for o in objs if o["kind"] == "Deployment" and o["metadata"]["name"].endswith("api-service"))
         return str(dep["spec"]["template"]["metadata"]["annotations"]["checksum/config"])
 
     assert checksum() == checksum()
     assert checksum() != checksum("--set", "api-service.config.LOG_LEVEL=DEBUG")
-    digest = "sha256:" + "a" * 64
-    prod = HELM_DIR / "values" / "production.yaml"
-    objs = template(UMBRELLA, "-f", prod, "--set", f"api-service.image.digest={digest}")
-    images = {c["image"] for o in objs if (s := pod_spec(o)) for c in s["containers"] if "api-service" in c["image"]}
+    digest = "sha256:" + "c" * 64
+    dev = HELM_DIR / "values" / "development.yaml"
+    objs = template(UMBRELLA, "-f", dev, "--set", f"api-service.image.digest={digest}")
+    specs = [s for o in objs if o["metadata"]["name"] == "openpolicy-api-service" and (s := pod_spec(o))]
+    images = {c["image"] for s in specs for c in s["containers"]}
     assert images == {f"openpolicy/api-service@{digest}"}
+
+
+@pytest.mark.parametrize("env", ["staging", "production"])
+def test_staging_and_production_run_images_only_by_digest(env: str, tmp_path: Path) -> None:
+    """No fallback to a tag: without a digest the render stops naming the chart and the way to deploy; with the
+    two digests of a deploy every container of the platform runs one of them (the api image's digest also pins the
+    notifier and the jobs)."""
+    values = HELM_DIR / "values" / f"{env}.yaml"
+    bare = helm("template", "openpolicy", UMBRELLA, "-f", values, check=False)
+    assert bare.returncode != 0 and "image.digest is required" in bare.stderr
+    assert "--image-digest api=sha256:" in bare.stderr  # says how to deploy
+    only_api = digest_set_args({"api": API_DIGEST})
+    half = helm("template", "openpolicy", UMBRELLA, "-f", values, *only_api, check=False)
+    assert half.returncode != 0 and "web-interface: image.digest is required" in half.stderr
+    images = {
+        c["image"] for o in rendered(env) if (s := pod_spec(o)) for c in s["containers"] + s.get("initContainers", [])
+    }
+    assert images == {f"openpolicy/api-service@{API_DIGEST}", f"openpolicy/web-interface@{WEB_DIGEST}"}
+    # no image tag is left in any environment file that a digest could lose to
+    assert "tag:" not in values.read_text()
 
 
 def test_configmap_keys_are_settings_of_the_app() -> None:
@@ -164,6 +196,9 @@ def test_configmap_keys_are_settings_of_the_app() -> None:
     fields = {name.upper() for name in Settings.model_fields}
     for env, obj in all_rendered():
         if obj["kind"] != "ConfigMap" or "grafana_dashboard" in obj["metadata"].get("labels", {}):
+            continue
+        if obj["metadata"]["name"].endswith("-response-headers"):  # read by the ingress controller, not the app
+            assert set(obj["data"]) == {"Strict-Transport-Security"}, name_of(env, obj)
             continue
         for key in obj["data"]:
             assert key.startswith("OTEL_") or key in fields, f"{name_of(env, obj)}: {key} is not a setting"
@@ -179,9 +214,14 @@ def test_jobs_and_cronjobs() -> None:
         "openpolicy-api-service-import-ourcommons",
         "openpolicy-api-service-import-boundaries",
         "openpolicy-api-service-backup",
-    }
+        "openpolicy-api-service-export",
+    }  # the names they had in the api-service chart: an upgrade keeps their Jobs' history
     for name, job in cron.items():
         spec = job["spec"]
+        labels = job["metadata"]["labels"]
+        assert labels["app.kubernetes.io/name"] == "platform-jobs", name  # moved out of the api-service chart
+        pod = spec["jobTemplate"]["spec"]["template"]["spec"]
+        assert pod["containers"][0]["image"] == f"openpolicy/api-service@{API_DIGEST}", name  # the api's image
         assert spec["concurrencyPolicy"] == "Forbid", name
         assert spec["startingDeadlineSeconds"] > 0 and spec["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
         assert spec["successfulJobsHistoryLimit"] >= 1 and spec["failedJobsHistoryLimit"] >= 1
@@ -191,6 +231,24 @@ def test_jobs_and_cronjobs() -> None:
     assert shapes["containers"][0]["args"][:2] == ["import", "boundaries"]
     backup = cron["openpolicy-api-service-backup"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert backup["containers"][0]["args"] == ["backup", "/backups"]
+    claims = {o["metadata"]["name"]: o["spec"] for o in objs if o["kind"] == "PersistentVolumeClaim"}
+    assert {"name": "backups", "persistentVolumeClaim": {"claimName": "openpolicy-api-service-backups"}} in backup[
+        "volumes"
+    ]
+    # the nightly export: the command docs/exports.md names, writing to the claim the api reads (ReadWriteMany)
+    export = cron["openpolicy-api-service-export"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (container,) = export["containers"]
+    assert container["args"] == ["export"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["EXPORT_DIR"] == "/exports" and int(env["EXPORT_KEEP"]) >= 1 and "REDIS_URL" not in env
+    assert {"name": "exports", "mountPath": "/exports", "readOnly": False} in container["volumeMounts"]
+    assert claims["openpolicy-api-service-exports"]["accessModes"] == ["ReadWriteMany"]
+    api = _deployment("production", "openpolicy-api-service")["spec"]["template"]["spec"]
+    assert {"name": "exports", "mountPath": "/exports", "readOnly": True} in api["containers"][0]["volumeMounts"]
+    assert {"name": "exports", "persistentVolumeClaim": {"claimName": "openpolicy-api-service-exports"}} in api[
+        "volumes"
+    ]
+    assert any(e == {"name": "EXPORT_DIR", "value": "/exports"} for e in api["containers"][0]["env"])
     migrate = next(o for o in objs if o["kind"] == "Job")
     assert migrate["metadata"]["annotations"]["helm.sh/hook"] == "pre-install,pre-upgrade"
     # a pre-install hook runs before the release's ServiceAccount exists: it has its own, hooked earlier
@@ -211,18 +269,70 @@ def test_jobs_and_cronjobs() -> None:
     ]
 
 
+def _edge(env: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """Every Ingress path of ``env``: path -> (backend Service, the annotations of its Ingress)."""
+    paths: dict[str, tuple[str, dict[str, str]]] = {}
+    for obj in rendered(env):
+        if obj["kind"] == "Ingress":
+            for p in obj["spec"]["rules"][0]["http"]["paths"]:
+                assert p["pathType"] == "Prefix"
+                assert p["path"] not in paths, f"{p['path']} routed twice"
+                paths[p["path"]] = (p["backend"]["service"]["name"], obj["metadata"].get("annotations") or {})
+    return paths
+
+
+def _route(paths: dict[str, tuple[str, dict[str, str]]], request: str) -> tuple[str, dict[str, str]]:
+    """The Ingress path a request takes: the longest matching Prefix (by path elements), as ingress-nginx does."""
+    matching = [p for p in paths if p == "/" or request == p or request.startswith(p.rstrip("/") + "/")]
+    return paths[max(matching, key=len)]
+
+
 def test_ingress_routes() -> None:
-    paths = {}
     for obj in rendered("production"):
         if obj["kind"] == "Ingress":
             rule = obj["spec"]["rules"][0]
             assert rule["host"] == "openpolicy.example"
             assert obj["spec"]["ingressClassName"] == "nginx"
             assert obj["spec"]["tls"][0]["hosts"] == ["openpolicy.example"]
-            for p in rule["http"]["paths"]:
-                paths[p["path"]] = p["backend"]["service"]["name"]
-    assert paths["/"] == "openpolicy-web-interface"
-    assert paths["/v1"] == paths["/docs"] == "openpolicy-api-service"
+    paths = _edge("production")
+    assert paths["/"][0] == "openpolicy-web-interface"
+    assert paths["/v1"][0] == paths["/docs"][0] == "openpolicy-api-service"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_metrics_and_health_details_are_refused_at_the_edge(env: str) -> None:
+    """/metrics and readiness details (the web's names its API_URL) are for Prometheus and the kubelet, which use the
+    Services and pods; through the public Ingress every client is refused (403), while public paths stay open."""
+    paths = _edge(env)
+    deny = "nginx.ingress.kubernetes.io/denylist-source-range"
+    for request in ("/metrics", "/health", "/health/ready", "/health/live", "/metrics/extra"):
+        _, annotations = _route(paths, request)
+        assert annotations.get(deny) == "0.0.0.0/0,::/0", f"{env}: {request} reaches a pod through the Ingress"
+    for request in ("/", "/people/ocd-person-1", "/v1/people", "/docs", "/openapi.json", "/healthy-democracy"):
+        _, annotations = _route(paths, request)
+        assert deny not in annotations, f"{env}: public path {request} is refused"
+
+
+def test_hsts_at_the_ingress() -> None:
+    """Every TLS Ingress names the ConfigMap whose Strict-Transport-Security ingress-nginx adds (custom-headers),
+    and redirects plain http; without TLS (development) no HSTS is sent (it would pin a host to https)."""
+    objs = rendered("production")
+    configmaps = {o["metadata"]["name"]: o for o in objs if o["kind"] == "ConfigMap"}
+    ingresses = [o for o in objs if o["kind"] == "Ingress"]
+    assert {o["metadata"]["name"] for o in ingresses} >= {"openpolicy-api-service", "openpolicy-web-interface"}
+    for ing in ingresses:
+        annotations = ing["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+        namespace, name = annotations["nginx.ingress.kubernetes.io/custom-headers"].split("/")
+        assert namespace == "openpolicy"
+        hsts = configmaps[name]["data"]["Strict-Transport-Security"]
+        assert (
+            re.fullmatch(r"max-age=(\d+); includeSubDomains", hsts)
+            and int(hsts.split("=")[1].split(";")[0]) >= 31536000
+        )
+    for obj in rendered("development"):
+        if obj["kind"] == "Ingress":
+            assert "nginx.ingress.kubernetes.io/custom-headers" not in (obj["metadata"].get("annotations") or {})
 
 
 def test_network_policies() -> None:
@@ -238,6 +348,46 @@ def test_network_policies() -> None:
     web = policies["openpolicy-web-interface"]
     web_egress = [rule for rule in web["egress"] if rule["ports"][0]["port"] == 8000]
     assert web_egress[0]["to"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == "api-service"
+    jobs = policies["openpolicy-api-service-jobs"]
+    assert jobs["podSelector"]["matchExpressions"][0]["values"] == ["backup", "export"]
+    assert {p["port"] for rule in jobs["egress"] for p in rule["ports"]} == {53, 5432}
+
+
+def test_notifier_deployment_pdb_and_egress() -> None:
+    """The notifier: `openpolicy serve notifier` on 8002 (probes /health/live and /health/ready), replicas from
+    values (they share the work), a PDB, scraped as job `notifier`; egress to DNS, PostgreSQL and the public
+    internet on 443 only - never to private, loopback, link-local (cloud metadata) or cluster ranges."""
+    objs = rendered("production")
+    dep = _deployment("production", "openpolicy-notifier")
+    assert dep["spec"]["replicas"] == 2
+    (container,) = dep["spec"]["template"]["spec"]["containers"]
+    assert container["args"] == ["serve", "notifier"]
+    assert container["ports"] == [{"name": "http", "containerPort": 8002, "protocol": "TCP"}]
+    assert (
+        container["livenessProbe"]["httpGet"]["path"] == container["startupProbe"]["httpGet"]["path"] == "/health/live"
+    )
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    env = {e["name"]: e for e in container["env"]}
+    assert set(env) == {"DATABASE_URL"} and "secretKeyRef" in env["DATABASE_URL"]["valueFrom"]
+    config = next(o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "openpolicy-notifier")
+    assert config["data"]["NOTIFIER_PORT"] == "8002"
+    pdb = next(o for o in objs if o["kind"] == "PodDisruptionBudget" and o["metadata"]["name"] == "openpolicy-notifier")
+    assert pdb["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"] == "notifier"
+    monitor = next(o for o in objs if o["kind"] == "ServiceMonitor" and o["metadata"]["name"].endswith("-notifier"))
+    assert monitor["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == "notifier"
+    policy = next(o for o in objs if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == "openpolicy-notifier")
+    spec = policy["spec"]
+    assert [peer["namespaceSelector"]["matchLabels"] for rule in spec["ingress"] for peer in rule["from"]] == [
+        {"kubernetes.io/metadata.name": "monitoring"}
+    ]
+    internet = [r for r in spec["egress"] if any("except" in p.get("ipBlock", {}) for p in r["to"])]
+    (rule,) = internet
+    assert [p["port"] for p in rule["ports"]] == [443]
+    blocks = {p["ipBlock"]["cidr"]: set(p["ipBlock"]["except"]) for p in rule["to"]}
+    assert blocks["0.0.0.0/0"] >= {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16"}
+    assert blocks["::/0"] >= {"fc00::/7", "fe80::/10", "::1/128"}
+    ports = {p["port"] for r in spec["egress"] if r not in internet for p in r["ports"]}
+    assert ports == {53, 5432, 4318}  # DNS, PostgreSQL, traces; no Redis
 
 
 def test_development_runs_everything_in_cluster() -> None:
@@ -247,9 +397,41 @@ def test_development_runs_everything_in_cluster() -> None:
     dep = _deployment("development", "openpolicy-api-service")
     env = {e["name"]: e for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {"name": "openpolicy-api-service-pg-app", "key": "uri"}
-    assert env["REDIS_URL"]["value"] == "redis://openpolicy-api-service-redis:6379/0"
+    # the Valkey password is referenced, and spelled into the URL by the kubelet ($(VAR) after the variable)
+    names = list(env)
+    assert names.index("REDIS_PASSWORD") < names.index("REDIS_URL")
+    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "openpolicy-api-service-redis-auth",
+        "key": "password",
+    }
+    assert env["REDIS_URL"]["value"] == "redis://:$(REDIS_PASSWORD)@openpolicy-api-service-redis:6379/0"
     job = next(o for o in objs if o["kind"] == "Job")
     assert "helm.sh/hook" not in (job["metadata"].get("annotations") or {})  # the Cluster must exist first
+    # the data stores are the umbrella's now, under the names the api-service chart gave them
+    owners = {(o["kind"], o["metadata"]["name"]): o["metadata"]["labels"]["app.kubernetes.io/name"] for o in objs}
+    assert owners[("Cluster", "openpolicy-api-service-pg")] == "openpolicy-platform"
+    assert owners[("Deployment", "openpolicy-api-service-redis")] == "openpolicy-platform"
+
+
+def test_in_cluster_valkey_has_a_password_and_a_memory_ceiling() -> None:
+    objs = rendered("development")
+    secret = next(
+        o for o in objs if o["kind"] == "Secret" and o["metadata"]["name"] == "openpolicy-api-service-redis-auth"
+    )
+    password = base64.b64decode(secret["data"]["password"]).decode()
+    assert len(password) >= 32 and password.isalnum()
+    acl = base64.b64decode(secret["data"]["users.acl"]).decode()
+    assert acl == f"user default on >{password} ~* &* +@all\n"  # no client gets in without it
+    assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    dep = _deployment("development", "openpolicy-api-service-redis")
+    (container,) = dep["spec"]["template"]["spec"]["containers"]
+    args = container["args"]
+    assert args[args.index("--maxmemory") + 1] == "96mb"
+    assert args[args.index("--maxmemory-policy") + 1] == "allkeys-lru"
+    assert args[args.index("--aclfile") + 1] == "/etc/valkey/users.acl"
+    assert password not in json.dumps(dep)  # the pod spec names the Secret, never the password
+    limit = container["resources"]["limits"]["memory"]
+    assert limit == "128Mi"  # maxmemory (96 MB) stays below the container limit
 
 
 def test_optional_external_secret_and_cnpg_backup() -> None:
@@ -257,19 +439,20 @@ def test_optional_external_secret_and_cnpg_backup() -> None:
         UMBRELLA,
         "-f",
         HELM_DIR / "values" / "production.yaml",
+        *PINS,
         "--set",
-        "api-service.externalSecret.enabled=true,api-service.externalSecret.secretStoreRef.name=vault",
+        "global.redis.source=externalSecret,externalSecret.secretStoreRef.name=vault",
         "--set",
-        "api-service.cnpg.enabled=true,api-service.cnpg.backup.enabled=true,api-service.migrations.asHook=false",
+        "global.database.source=cnpg,cnpg.backup.enabled=true,api-service.migrations.asHook=false",
         "--set",
-        "api-service.cnpg.backup.destinationPath=s3://backups/openpolicy,api-service.cnpg.backup.credentialsSecret=s3",
+        "cnpg.backup.destinationPath=s3://backups/openpolicy,cnpg.backup.credentialsSecret=s3",
     )
     kinds = {o["kind"] for o in objs}
     assert {"ExternalSecret", "Cluster", "ScheduledBackup"} <= kinds
 
 
 def test_hook_migration_refused_when_the_release_makes_the_database(tmp_path: Path) -> None:
-    for flag in ("api-service.cnpg.enabled=true", "api-service.externalSecret.enabled=true"):
+    for flag in ("global.database.source=cnpg", "global.database.source=externalSecret"):
         proc = helm("template", "x", UMBRELLA, "--set", flag, check=False)
         assert proc.returncode != 0 and "migrations.asHook=false" in proc.stderr
 

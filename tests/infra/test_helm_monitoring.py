@@ -79,7 +79,7 @@ def test_dashboards_are_configmaps_for_the_sidecar() -> None:
 def test_service_monitors_keep_the_job_names() -> None:
     monitors = [o for o in rendered("production") if o["kind"] == "ServiceMonitor"]
     jobs = {m["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] for m in monitors}
-    assert jobs == {"api-service", "web-interface"}
+    assert jobs == {"api-service", "web-interface", "notifier"}
     services = {o["metadata"]["name"]: o for o in rendered("production") if o["kind"] == "Service"}
     for monitor in monitors:
         spec = monitor["spec"]

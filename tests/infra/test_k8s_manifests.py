@@ -20,6 +20,7 @@ from tests.support.helm import (
     HELM_DIR,
     K8S_DIR,
     KUBECTL,
+    PINS,
     all_rendered,
     name_of,
     pod_spec,
@@ -43,22 +44,32 @@ K8S_VERSIONS = ("1.30.0", kubernetes_validate.latest_version())
 
 @cache
 def everything() -> tuple[tuple[str, dict[str, Any]], ...]:
-    """All environments, plus the optional objects (ExternalSecret, CNPG backups) switched on."""
+    """All environments, plus the optional objects (ExternalSecret, CNPG backups, exports on S3) switched on."""
     extra = template(
         HELM_DIR / "charts" / "openpolicy-platform",
         "-f",
         HELM_DIR / "values" / "production.yaml",
+        *PINS,
         "--set",
-        "api-service.externalSecret.enabled=true,api-service.externalSecret.secretStoreRef.name=vault",
+        "global.redis.source=externalSecret,externalSecret.secretStoreRef.name=vault",
         "--set",
-        "api-service.externalSecret.redisUrlKey=openpolicy/redis-url",
+        "global.database.source=cnpg,cnpg.backup.enabled=true,api-service.migrations.asHook=false",
         "--set",
-        "api-service.cnpg.enabled=true,api-service.cnpg.backup.enabled=true,api-service.migrations.asHook=false",
-        "--set",
-        "api-service.cnpg.backup.destinationPath=s3://backups/openpolicy,api-service.cnpg.backup.credentialsSecret=s3",
-        "--set",
-        "api-service.redis.inCluster.enabled=true",
+        "cnpg.backup.destinationPath=s3://backups/openpolicy,cnpg.backup.credentialsSecret=s3",
     )
+    database_secret = template(
+        HELM_DIR / "charts" / "openpolicy-platform",
+        "-f",
+        HELM_DIR / "values" / "production.yaml",
+        *PINS,
+        "--set",
+        "global.database.source=externalSecret,externalSecret.secretStoreRef.name=vault",
+        "--set",
+        "api-service.migrations.asHook=false,global.exports.storage=s3,global.exports.s3.url=s3://exports/openpolicy",
+        "--set",
+        "global.exports.s3.credentialsSecret=exports-s3",
+    )
+    extra += [o for o in database_secret if o["kind"] in ("ExternalSecret", "CronJob", "Deployment", "NetworkPolicy")]
     return (*all_rendered(), *(("optional", o) for o in extra))
 
 

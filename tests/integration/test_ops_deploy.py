@@ -7,6 +7,7 @@ answer like the real ones; the flags are also checked against the real helm v4 b
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 from pathlib import Path
@@ -204,15 +205,19 @@ def test_defaults_are_the_repositorys_umbrella_chart_and_values(tmp_path: Path) 
 
 
 def test_render_command_prints_the_charts_manifests() -> None:
-    proc = subprocess.run(
-        [OPENPOLICY, "render", "production", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
-    assert proc.returncode == 0, proc.stderr
+    from tools.render import PLACEHOLDER_DIGEST, render
+
+    env = {**os.environ, "PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    base = [OPENPOLICY, "render", "production", "--json"]
+    # production runs images by digest only: without them the render stops and says how to give them
+    refused = subprocess.run(base, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert refused.returncode != 0 and "image.digest is required" in refused.stdout
+    pins = ["--image-digest", f"api={PLACEHOLDER_DIGEST}", "--image-digest", f"web={PLACEHOLDER_DIGEST}"]
+    proc = subprocess.run([*base, *pins], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     files = json.loads(proc.stdout)["files"]
     assert "kustomization.yaml" in files and any(p.startswith("deployments/") for p in files)
     # the same code renders the committed infrastructure/k8s/ (the k8s drift test compares them)
-    from tools.render import render
-
     assert files == render("production")
 
 

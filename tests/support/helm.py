@@ -10,12 +10,21 @@ from typing import Any
 
 import yaml
 
+from openpolicy.ops.kube import digest_set_args
 from tests.support import ROOT
 
 HELM_DIR = ROOT / "infrastructure" / "helm"
 CHARTS_DIR = HELM_DIR / "charts"
-CHARTS = ("openpolicy-common", "api-service", "web-interface", "monitoring-stack", "openpolicy-platform")
-APP_CHARTS = ("api-service", "web-interface", "monitoring-stack", "openpolicy-platform")
+CHARTS = (
+    "openpolicy-common",
+    "api-service",
+    "web-interface",
+    "notifier",
+    "platform-jobs",
+    "monitoring-stack",
+    "openpolicy-platform",
+)
+APP_CHARTS = ("api-service", "web-interface", "notifier", "platform-jobs", "monitoring-stack", "openpolicy-platform")
 UMBRELLA = CHARTS_DIR / "openpolicy-platform"
 ENVIRONMENTS = ("development", "staging", "production")
 K8S_DIR = ROOT / "infrastructure" / "k8s"
@@ -24,6 +33,11 @@ HELM = TOOLS_BIN / "helm"
 KUBECTL = TOOLS_BIN / "kubectl"
 CHECKOV = ROOT / ".tools" / "checkov" / "bin" / "checkov"
 POD_KINDS = ("Deployment", "Job", "CronJob", "Pod")
+# The digests a deploy would pin (staging and production refuse to render without them), as `openpolicy deploy`
+# passes them: the api image's digest also pins the notifier and the jobs.
+API_DIGEST = "sha256:" + "a" * 64
+WEB_DIGEST = "sha256:" + "b" * 64
+PINS = tuple(digest_set_args({"api": API_DIGEST, "web": WEB_DIGEST}))
 
 
 def run(cmd: Sequence[str | Path], *, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -45,8 +59,8 @@ def template(chart: Path = UMBRELLA, *args: str | Path) -> list[dict[str, Any]]:
 
 @cache
 def rendered(env: str) -> tuple[dict[str, Any], ...]:
-    """The umbrella chart rendered with an environment's values (as `helm install` would apply it)."""
-    return tuple(template(UMBRELLA, "-f", HELM_DIR / "values" / f"{env}.yaml"))
+    """The umbrella chart rendered with an environment's values and the digests (as `openpolicy deploy` applies it)."""
+    return tuple(template(UMBRELLA, "-f", HELM_DIR / "values" / f"{env}.yaml", *PINS))
 
 
 def all_rendered() -> Iterator[tuple[str, dict[str, Any]]]:

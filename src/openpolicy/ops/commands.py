@@ -206,12 +206,19 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         values_dir: Annotated[Path, typer.Option(help="Folder of ENV.yaml values files.")] = Path(
             "infrastructure/helm/values"
         ),
+        image_digest: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--image-digest", help="COMPONENT=sha256:<digest> (api, web); repeatable; staging/production need both."
+            ),
+        ] = None,
         json_output: JsonOpt = False,
     ) -> None:
         """Plain Kubernetes manifests of ENV rendered from the Helm charts (what infrastructure/k8s/ holds)."""
         from openpolicy.ops.output import ExitCode, OpsError, run_command
 
         def action(reporter: Any) -> tuple[dict[str, Any], str]:
+            from openpolicy.ops.deploy import parse_digests
             from openpolicy.ops.kube import ENVIRONMENTS
             from openpolicy.ops.render import RenderError, write
             from openpolicy.ops.render import render as do_render
@@ -220,14 +227,15 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
                 raise OpsError(
                     f"unknown environment {environment!r}: expected one of {', '.join(ENVIRONMENTS)}", ExitCode.USAGE
                 )
+            digests = parse_digests(image_digest or [])
             try:
                 with reporter.status(f"helm template ({environment})"):
                     if out is not None:
-                        paths = write(environment, out, chart, values_dir)
+                        paths = write(environment, out, chart, values_dir, digests)
                         return {"environment": environment, "written": [str(p) for p in paths]}, (
                             f"wrote {len(paths)} files into {out}"
                         )
-                    files = do_render(environment, chart, values_dir)
+                    files = do_render(environment, chart, values_dir, digests)
             except RenderError as exc:
                 raise OpsError(f"render failed: {exc}") from None
             text = "".join(f"---\n# Source: {path}\n{body}" for path, body in files.items())

@@ -149,9 +149,7 @@ def deploy(
 
 
 def upgrade_set_args(digests: dict[str, str], sets: list[str]) -> list[str]:
-    args: list[str] = []
-    for component, digest in sorted(digests.items()):
-        args += ["--set", f"{kube.IMAGE_COMPONENTS[component]}.image.digest={digest}"]
+    args = kube.digest_set_args(digests)
     for item in sets:
         if "=" not in item:
             raise OpsError(f"--set {item!r}: expected KEY=VALUE", ExitCode.USAGE)

@@ -22,9 +22,23 @@ NAMESPACE = "openpolicy"
 ENVIRONMENTS = ("development", "staging", "production")
 CHART = Path("infrastructure/helm/charts/openpolicy-platform")
 VALUES_DIR = Path("infrastructure/helm/values")
-# Each service's image digest goes to `<subchart>.image.digest` of the umbrella chart.
+# Each service's image digest goes to `<subchart>.image.digest` of the umbrella chart. The api-service image also
+# runs the notifier and the scheduled jobs: its digest pins those charts too (IMAGE_CHARTS). Staging and production
+# values set global.imageDigestRequired, so a release without both digests fails to render instead of running a tag.
 IMAGE_COMPONENTS = {"api": "api-service", "web": "web-interface"}
+IMAGE_CHARTS = {"api": ("api-service", "notifier", "platform-jobs"), "web": ("web-interface",)}
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def digest_set_args(digests: dict[str, str]) -> list[str]:
+    """``--set CHART.image.digest=...`` for every chart each component's image runs in."""
+    args: list[str] = []
+    for component, digest in sorted(digests.items()):
+        for chart in IMAGE_CHARTS[component]:
+            args += ["--set", f"{chart}.image.digest={digest}"]
+    return args
+
+
 _VERSION_RE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 

@@ -1,15 +1,17 @@
-{{/* startup + liveness on /health (touches nothing), readiness on /health/ready (dependencies). */}}
+{{/* startup + liveness on /health (touches nothing; probes.livenessPath where a chart names another path),
+     readiness on /health/ready (dependencies). */}}
 {{- define "openpolicy.probes" -}}
+{{- $live := .Values.probes.livenessPath | default "/health" -}}
 startupProbe:
   httpGet:
-    path: /health
+    path: {{ $live }}
     port: http
   periodSeconds: {{ .Values.probes.startup.periodSeconds }}
   timeoutSeconds: {{ .Values.probes.startup.timeoutSeconds }}
   failureThreshold: {{ .Values.probes.startup.failureThreshold }}
 livenessProbe:
   httpGet:
-    path: /health
+    path: {{ $live }}
     port: http
   periodSeconds: {{ .Values.probes.liveness.periodSeconds }}
   timeoutSeconds: {{ .Values.probes.liveness.timeoutSeconds }}

@@ -5,6 +5,7 @@ Workload objects of an app chart. Call with a dict:
   args       the `openpolicy` arguments (list), e.g. (list "serve" "api")
   env        extra container env (YAML list as a string, may be empty)
   checksum   sha256 of the chart's ConfigMap (rolls the pods when config changes)
+  volumes, volumeMounts  extra pod volumes / container mounts (YAML lists as strings, optional)
 */}}
 {{- define "openpolicy.deployment" -}}
 {{- $args := . -}}
@@ -105,8 +106,14 @@ spec:
             {{- include "openpolicy.containerSecurityContext" $ | nindent 12 }}
           volumeMounts:
             {{- include "openpolicy.tmpMount" $ | nindent 12 }}
+            {{- with .volumeMounts }}
+            {{- . | nindent 12 }}
+            {{- end }}
       volumes:
         {{- include "openpolicy.tmpVolume" $ | nindent 8 }}
+        {{- with .volumes }}
+        {{- . | nindent 8 }}
+        {{- end }}
 {{- end -}}
 
 {{- define "openpolicy.service" -}}
@@ -205,18 +212,42 @@ spec:
 {{- end }}
 {{- end -}}
 
+{{/* The public Ingress of an app chart, and what the edge adds to it:
+  - HSTS (ingress.hsts, with TLS): ingress-nginx's `custom-headers` annotation names a ConfigMap of response headers
+    (the controller must list Strict-Transport-Security in its `global-allowed-response-headers`);
+  - ingress.blockedPaths (e.g. /metrics, /health): a second Ingress for the same host whose paths every client is
+    refused (`denylist-source-range` of every address, 403). Prometheus and the kubelet reach those paths on the
+    Service and the pods directly, never through the edge. */}}
 {{- define "openpolicy.ingress" -}}
+{{- $args := . -}}
 {{- $ := .ctx -}}
 {{- $ing := $.Values.ingress -}}
 {{- if $ing.enabled }}
+{{- $fullname := include "openpolicy.fullname" $ }}
+{{- $host := required "ingress.host is required when ingress.enabled" $ing.host }}
+{{- $hsts := and $ing.tls.enabled $ing.hsts.enabled }}
+{{- $annotations := $ing.annotations | default dict | deepCopy }}
+{{- if $hsts }}
+{{- $_ := set $annotations "nginx.ingress.kubernetes.io/custom-headers" (printf "%s/%s-response-headers" $.Release.Namespace $fullname) }}
+{{- end }}
+{{- if $ing.tls.enabled }}
+{{- $_ := set $annotations "nginx.ingress.kubernetes.io/force-ssl-redirect" "true" }}
+{{- end }}
+{{- range $i, $set := list (dict "suffix" "" "paths" $ing.paths "blocked" false) (dict "suffix" "-internal" "paths" $ing.blockedPaths "blocked" true) }}
+{{- if $set.paths }}
+---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata:
-  name: {{ include "openpolicy.fullname" $ }}
+  name: {{ $fullname }}{{ $set.suffix }}
   namespace: {{ $.Release.Namespace }}
   labels:
-    {{- include "openpolicy.labels" . | nindent 4 }}
-  {{- with $ing.annotations }}
+    {{- include "openpolicy.labels" $args | nindent 4 }}
+  {{- $a := $annotations | deepCopy }}
+  {{- if $set.blocked }}
+  {{- $_ := set $a "nginx.ingress.kubernetes.io/denylist-source-range" "0.0.0.0/0,::/0" }}
+  {{- end }}
+  {{- with $a }}
   annotations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
@@ -227,22 +258,37 @@ spec:
   {{- if $ing.tls.enabled }}
   tls:
     - hosts:
-        - {{ required "ingress.host is required when ingress.enabled" $ing.host | quote }}
+        - {{ $host | quote }}
       secretName: {{ required "ingress.tls.secretName is required when ingress.tls.enabled" $ing.tls.secretName }}
   {{- end }}
   rules:
-    - host: {{ required "ingress.host is required when ingress.enabled" $ing.host | quote }}
+    - host: {{ $host | quote }}
       http:
         paths:
-          {{- range $ing.paths }}
+          {{- range $set.paths }}
           - path: {{ . }}
             pathType: Prefix
             backend:
               service:
-                name: {{ include "openpolicy.fullname" $ }}
+                name: {{ $fullname }}
                 port:
                   name: http
           {{- end }}
+{{- end }}
+{{- end }}
+{{- if $hsts }}
+---
+# Response headers the ingress controller adds to every answer of this host (custom-headers annotation above).
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ $fullname }}-response-headers
+  namespace: {{ $.Release.Namespace }}
+  labels:
+    {{- include "openpolicy.labels" $args | nindent 4 }}
+data:
+  Strict-Transport-Security: {{ printf "max-age=%d%s%s" (int $ing.hsts.maxAgeSeconds) (ternary "; includeSubDomains" "" $ing.hsts.includeSubDomains) (ternary "; preload" "" $ing.hsts.preload) | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
