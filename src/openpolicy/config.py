@@ -169,9 +169,10 @@ class Settings(BaseSettings):
         default=512 * 1024 * 1024, ge=1, description="Largest file an import downloads (bytes)."
     )
     import_expected_intervals: dict[str, int] = Field(
-        default={"popolo": 7 * 86400, "us-congress": 86400, "ourcommons": 86400},
+        default={},
         description="Per import source: seconds between successful runs before its data counts as stale "
-        '(/v1/status, the StaleData alert). JSON, e.g. {"popolo": 604800, "us-congress": 86400}.',
+        "(/v1/status, the StaleData alert), overriding the source's default (`openpolicy import --help` lists "
+        'them). JSON, e.g. {"popolo": 604800, "us-congress": 86400}.',
     )
 
     # --- webhooks (openpolicy serve notifier, /v1/subscriptions; area: notify) ---------------------

@@ -154,6 +154,15 @@ def unknown_overrides(settings: Settings) -> list[str]:
     return sorted(set(settings.import_expected_intervals) - set(NAMES))
 
 
+def _interval(seconds: int) -> str:
+    days = seconds / DAY
+    return f"{days:g} day" + ("s" if days != 1 else "")
+
+
 def help_text() -> str:
-    """Each source with its description, for ``openpolicy import --help``."""
-    return "; ".join(f"{s.name}: {s.description}" + (" (full snapshot)" if s.snapshot else "") for s in SOURCES)
+    """Each source with its description and default expected interval, for ``openpolicy import --help``."""
+    return "; ".join(
+        f"{s.name}: {s.description} (" + ("full snapshot, " if s.snapshot else "") + f"stale after "
+        f"{_interval(s.expected_interval)})"
+        for s in SOURCES
+    )
