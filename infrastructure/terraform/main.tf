@@ -1,25 +1,14 @@
-# The platform on an existing cluster: its namespace (Pod Security labels), the Secrets the chart reads, and the
-# umbrella chart from this repository with the environment's values. The chart is the single definition of the
-# workloads; nothing here duplicates it.
+# Cluster-level things the platform's release needs before it exists: its namespace (Pod Security labels) and the
+# Secrets the chart reads. The release itself (the umbrella chart) has exactly one owner, `openpolicy deploy ENV`
+# (helm upgrade --install, images by digest, rollout and smoke test, rollback on failure): Terraform never installs,
+# upgrades or records it, so no `terraform apply` can undo a deploy or run an image by tag.
 
 locals {
-  chart_path  = "${path.module}/../helm/charts/openpolicy-platform"
-  values_file = "${path.module}/../helm/values/${var.environment}.yaml"
   labels = {
     "app.kubernetes.io/part-of"    = "openpolicy"
     "app.kubernetes.io/managed-by" = "terraform"
     "openpolicy.io/environment"    = var.environment
   }
-  image_settings = concat(
-    [
-      { name = "api-service.image.registry", value = var.image_registry },
-      { name = "api-service.image.repository", value = "${var.image_repository_prefix}/api-service" },
-      { name = "web-interface.image.registry", value = var.image_registry },
-      { name = "web-interface.image.repository", value = "${var.image_repository_prefix}/web-interface" },
-    ],
-    var.api_image_digest == "" ? [] : [{ name = "api-service.image.digest", value = var.api_image_digest }],
-    var.web_image_digest == "" ? [] : [{ name = "web-interface.image.digest", value = var.web_image_digest }],
-  )
 }
 
 resource "kubernetes_namespace_v1" "platform" {
@@ -34,9 +23,13 @@ resource "kubernetes_namespace_v1" "platform" {
   }
 }
 
-# The chart reads DATABASE_URL and REDIS_URL from these Secrets (database.existingSecret / redis.existingSecret in
-# infrastructure/helm/values/*.yaml). The values come from sensitive variables, never from a file in the repo.
+# The chart reads DATABASE_URL and REDIS_URL from these Secrets (global.database.existingSecret /
+# global.redis.existingSecret in infrastructure/helm/values/*.yaml). The values come from sensitive variables, never
+# from a file in the repo. With External Secrets (install_external_secrets and global.*.source externalSecret) the
+# chart's ExternalSecret fills its own Secret instead, and these variables stay empty.
 resource "kubernetes_secret_v1" "database" {
+  count = var.database_url == "" ? 0 : 1
+
   metadata {
     name      = "openpolicy-database"
     namespace = kubernetes_namespace_v1.platform.metadata[0].name
@@ -60,26 +53,4 @@ resource "kubernetes_secret_v1" "redis" {
     REDIS_URL = var.redis_url
   }
   type = "Opaque"
-}
-
-resource "helm_release" "platform" {
-  name             = var.release_name
-  namespace        = kubernetes_namespace_v1.platform.metadata[0].name
-  chart            = local.chart_path
-  create_namespace = false
-  values           = [file(local.values_file)]
-  set              = local.image_settings
-
-  atomic          = true # roll back a release that does not become ready
-  wait            = true
-  cleanup_on_fail = true
-  timeout         = var.helm_timeout_seconds
-  max_history     = 20
-
-  depends_on = [
-    kubernetes_secret_v1.database,
-    kubernetes_secret_v1.redis,
-    helm_release.kube_prometheus_stack,
-    helm_release.cloudnative_pg,
-  ]
 }

@@ -1,32 +1,33 @@
 output "namespace" {
-  description = "Namespace of the platform."
+  description = "Namespace of the platform (the release goes there with `openpolicy deploy ENV`)."
   value       = kubernetes_namespace_v1.platform.metadata[0].name
 }
 
 output "release_name" {
-  description = "Helm release of the platform (`openpolicy status ENV` reads it)."
-  value       = helm_release.platform.name
+  description = "Helm release `openpolicy deploy ENV` installs into the namespace (Terraform does not manage it)."
+  value       = var.release_name
 }
 
-output "release_revision" {
-  description = "Revision of the platform release after this apply."
-  value       = helm_release.platform.metadata.revision
-}
-
-output "chart_version" {
-  description = "Version of the umbrella chart installed."
-  value       = helm_release.platform.metadata.version
+output "deploy_command" {
+  description = "The one way the release is installed and upgraded."
+  value       = "openpolicy deploy ${var.environment} --image-digest api=sha256:... --image-digest web=sha256:..."
 }
 
 output "database_secret" {
-  description = "Name of the Secret holding DATABASE_URL (the value itself is never output)."
-  value       = kubernetes_secret_v1.database.metadata[0].name
+  description = "Name of the Secret holding DATABASE_URL (the value itself is never output); null when not managed here."
+  value       = one(kubernetes_secret_v1.database[*].metadata[0].name)
+}
+
+output "redis_secret" {
+  description = "Name of the Secret holding REDIS_URL; null when not managed here."
+  value       = one(kubernetes_secret_v1.redis[*].metadata[0].name)
 }
 
 output "addons" {
-  description = "Optional add-ons installed."
+  description = "Cluster operators installed."
   value = {
     kube_prometheus_stack = var.install_kube_prometheus_stack
     cloudnative_pg        = var.install_cloudnative_pg
+    external_secrets      = var.install_external_secrets
   }
 }

@@ -47,53 +47,25 @@ variable "pod_security_level" {
 }
 
 variable "release_name" {
-  description = "Helm release name of the platform (the ops CLI and dashboards expect openpolicy)."
+  description = "Helm release name of the platform, installed by `openpolicy deploy` (reported in the outputs only)."
   type        = string
   default     = "openpolicy"
-}
-
-variable "image_registry" {
-  description = "Registry of the platform images."
-  type        = string
-  default     = "ghcr.io"
-}
-
-variable "image_repository_prefix" {
-  description = "Repository prefix of the images: <prefix>/api-service and <prefix>/web-interface."
-  type        = string
-  default     = "openpolicy/openpolicy"
-}
-
-variable "api_image_digest" {
-  description = "Digest of the api-service image to run (sha256:...). Empty: the chart's tag (development only)."
-  type        = string
-  default     = ""
 
   validation {
-    condition     = var.api_image_digest == "" || can(regex("^sha256:[0-9a-f]{64}$", var.api_image_digest))
-    error_message = "api_image_digest must be empty or sha256:<64 hex digits>."
-  }
-}
-
-variable "web_image_digest" {
-  description = "Digest of the web-interface image to run (sha256:...). Empty: the chart's tag (development only)."
-  type        = string
-  default     = ""
-
-  validation {
-    condition     = var.web_image_digest == "" || can(regex("^sha256:[0-9a-f]{64}$", var.web_image_digest))
-    error_message = "web_image_digest must be empty or sha256:<64 hex digits>."
+    condition     = var.release_name == "openpolicy"
+    error_message = "release_name must be openpolicy: the ops CLI, dashboards and rules expect it."
   }
 }
 
 variable "database_url" {
-  description = "DATABASE_URL of the platform (postgresql://...). Give it through TF_VAR_database_url, never in a file."
+  description = "DATABASE_URL of the platform (postgresql://...), through TF_VAR_database_url, never in a file. Empty: the Secret is not managed here (External Secrets or CloudNativePG provide it)."
   type        = string
+  default     = ""
   sensitive   = true
 
   validation {
-    condition     = can(regex("^postgres(ql)?(\\+[a-z0-9]+)?://", var.database_url))
-    error_message = "database_url must be a postgresql:// URL."
+    condition     = var.database_url == "" || can(regex("^postgres(ql)?(\\+[a-z0-9]+)?://", var.database_url))
+    error_message = "database_url must be empty or a postgresql:// URL."
   }
 }
 
@@ -106,17 +78,6 @@ variable "redis_url" {
   validation {
     condition     = var.redis_url == "" || can(regex("^rediss?://", var.redis_url))
     error_message = "redis_url must be empty or a redis:// / rediss:// URL."
-  }
-}
-
-variable "helm_timeout_seconds" {
-  description = "How long helm waits for the release to become ready before rolling it back."
-  type        = number
-  default     = 600
-
-  validation {
-    condition     = var.helm_timeout_seconds >= 60 && var.helm_timeout_seconds <= 3600
-    error_message = "helm_timeout_seconds must be between 60 and 3600."
   }
 }
 
@@ -142,4 +103,21 @@ variable "cloudnative_pg_version" {
   description = "Chart version of the CloudNativePG operator."
   type        = string
   default     = "0.26.0"
+}
+
+variable "install_external_secrets" {
+  description = "Also install the External Secrets Operator (for values with a global source externalSecret)."
+  type        = bool
+  default     = false
+}
+
+variable "external_secrets_version" {
+  description = "Chart version of the External Secrets Operator."
+  type        = string
+  default     = "0.19.2"
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+\\.[0-9]+$", var.external_secrets_version))
+    error_message = "external_secrets_version must be a chart version like 0.19.2."
+  }
 }

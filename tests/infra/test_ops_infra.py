@@ -201,7 +201,9 @@ def test_providers_are_pinned_to_current_majors() -> None:
     assert isinstance(helm_provider["kubernetes"], dict), "helm provider v3: `kubernetes = { ... }` attribute"
 
 
-def test_namespace_secrets_and_release() -> None:
+def test_namespace_secrets_and_operators_but_never_the_release() -> None:
+    """One owner per deployed thing: Terraform makes the namespace, the Secrets and the operators; the release
+    `openpolicy` belongs to `openpolicy deploy` alone (no helm_release of the platform's chart, no image digests)."""
     main = tf("main.tf")
     resources = {(k, n): v for block in main["resource"] for k, named in block.items() for n, v in named.items()}
     ns_labels = resources[("kubernetes_namespace_v1", "platform")]["metadata"][0]["labels"]
@@ -209,16 +211,17 @@ def test_namespace_secrets_and_release() -> None:
         ns_labels
     )
     assert resources[("kubernetes_secret_v1", "database")]["data"]["DATABASE_URL"] == "${var.database_url}"
-    release = resources[("helm_release", "platform")]
-    assert release["chart"] == "${local.chart_path}" and release["atomic"] is True
-    assert release["set"] == "${local.image_settings}"  # helm provider v3: a list attribute, not `set {}` blocks
-    local_values = main["locals"][0]
-    assert local_values["chart_path"].endswith("/../helm/charts/openpolicy-platform")
-    assert (TERRAFORM / ".." / "helm" / "charts" / "openpolicy-platform" / "Chart.yaml").resolve().is_file()
+    assert not [key for key in resources if key[0] == "helm_release"]
     addons = {n: v for block in tf("addons.tf")["resource"] for named in block.values() for n, v in named.items()}
     assert addons["kube_prometheus_stack"]["repository"] == "https://prometheus-community.github.io/helm-charts"
     assert addons["cloudnative_pg"]["repository"] == "https://cloudnative-pg.github.io/charts"
+    assert addons["external_secrets"]["repository"] == "https://charts.external-secrets.io"
     assert all(a["version"].startswith("${var.") for a in addons.values())
+    for path in TERRAFORM.rglob("*.tf"):
+        text = path.read_text()
+        assert "openpolicy-platform" not in text and "image_digest" not in text, f"{path} manages the release"
+    readme = (TERRAFORM / "README.md").read_text()
+    assert "**`openpolicy deploy ENV`**" in readme
 
 
 def test_variables_validate_and_secrets_are_sensitive_and_never_in_tfvars() -> None:
@@ -235,7 +238,7 @@ def test_variables_validate_and_secrets_are_sensitive_and_never_in_tfvars() -> N
         assert not {"database_url", "redis_url"} & set(values), "secrets come from TF_VAR_*, never from a file"
         assert (ROOT / "infrastructure" / "helm" / "values" / f"{env}.yaml").is_file()
     outputs = {name for block in tf("outputs.tf")["output"] for name in block}
-    assert {"namespace", "release_name", "release_revision"} <= outputs
+    assert {"namespace", "release_name", "deploy_command"} <= outputs
 
 
 def test_checkov_terraform_zero_failed() -> None:

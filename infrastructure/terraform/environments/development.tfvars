@@ -1,8 +1,9 @@
-# terraform apply -var-file=environments/development.tfvars   (TF_VAR_database_url from the environment)
+# terraform apply -var-file=environments/development.tfvars
+# Development runs PostgreSQL (CloudNativePG) and Valkey in the cluster: no DATABASE_URL/REDIS_URL Secrets here.
+# Then: openpolicy deploy development (images by tag allowed in development only).
 environment                   = "development"
 kube_context                  = "kind-openpolicy"
 pod_security_level            = "restricted"
-image_repository_prefix       = "openpolicy/openpolicy"
-helm_timeout_seconds          = 300
 install_kube_prometheus_stack = true
-install_cloudnative_pg        = false
+install_cloudnative_pg        = true
+install_external_secrets      = false

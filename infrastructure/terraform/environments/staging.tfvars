@@ -1,9 +1,9 @@
 # terraform apply -var-file=environments/staging.tfvars   (TF_VAR_database_url, TF_VAR_redis_url from the environment)
-# The image digests come from the deploy pipeline: -var api_image_digest=sha256:... -var web_image_digest=sha256:...
+# Terraform makes the namespace, the Secrets and the operators; the release is `openpolicy deploy staging
+# --image-digest api=sha256:... --image-digest web=sha256:...` (the deploy workflow).
 environment                   = "staging"
 kube_context                  = "openpolicy-staging"
 pod_security_level            = "restricted"
-image_repository_prefix       = "openpolicy/openpolicy"
-helm_timeout_seconds          = 600
 install_kube_prometheus_stack = true
 install_cloudnative_pg        = false
+install_external_secrets      = false

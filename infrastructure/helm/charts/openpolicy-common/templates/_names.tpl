@@ -57,7 +57,7 @@ helm.sh/chart: {{ include "openpolicy.chart" .ctx }}
 {{- if .Values.image.digest -}}
 {{- printf "%s@%s" $repo .Values.image.digest -}}
 {{- else if (.Values.global | default dict).imageDigestRequired -}}
-{{- fail (printf "%s: image.digest is required (global.imageDigestRequired: this environment never runs an image by tag). Deploy with `openpolicy deploy ENV --image-digest api=sha256:... --image-digest web=sha256:...` or `terraform apply -var api_image_digest=sha256:... -var web_image_digest=sha256:...`." .Chart.Name) -}}
+{{- fail (printf "%s: image.digest is required (global.imageDigestRequired: this environment never runs an image by tag). Deploy with `openpolicy deploy ENV --image-digest api=sha256:... --image-digest web=sha256:...` (the release's one owner), or render with `openpolicy render ENV --image-digest ...`." .Chart.Name) -}}
 {{- else -}}
 {{- printf "%s:%s" $repo (.Values.image.tag | default .Chart.AppVersion) -}}
 {{- end -}}
