@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "openpolicy.db.commands",  # migrate, demo-data
     "openpolicy.ingest.commands",  # import, import-runs (list, revert), people explain
     "openpolicy.documents.commands",  # documents rebuild
+    "openpolicy.export.commands",  # export
     "openpolicy.notify.commands",  # serve notifier
     "openpolicy.ops.commands",  # backup, restore, deploy, rollback, status, smoke, render
     "openpolicy.up",  # up (orchestration above every area)
