@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import contextlib
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +18,7 @@ from typing import Any
 import httpx
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from tests.support import Service, free_port, wait_http
+from tests.support import PG_ADMIN_URL, Service, create_database, drop_database, free_port, wait_http, with_database
 from tests.support.ingest import query
 
 SECRETS_KEY = "test-webhook-secrets-key-0123456789abcdef"  # a test value (32+ characters), not a real secret
@@ -28,6 +31,43 @@ NOTIFIER_ENV = {
     "HOST": "127.0.0.1",
     "LOG_FORMAT": "json",
 }
+
+
+_template: list[str] = []
+
+
+def _drop_template() -> None:
+    for url in _template:
+        drop_database(url)
+
+
+async def _clone(template: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+
+
+@contextlib.contextmanager
+def webhook_database() -> Iterator[str]:
+    """A fresh migrated database, cloned from one migrated once per test process (migrating takes seconds)."""
+    if not _template:
+        from openpolicy.db.migrations import upgrade
+
+        url = create_database("openpolicy_test_whtpl")
+        _template.append(url)
+        atexit.register(_drop_template)
+        upgrade(url)
+    name = f"openpolicy_test_wh_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_clone(_template[0].rsplit("/", 1)[1], name))
+    url = with_database(PG_ADMIN_URL, name)
+    try:
+        yield url
+    finally:
+        drop_database(url)
 
 
 def create_key(url: str, name: str = "webhook test") -> str:
@@ -54,6 +94,7 @@ class Behaviour:
     status: int = 200
     delay: float = 0.0
     location: str | None = None
+    fail_first: int = 0  # answer 503 to this many requests first, then ``status``
 
 
 @dataclass
@@ -107,9 +148,13 @@ def receiver() -> Iterator[Receiver]:
             with state.lock:
                 state.received.append(record)
                 behaviour = state.behaviours.get(self.path, Behaviour())
+                status = behaviour.status
+                if behaviour.fail_first > 0:
+                    behaviour.fail_first -= 1
+                    status = 503
             if behaviour.delay:
                 time.sleep(behaviour.delay)
-            self.send_response(behaviour.status)
+            self.send_response(status)
             if behaviour.location:
                 self.send_header("Location", behaviour.location)
             self.send_header("Content-Length", "2")
@@ -147,7 +192,9 @@ def start_notifier(database_url: str, tmp_path: Path, **env: str) -> tuple[Servi
 
 def subscribe(api: str, key: str, receiver: Receiver, path: str, **filters: Any) -> dict[str, Any]:
     """Create a subscription delivering to ``receiver`` at ``path``; remember its secret there."""
-    answer = httpx.post(f"{api}/v1/subscriptions", headers={"X-API-Key": key}, json={"url": receiver.url(path), **filters})
+    answer = httpx.post(
+        f"{api}/v1/subscriptions", headers={"X-API-Key": key}, json={"url": receiver.url(path), **filters}
+    )
     assert answer.status_code == 201, answer.text
     created: dict[str, Any] = answer.json()
     receiver.secrets[path] = created["secret"]

@@ -63,11 +63,12 @@ def parse_target(url: str, *, allow_private: bool) -> Target:
 
 def refusal(address: IPAddress) -> str | None:
     """Why ``address`` may not be a target, or None when it is public."""
-    candidates: list[IPAddress] = [address]
+    candidates: list[IPAddress] = []  # an IPv4 address inside an IPv6 form is judged first, as itself
     if isinstance(address, ipaddress.IPv6Address):
         for embedded in (address.ipv4_mapped, address.sixtofour, (address.teredo or (None, None))[1]):
             if embedded is not None:
                 candidates.append(embedded)
+    candidates.append(address)
     for candidate in candidates:
         if candidate.is_loopback:
             return f"{address} is a loopback address"

@@ -52,7 +52,7 @@ from openpolicy.observability.logging import RateLimitedLog, get_logger
 
 CURSOR_NAME: Final = "change_log"
 FANOUT_BATCH: Final = 500  # change rows per fan-out transaction
-LEASE_MARGIN_SECONDS: Final = 10.0
+LEASE_MARGIN_SECONDS: Final = 5.0
 CURSOR_LAG_CAP: Final = 1_000_000  # the cursor lag gauge counts at most this many rows
 SEARCH_CONFIG: Final = "openpolicy_english"  # full-text configuration of saved searches (revision 0009)
 _log = get_logger("openpolicy.notify")
@@ -87,7 +87,7 @@ class Notifier:
             timeout=settings.webhook_timeout_seconds,
             allow_private=settings.webhook_allow_private_targets,
             resolver=resolver,
-            per_host_connections=settings.webhook_per_subscription_concurrency,
+            per_host_connections=settings.webhook_concurrency,  # subscriptions may share a host
         )
         self.lease = settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
         self.pool: asyncpg.Pool | None = None
