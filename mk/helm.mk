@@ -36,7 +36,7 @@ checkov: $(CHECKOV) ## install checkov into its own venv (.tools/checkov)
 helm-docs: install ## regenerate each chart's README parameter table from its `## @param` comments
 	$(BIN)/python -m tools.helmdocs --write $(HELM_CHARTS)/*/
 
-helm-sync-monitoring: install ## copy infrastructure/monitoring rules, dashboards, alertmanager config into the monitoring-stack chart
+helm-sync-monitoring: install ## link the monitoring-stack chart to infrastructure/monitoring rules and dashboards; translate alertmanager.yml
 	$(BIN)/python -m tools.render sync-monitoring
 
 k8s-render: install helm-tools ## regenerate infrastructure/k8s/ from the umbrella chart with production values

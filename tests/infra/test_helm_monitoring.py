@@ -1,8 +1,9 @@
-"""The monitoring-stack chart is made from infrastructure/monitoring (one source): copies, translation, drift."""
+"""The monitoring-stack chart is made from infrastructure/monitoring (one source): links, translation, drift."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,23 +16,35 @@ CHART = CHARTS_DIR / "monitoring-stack"
 SOURCE = ROOT / "infrastructure" / "monitoring"
 
 
-def test_chart_files_match_their_sources() -> None:
-    """Drift test: `make helm-sync-monitoring` would change nothing."""
-    wanted = render.monitoring_files()
+def test_chart_reads_the_generated_files_where_they_are_made() -> None:
+    """One copy: the chart's rules and dashboards folders are links to infrastructure/monitoring (where
+    `make monitoring-generate` writes them), and the one translated file is what `make helm-sync-monitoring` makes."""
     files_dir = CHART / "files"
-    on_disk = {str(p.relative_to(files_dir)): p.read_text() for p in files_dir.rglob("*") if p.is_file()}
+    for rel, target in render.monitoring_links().items():
+        link = files_dir / rel
+        assert link.is_symlink() and os.readlink(link) == target, f"{link}: run `make helm-sync-monitoring`"
+        assert link.resolve() == (SOURCE / rel).resolve()
+    wanted = render.monitoring_files()
+    on_disk = {
+        str(p.relative_to(files_dir)): p.read_text()
+        for p in files_dir.rglob("*")
+        if p.is_file() and not any(part in render.LINKS for part in _prefixes(p.relative_to(files_dir)))
+    }
     assert sorted(on_disk) == sorted(wanted), "run `make helm-sync-monitoring`"
     stale = [rel for rel, text in wanted.items() if on_disk[rel] != text]
-    assert stale == [], f"stale copies (run `make helm-sync-monitoring`): {stale}"
-    provenance = on_disk["PROVENANCE.md"]
-    for src in (SOURCE / "prometheus" / "rules").glob("*.yml"):
-        assert f"`prometheus/rules/{src.name}`" in provenance
-    for src in (SOURCE / "grafana" / "dashboards").glob("*.json"):
-        assert f"`grafana/dashboards/{src.name}`" in provenance
+    assert stale == [], f"stale (run `make helm-sync-monitoring`): {stale}"
+    copies = [p for p in CHART.rglob("*") if p.is_file() and p.suffix in (".json", ".yml") and "rules" in p.parts]
+    assert copies == [], f"copies of the sources in the chart: {copies}"
 
 
-def test_sync_detects_a_changed_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The drift test can fail: a source edited after the sync makes the copies stale, a re-sync fixes them."""
+def _prefixes(rel: Path) -> list[str]:
+    parts = rel.parts
+    return ["/".join(parts[:n]) for n in range(1, len(parts))]
+
+
+def test_sync_makes_links_and_detects_a_changed_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The drift test can fail: an alertmanager.yml edited after the sync makes the translation stale, a re-sync
+    fixes it; an old copied folder is replaced by the link; the sources are never touched."""
     src = tmp_path / "monitoring"
     (src / "prometheus" / "rules").mkdir(parents=True)
     (src / "grafana" / "dashboards").mkdir(parents=True)
@@ -40,16 +53,18 @@ def test_sync_detects_a_changed_source(tmp_path: Path, monkeypatch: pytest.Monke
     (src / "grafana" / "dashboards" / "d.json").write_text('{"title": "d"}\n')
     (src / "alertmanager" / "alertmanager.yml").write_text("route:\n  receiver: r\nreceivers:\n  - name: r\n")
     chart = tmp_path / "chart"
+    (chart / "files" / "grafana" / "dashboards").mkdir(parents=True)
+    (chart / "files" / "grafana" / "dashboards" / "old-copy.json").write_text("{}")
     monkeypatch.setattr(render, "MONITORING_SRC", src)
-    assert len(render.sync_monitoring(chart)) == 4
+    assert len(render.sync_monitoring(chart)) == 4  # two links, the translation, PROVENANCE.md
     assert render.sync_monitoring(chart) == []
-    (src / "prometheus" / "rules" / "a.yml").write_text("groups:\n  - name: changed\n    rules: []\n")
-    assert render.monitoring_files()["prometheus/rules/a.yml"] != (chart / "files/prometheus/rules/a.yml").read_text()
-    changed = render.sync_monitoring(chart)
-    assert chart / "files/prometheus/rules/a.yml" in changed
-    (src / "grafana" / "dashboards" / "d.json").unlink()
-    render.sync_monitoring(chart)
-    assert not (chart / "files/grafana/dashboards/d.json").exists()
+    assert (chart / "files/prometheus/rules/a.yml").read_text() == (src / "prometheus/rules/a.yml").read_text()
+    assert sorted(p.name for p in (chart / "files/grafana/dashboards").iterdir()) == ["d.json"]
+    (src / "alertmanager" / "alertmanager.yml").write_text("route:\n  receiver: s\nreceivers:\n  - name: s\n")
+    spec = chart / "files/alertmanager/alertmanagerconfig-spec.yaml"
+    assert render.monitoring_files()["alertmanager/alertmanagerconfig-spec.yaml"] != spec.read_text()
+    assert spec in render.sync_monitoring(chart)
+    assert (src / "prometheus/rules/a.yml").exists() and (src / "grafana/dashboards/d.json").exists()
 
 
 def test_prometheus_rules_are_the_source_rules() -> None:
@@ -93,7 +108,11 @@ def test_service_monitors_keep_the_job_names() -> None:
             if all(s["metadata"]["labels"].get(k) == v for k, v in spec["selector"]["matchLabels"].items())
         ]
         assert len(matched) == 1
-        assert matched[0]["metadata"]["labels"]["app.kubernetes.io/name"] in {"api-service", "web-interface"}
+        assert matched[0]["metadata"]["labels"]["app.kubernetes.io/name"] in {
+            "api-service",
+            "web-interface",
+            "notifier",
+        }
         assert any(p["name"] == "http" for p in matched[0]["spec"]["ports"])
 
 
