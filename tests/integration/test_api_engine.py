@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from openpolicy.config import load_settings
-from openpolicy.db.engine import create_engine
+from openpolicy.db.engine import create_engine, to_asyncpg_dsn
 
 
 def test_the_api_engine_is_read_only_autocommit_with_generic_plans(database_url: str) -> None:
@@ -45,50 +44,60 @@ def test_other_engines_keep_transactions_and_the_ping(database_url: str) -> None
     assert asyncio.run(check()) == ("off", True)
 
 
-def test_the_database_reuses_connections_and_gives_back_the_doubtful_ones(database_url: str) -> None:
-    """The api's connection free list (``deps.Database``): a request's connection serves the next request; one that
-    failed with a statement error, one older than the recycle age and, after a lost connection, every held one go
-    back to the pool; an api problem raised after the statement (a 404) keeps it."""
-    from openpolicy.api.deps import Database, DatabaseGate
-    from openpolicy.api.errors import NotFound
+def test_the_document_pool_is_read_only_reuses_connections_and_replaces_lost_ones(database_url: str) -> None:
+    """The api's document path (``deps.Database`` over ``db.engine.create_pool``): read-only sessions with generic
+    plans; a connection serves the next request; waiting requests are served in arrival order and a wait longer than
+    the timeout is a 503 (DatabaseUnavailable); a connection the server dropped fails its request as a database
+    error and the pool opens a new one for the next."""
+    import asyncpg
 
-    async def backend(conn: Any) -> int:
-        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+    from openpolicy.api.deps import Database
+    from openpolicy.api.errors import DatabaseUnavailable
+    from openpolicy.db.engine import create_pool
 
     async def check() -> None:
-        engine = create_engine(load_settings(database_url=database_url), read_only=True)
-        database = Database(engine, DatabaseGate(2, timeout=5))
+        settings = load_settings(database_url=database_url, db_pool_size=1, db_max_overflow=0)
+        database = Database(await create_pool(settings, database_url), timeout=0.5)
         try:
             async with database.connection() as conn:
-                first = await backend(conn)
+                first = await conn.fetchval("SELECT pg_backend_pid()")
+                assert await conn.fetchval("SHOW transaction_read_only") == "on"
+                assert await conn.fetchval("SHOW plan_cache_mode") == "force_generic_plan"
+                with pytest.raises(asyncpg.exceptions.ReadOnlySQLTransactionError):
+                    await conn.execute("CREATE TEMP TABLE api_must_not_write (x int)")
             async with database.connection() as conn:
-                assert await backend(conn) == first  # the same connection, not a pool checkout
-            assert database.idle == 1 and engine.pool.checkedout() == 1  # type: ignore[attr-defined]
+                assert await conn.fetchval("SELECT pg_backend_pid()") == first
 
-            with pytest.raises(NotFound):
+            served: list[str] = []
+            release = asyncio.Event()
+
+            async def request(name: str, hold: asyncio.Event | None = None) -> None:
+                async with database.connection():
+                    served.append(name)
+                    if hold is not None:
+                        await hold.wait()
+
+            holder = asyncio.create_task(request("first", release))
+            await asyncio.sleep(0.05)
+            with pytest.raises(DatabaseUnavailable, match="no database connection free"):
+                await request("too late")
+            waiters = [asyncio.create_task(request(f"waiter-{i}")) for i in range(3)]
+            await asyncio.sleep(0.01)
+            release.set()
+            await asyncio.gather(holder, *waiters)
+            assert served == ["first", "waiter-0", "waiter-1", "waiter-2"]
+
+            admin = await asyncpg.connect(to_asyncpg_dsn(database_url))
+            try:
+                await admin.execute("SELECT pg_terminate_backend($1)", first)
+            finally:
+                await admin.close()
+            with pytest.raises((asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.AdminShutdownError)):
                 async with database.connection() as conn:
-                    await backend(conn)
-                    raise NotFound("person", "ocd-person/nobody")
-            assert database.idle == 1
-
-            with pytest.raises(DBAPIError):
-                async with database.connection() as conn:
-                    await conn.execute(text("SELECT 1/0"))
-            assert database.idle == 0 and engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-
-            async with database.connection() as a, database.connection() as b:  # two held
-                await backend(a), await backend(b)
-            assert database.idle == 2
+                    await conn.fetchval("SELECT 1")
             async with database.connection() as conn:
-                await conn.invalidate()  # what driver_call does when the connection is lost
-            assert database.idle == 0 and engine.pool.checkedout() == 0  # type: ignore[attr-defined]
-
-            database.recycle = 0.0
-            async with database.connection() as conn:
-                await backend(conn)
-            assert database.idle == 0  # older than the recycle age: back to the pool
+                assert await conn.fetchval("SELECT pg_backend_pid()") != first
         finally:
             await database.close()
-            await engine.dispose()
 
     asyncio.run(check())

@@ -31,7 +31,7 @@ def slow_app() -> Any:
 
     @app.get("/test/slow-document")
     async def slow_document(seconds: float, db: Database = Depends(get_database)) -> dict[str, Any]:
-        return {"value": await documents.fetch_document(db, "SELECT pg_sleep($1)::text", seconds)}
+        return {"value": await documents.fetch_value(db, "slow", "SELECT pg_sleep($1)::text", seconds)}
 
     @app.get("/test/slow-session")
     async def slow_session(seconds: float, session: AsyncSession = Depends(get_session)) -> dict[str, Any]:

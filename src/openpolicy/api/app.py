@@ -10,10 +10,10 @@ Routes: every router of :data:`openpolicy.api.routers.ROUTERS` under ``/v1``; ``
 
 The lifespan opens the database engine (``openpolicy.db.engine``; the embedded PostgreSQL when
 ``DATABASE_URL`` is unset) and, with ``REDIS_URL``, a Redis client, and puts them on ``app.state``:
-``settings``, ``engine``, ``sessionmaker`` (the metrics scrape hooks), ``database`` (the routes' connections,
-:class:`~openpolicy.api.deps.Database`), ``redis`` (or None) and ``response_cache`` (or None). Neither
-has to be reachable at start: an unreachable database is logged and reported by ``/health/ready`` (503)
-until it answers; the process keeps serving ``/health``.
+``settings``, ``engine`` and ``sessionmaker`` (SQLAlchemy: the ORM endpoints, readiness), ``database`` (the
+document path's asyncpg pool, :class:`~openpolicy.api.deps.Database`), ``redis`` (or None) and
+``response_cache`` (or None). Neither has to be reachable at start: an unreachable database is logged and
+reported by ``/health/ready`` (503) until it answers; the process keeps serving ``/health``.
 """
 
 from __future__ import annotations
@@ -44,18 +44,13 @@ _log = get_logger("openpolicy.api")
 
 def _pool_gauges(state: Any) -> Any:
     async def collect_pool() -> None:
-        engine = getattr(state, "engine", None)
-        if engine is None:
-            return
-        pool = engine.sync_engine.pool
-        size = getattr(pool, "size", None)
-        checked_out = getattr(pool, "checkedout", None)
+        """The document path's asyncpg pool (the api's busy connections), read through its public methods."""
         database = getattr(state, "database", None)
-        held_idle = database.idle if database is not None else 0  # checked out, but in no request's hands
-        if callable(size):
-            DB_POOL_SIZE.set(size())
-        if callable(checked_out):
-            DB_POOL_IN_USE.set(checked_out() - held_idle)
+        if database is None:
+            return
+        pool = database.pool
+        DB_POOL_SIZE.set(pool.get_max_size())
+        DB_POOL_IN_USE.set(pool.get_size() - pool.get_idle_size())
 
     return collect_pool
 
@@ -72,17 +67,16 @@ def _dependency_gauges(state: Any) -> Any:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from openpolicy.api.deps import Database, database_gate
+    from openpolicy.api.deps import Database
     from openpolicy.api.health import readiness
-    from openpolicy.db.engine import POOL_RECYCLE_SECONDS, create_engine, create_sessionmaker
+    from openpolicy.db.engine import create_engine, create_pool, create_sessionmaker
 
     settings: Settings = app.state.settings
     engine = await asyncio.to_thread(create_engine, settings, application_name=SERVICE_NAME, read_only=True)
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    app.state.database = Database(
-        engine, database_gate(settings), recycle=POOL_RECYCLE_SECONDS, max_idle=max(settings.db_pool_size - 1, 1)
-    )
+    pool = await create_pool(settings, engine.url.render_as_string(hide_password=False), application_name=SERVICE_NAME)
+    app.state.database = Database(pool, settings.db_pool_timeout_seconds)
     instrument_engine(engine)
     redis = None
     if settings.redis_url:

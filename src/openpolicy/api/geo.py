@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import Database
 from openpolicy.api.errors import BadParameter
-from openpolicy.api.pagination import driver_call
 
 LOOKUP_PATH = "postgresql-gist-bbox+shapely"
 CACHE_BYTES = 48 * 1024 * 1024  # WKB bytes of parsed shapes kept in memory
@@ -237,19 +236,17 @@ REPRESENT_DRIVER_SQL = REPRESENT_SQL.replace(":x", "$1::float8").replace(":y", "
 
 async def represent(db: Database, lat: float, lon: float, on: dt.date) -> Answer:
     """Sets, the shapes containing (lat, lon) and the seats of their districts on ``on``: one statement
-    (:data:`REPRESENT_SQL`, on the driver's connection), then the exact test of the few candidates with shapely
+    (:data:`REPRESENT_SQL`, on the document path's asyncpg pool), then the exact test of the few candidates with shapely
     (their geometry read only when not cached)."""
     async with db.connection() as conn:
-        row = await driver_call(conn, "fetchrow", REPRESENT_DRIVER_SQL, lon, lat, on)
+        row = await conn.fetchrow(REPRESENT_DRIVER_SQL, lon, lat, on)
         sets_json, candidates = _json(row["sets"]), _json(row["candidates"])
         keys = [(c["id"], c["updated_at"]) for c in candidates]
         shapes = {bid: geom for bid, stamp in keys if (geom := _CACHE.get((bid, stamp))) is not None}
         missing = [bid for bid, _stamp in keys if bid not in shapes]
         if missing:
             stamps = dict(keys)
-            for r in await driver_call(
-                conn, "fetch", "SELECT id, geometry FROM boundaries WHERE id = ANY($1)", missing
-            ):
+            for r in await conn.fetch("SELECT id, geometry FROM boundaries WHERE id = ANY($1)", missing):
                 geom = shapely.from_wkb(r["geometry"])
                 shapely.prepare(geom)
                 _CACHE.put((r["id"], stamps[r["id"]]), geom, len(r["geometry"]))

@@ -2,8 +2,9 @@
 
 A list endpoint declares its whitelisted sort orders once (:class:`Sorts`) and its filters as a model, and takes
 both from its :class:`ListQuery` dependency (a :class:`Listing`: the :class:`PageRequest` and the filters);
-:func:`fetch_page` (or :func:`fetch_page_document`) then runs its filtered statement with the keyset condition,
-``ORDER BY`` and ``LIMIT limit + 1`` and returns the ``{"results", "pagination"}`` envelope.
+:func:`fetch_page` (ORM sessions) or :func:`fetch_page_rows` (the document path: statements compiled once per
+shape, :class:`StatementCache`) then runs its filtered statement with the keyset condition, ``ORDER BY`` and
+``LIMIT limit + 1``; the caller answers the ``{"results", "pagination"}`` envelope.
 
 Why keyset and not offsets: the next page starts strictly after the last row of this one, in the total order
 ``(sort key..., id)``, so rows inserted or deleted between two requests never make a client skip or repeat
@@ -20,27 +21,25 @@ import base64
 import binascii
 import hashlib
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from typing import Annotated, Any, Generic, Literal, TypeVar
 from urllib.parse import urlencode
-from weakref import WeakKeyDictionary
 
 import orjson
 from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlalchemy import Integer, Select, and_, bindparam, func, literal, select, tuple_, union_all
-from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Integer, Select, and_, bindparam, func, literal, tuple_
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.sql.elements import BindParameter, ColumnElement, Label, UnaryExpression
-from sqlalchemy.util import LRUCache
 
-from openpolicy.api.deps import Database
-from openpolicy.api.errors import BadParameter, DatabaseUnavailable, asyncpg_connection_lost
+from openpolicy.api.errors import BadParameter
 from openpolicy.config import Settings, get_settings
 
 KeyKind = Literal["str", "int", "datetime", "date"]
@@ -242,8 +241,8 @@ class Listing(Generic[F]):
 
     @property
     def shape(self) -> tuple[tuple[str, Any], ...]:
-        """The filters that are set, with their values (the page's parameters left out): what a :class:`Shaped`
-        statement of the listing depends on."""
+        """The filters that are set, with their values (the page's parameters left out): what the page statement
+        of the listing depends on."""
         filters: Any = self.filters
         return tuple(
             (name, value)
@@ -335,73 +334,6 @@ def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     return parameters
 
 
-# --- running a statement ----------------------------------------------------------------------------------------
-
-_COMPILED: Any = LRUCache(512)  # compiled statements by shape, like an engine's compiled_cache
-_DRIVERS: WeakKeyDictionary[AsyncConnection, Any] = WeakKeyDictionary()  # asyncpg connection of each connection
-
-
-async def driver_call(conn: AsyncConnection, method: str, sql: str, *args: Any) -> Any:
-    """``conn``'s asyncpg connection ``.method(sql, *args)``. When the connection is lost (server stopped,
-    restarted, network), it is invalidated — the pool replaces it instead of handing the dead one to the next
-    request — and :class:`~openpolicy.api.errors.DatabaseUnavailable` (a 503) is raised."""
-    driver: Any = _DRIVERS.get(conn)
-    if driver is None or driver.is_closed():
-        # SQLAlchemy hands the driver's connection out through a greenlet switch: once per pooled connection is
-        # enough, the api's connections live for many requests (``deps.Database``).
-        driver = (await conn.get_raw_connection()).driver_connection
-        _DRIVERS[conn] = driver
-    try:
-        return await getattr(driver, method)(sql, *args)
-    except asyncpg_connection_lost() as exc:
-        _DRIVERS.pop(conn, None)
-        await conn.invalidate(exc)
-        raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
-
-
-def _compiled(dialect: Dialect, stmt: AnySelect) -> tuple[str, list[Any]]:
-    """``stmt`` as SQL text with ``$n`` parameters and its values, for asyncpg directly.
-
-    This is SQLAlchemy's own statement-cache step (``_compile_w_cache``: compiled once per shape, this statement's
-    values extracted and bound, IN lists expanded) without the per-execution context and result objects, most of
-    the Python time of a list request; every filter keeps its one definition as SQL expressions. (Private
-    SQLAlchemy API: its version is pinned by uv.lock, and every filter of every list endpoint runs through here in
-    the router tests.)"""
-    return _bound(_Prepared.of(dialect, stmt), {})
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A compiled statement and the values SQLAlchemy extracted from the statement it was compiled for."""
-
-    compiled: Any
-    extracted: Any
-    collected: Any
-
-    @classmethod
-    def of(cls, dialect: Dialect, stmt: AnySelect) -> _Prepared:
-        compiled, extracted, collected, _ = stmt._compile_w_cache(dialect, compiled_cache=_COMPILED, column_keys=[])
-        return cls(compiled, extracted, collected)
-
-
-def _bound(prepared: _Prepared, named: dict[str, Any]) -> tuple[str, list[Any]]:
-    """The SQL text and positional values of ``prepared``, its ``bindparam`` placeholders given by ``named``."""
-    compiled = prepared.compiled
-    params = compiled.construct_params(
-        params=named or None,
-        extracted_parameters=prepared.extracted,
-        escape_names=False,
-        _collected_params=prepared.collected,
-    )
-    state = compiled.construct_expanded_state(params, escape_names=False)
-    processors = state.processors
-    values = [
-        processors[name](value) if name in processors and value is not None else value
-        for name, value in ((name, state.parameters[name]) for name in state.positiontup or ())
-    ]
-    return state.statement, values
-
-
 # --- running a page -----------------------------------------------------------------------------------------------
 
 
@@ -487,131 +419,111 @@ async def fetch_page(session: AsyncSession, stmt: AnySelect, page: PageRequest) 
     return [tuple(row)[:-width] for row in rows], next_url
 
 
-# --- a page of documents in one statement -------------------------------------------------------------------------
+# --- a page on the document path ------------------------------------------------------------------------------
 
-
-def _union(parts: list[Callable[[], AnySelect]], want: int | BindParameter[int]) -> AnySelect:
-    """Both parts of a nullable key's page as one statement (``UNION ALL``), numbered across the two."""
-    both = union_all(*(part().add_columns(literal(i).label("_part")) for i, part in enumerate(parts))).subquery()
-    columns = [column for column in both.c if column.key not in {"_n", "_part"}]
-    place = func.row_number().over(order_by=(both.c._part, both.c._n)).label("_n")
-    return select(*columns, place).order_by(both.c._part, both.c._n).limit(want)
-
-
-_COMPOSED: Any = LRUCache(512)
-
-
-def _compose(page_sql: str, documents: str, width: int, first_extra: int) -> str:
-    """``documents`` (a scalar SELECT over ``shown(<page columns>, _n)``, its own parameters written ``$EXTRA<k>``)
-    around the page statement; also returns the sort keys of every row read, to make the next cursor."""
-    key = (page_sql, documents, width, first_extra)
-    composed: str | None = _COMPOSED.get(key)
-    if composed is None:
-        limit = f"${first_extra - 1}"
-        body = documents
-        for k in range(9, 0, -1):  # $EXTRA1 → the first parameter after the page's and the limit
-            body = body.replace(f"$EXTRA{k}", f"${first_extra + k - 1}")
-        keys = ", ".join(f"_sort_key_{i}" for i in range(width))
-        # SQLAlchemy's compiled page and module constants; every value is a $n parameter
-        page = f"WITH page AS ({page_sql}), shown AS (SELECT * FROM page ORDER BY _n LIMIT {limit}) "  # noqa: S608
-        rest = f"SELECT ({body}), (SELECT json_agg(json_build_array({keys}) ORDER BY _n) FROM page)::text"  # noqa: S608
-        composed = page + rest
-        _COMPOSED[key] = composed
-    return composed
-
-
-def _with_documents(statement: tuple[str, list[Any]], page: PageRequest, documents: str) -> tuple[str, list[Any]]:
-    """A page statement (SQL text with ``$n`` parameters, its values) with its ``documents`` around it; the limit
-    and ``extra`` come after the values."""
-    sql, values = statement
-    return _compose(sql, documents, len(page.order.keys), len(values) + 2), values
+DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
 
 
 @dataclass(frozen=True)
-class Shaped:
-    """A list's filtered statement, built once per shape instead of once per request.
+class Compiled:
+    """A page statement compiled once (SQLAlchemy's public ``compile``) for asyncpg; :meth:`bind` gives the SQL
+    text with ``$n`` parameters and the values of one request, its named placeholders (the cursor's key values,
+    the page size) bound through the compiler's public ``construct_params`` and ``construct_expanded_state``
+    (which also expands IN lists)."""
 
-    ``build()`` makes the statement as usual, except that the values named in ``values`` are written as
-    ``bindparam(name)`` placeholders; ``key`` is everything else the statement depends on (the endpoint, and
-    which filters are set and with what values). Requests with the same key — every page of a listing, every
-    person's voting record — then share one built and compiled page statement per sort order and cursor form, and
-    only bind their own values (the cursor's key values and the limit are placeholders too), instead of building
-    the statement, its keyset and ORDER BY and walking SQLAlchemy's cache key on every request. Values baked into
-    the key are part of it: a new value is a new shape (the cache keeps the most recent
-    512, trimmed back to them when it reaches 768: SQLAlchemy's LRU).
-    """
+    compiled: Any
 
-    key: Hashable
-    build: Callable[[], AnySelect]
-    values: tuple[tuple[str, Any], ...] = ()
+    @classmethod
+    def of(cls, stmt: Any) -> Compiled:
+        return cls(stmt.compile(dialect=DIALECT))
 
-
-_SHAPES: Any = LRUCache(512)  # (shape, sort, cursor form, part, documents) → (prepared statement, parts of the page)
+    def bind(self, named: dict[str, Any]) -> tuple[str, list[Any]]:
+        state = self.compiled.construct_expanded_state(self.compiled.construct_params(params=named))
+        processors = state.processors
+        values = [
+            processors[name](value) if name in processors and value is not None else value
+            for name, value in ((name, state.parameters[name]) for name in state.positiontup or ())
+        ]
+        return state.statement, values
 
 
-def _shaped_statement(
-    dialect: Dialect, shaped: Shaped, page: PageRequest, documents: str, *, both: bool
-) -> tuple[tuple[str, list[Any]], int]:
-    """The page statement of ``shaped`` with its ``documents`` (the first part of the page, or with ``both`` the two
-    parts of a nullable key's page together), built and compiled on the first request of its shape; and how many
-    parts the page has (:func:`_page_parts`)."""
+class StatementCache:
+    """The most recently used compiled statements by key (a list's shape: endpoint, filters set and their values,
+    sort order, cursor form): every page of a listing is compiled once, not on every request."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Compiled] = OrderedDict()
+
+    def get(self, key: Hashable, build: Callable[[], Any]) -> Compiled:
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = Compiled.of(build())
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        else:
+            self._entries.move_to_end(key)
+        return entry
+
+
+STATEMENTS = StatementCache()
+WANT = "page_want"
+
+
+def page_statements(
+    shape: Hashable,
+    build: Callable[[], AnySelect],
+    page: PageRequest,
+    wrap: Callable[[AnySelect], Any] | None = None,
+    bound: dict[str, Any] | None = None,
+) -> list[tuple[str, list[Any]]]:
+    """The SQL and values of the parts of ``page`` of the statement ``build`` makes (:func:`_page_parts`; ``wrap``
+    turns each part into the statement run, e.g. joined to the stored documents). ``shape`` names everything
+    ``build`` depends on but the values of its ``bindparam`` placeholders (``bound``); the cursor's values and the
+    page size are placeholders bound per request too."""
     after = page.after
     form = None if after is None else tuple(value is None for value in after)
-    key = (shaped.key, page.order.name, form, both, documents)
-    entry: tuple[_Prepared, int] | None = _SHAPES.get(key)
-    if entry is None:
-        want = bindparam("_page_want", type_=Integer)
-        placeholders = None
-        if after is not None:
-            placeholders = tuple(
-                None if value is None else bindparam(f"_page_after_{i}", type_=k.expression.type)
-                for i, (value, k) in enumerate(zip(after, page.order.keys, strict=True))
-            )
-        shape_page = PageRequest(limit=page.limit, after=placeholders, order=page.order, request=page.request)
-        parts = _page_parts(shaped.build(), shape_page, numbered=True, want=want)
-        entry = _Prepared.of(dialect, _union(parts, want) if both else parts[0]()), len(parts)
-        _SHAPES[key] = entry
-    prepared, part_count = entry
-    named = dict(shaped.values)
-    named["_page_want"] = page.limit + 1
+    named: dict[str, Any] = {**(bound or {}), WANT: page.limit + 1}
+    placeholders = None
     if after is not None:
-        for i, value in enumerate(after):
-            if value is not None:
-                named[f"_page_after_{i}"] = value
-    return _with_documents(_bound(prepared, named), page, documents), part_count
+        placeholders = tuple(
+            None if value is None else bindparam(f"page_after_{i}", type_=key.expression.type)
+            for i, (value, key) in enumerate(zip(after, page.order.keys, strict=True))
+        )
+        named.update({f"page_after_{i}": value for i, value in enumerate(after) if value is not None})
+    out = []
+    nullable = page.order.keys[0].nullable
+    count = 2 if nullable and (after is None or after[0] is not None) else 1  # the parts of _page_parts
+    for index in range(count):
+
+        def part(index: int = index) -> Any:
+            shape_page = PageRequest(limit=page.limit, after=placeholders, order=page.order, request=page.request)
+            stmt = _page_parts(build(), shape_page, numbered=True, want=bindparam(WANT, type_=Integer))[index]()
+            return stmt if wrap is None else wrap(stmt)
+
+        out.append(STATEMENTS.get((shape, page.order.name, form, index), part).bind(named))
+    return out
 
 
-async def _run_page(
-    conn: AsyncConnection, statement: tuple[str, list[Any]], page: PageRequest, extra: tuple[Any, ...]
-) -> tuple[str | None, list[list[Any]]]:
-    """``(documents, the sort keys of every row read)`` of one page statement."""
-    sql, values = statement
-    results, keys_json = await driver_call(conn, "fetchrow", sql, *values, page.limit, *extra)
-    return results, orjson.loads(keys_json) if keys_json else []
-
-
-async def fetch_page_document(
-    db: Database, shaped: Shaped, page: PageRequest, documents: str, *extra: Any
-) -> tuple[str | None, str | None]:
-    """One page as ``(results JSON text, next URL)`` in one statement: the filtered keyset page of ``shaped``'s
-    statement (its columns, e.g. ``id``) and the ``documents`` PostgreSQL builds for those rows (see
-    :mod:`openpolicy.api.documents`). ``extra`` are the documents' own parameters (``$EXTRA1``...). The results
-    are None when the documents statement says so (e.g. the person of a voting record does not exist). The
-    statement is bound before a pooled connection is taken, and the connection is given back after it.
-
-    A nullable sort key's page that reaches the end of the valued rows takes a second statement (both index
-    ranges together); every other page is one."""
+async def fetch_page_rows(
+    conn: Any,
+    shape: Hashable,
+    build: Callable[[], AnySelect],
+    page: PageRequest,
+    wrap: Callable[[AnySelect], Any],
+    bound: dict[str, Any] | None = None,
+) -> tuple[list[Any], str | None]:
+    """One page on an asyncpg connection: its rows (the columns ``wrap`` selects; ``_sort_key_<i>`` among them) and
+    the next page's URL (or None)."""
     want = page.limit + 1
-    first, part_count = _shaped_statement(db.dialect, shaped, page, documents, both=False)
-    async with db.connection() as conn:
-        # A nullable key's page usually fills from its valued part alone: try that (a plain index range) first,
-        # and run both parts together only for the page where the valued rows run out.
-        results, keys = await _run_page(conn, first, page, extra)
-        if part_count > 1 and len(keys) < want:
-            both, _ = _shaped_statement(db.dialect, shaped, page, documents, both=True)
-            results, keys = await _run_page(conn, both, page, extra)
+    rows: list[Any] = []
+    for sql, values in page_statements(shape, build, page, wrap, bound):
+        rows += await conn.fetch(sql, *values)
+        if len(rows) >= want:
+            break
     next_url = None
-    if len(keys) > page.limit:
-        last = keys[page.limit - 1]
-        next_url = page.next_url(tuple(_typed(v, k) for v, k in zip(last, page.order.keys, strict=True)))
-    return results, next_url
+    if len(rows) > page.limit:
+        rows = rows[: page.limit]
+        last = rows[-1]
+        next_url = page.next_url(tuple(last[f"_sort_key_{i}"] for i in range(len(page.order.keys))))
+    return rows, next_url

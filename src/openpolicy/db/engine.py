@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 if TYPE_CHECKING:
+    import asyncpg
+
     from openpolicy.config import Settings
 
 # libpq's sslmode values → asyncpg's ``ssl`` argument (asyncpg accepts the same mode names).
@@ -18,7 +20,7 @@ _DROPPED_PARAMS = {"connect_timeout", "application_name", "options", "target_ses
 
 
 POOL_RECYCLE_SECONDS = 1800.0
-"""Connections older than this are replaced (at checkout; the api's free list of connections too)."""
+"""Connections older than this are replaced (SQLAlchemy's pool); the api's asyncpg pool closes those unused as long."""
 
 
 class DatabaseUrlError(ValueError):
@@ -94,17 +96,12 @@ def create_engine(
         from openpolicy.db.embedded import resolve_database_url
 
         url = resolve_database_url(settings)
-    server_settings = {"application_name": application_name, "jit": "off"}
     if read_only:
-        server_settings["default_transaction_read_only"] = "on"
-        # The api's statements are a fixed set, prepared once per connection (asyncpg's statement cache). With the
-        # default "auto", PostgreSQL kept re-planning the document statements on every execution (its generic-plan
-        # estimate for an array of ids loses to the custom plans): 1-2 ms of planning per request, more than the
-        # execution. Generic plans are planned once per connection; the page statements' plans were checked to
-        # stay the same (keyset index ranges).
-        server_settings["plan_cache_mode"] = "force_generic_plan"
-    if settings.db_statement_timeout_ms:
-        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+        server_settings = read_only_settings(settings, application_name)
+    else:
+        server_settings = {"application_name": application_name, "jit": "off"}
+        if settings.db_statement_timeout_ms:
+            server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
     return _create_async_engine(
         to_async_url(url),
         pool_size=settings.db_pool_size,
@@ -115,6 +112,38 @@ def create_engine(
         isolation_level="AUTOCOMMIT" if read_only else "READ COMMITTED",
         connect_args={"timeout": settings.db_connect_timeout_seconds, "server_settings": server_settings},
     )
+
+
+def read_only_settings(settings: Settings, application_name: str) -> dict[str, str]:
+    """Server settings of the api's connections: read-only sessions, no JIT, generic plans for prepared statements
+    (the api sends a fixed set of statements; planning each execution again cost more than running it), and the
+    statement timeout of ``settings``."""
+    server_settings = {
+        "application_name": application_name,
+        "jit": "off",
+        "default_transaction_read_only": "on",
+        "plan_cache_mode": "force_generic_plan",
+    }
+    if settings.db_statement_timeout_ms:
+        server_settings["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    return server_settings
+
+
+async def create_pool(settings: Settings, url: str, *, application_name: str = "openpolicy") -> asyncpg.Pool:
+    """The api's pool of asyncpg connections (read-only sessions, :func:`read_only_settings`) to ``url``: at most
+    ``DB_POOL_SIZE`` + ``DB_MAX_OVERFLOW`` connections, opened when first needed (the pool starts with none, so an
+    unreachable database does not stop the api from starting) and closed after ``POOL_RECYCLE_SECONDS`` unused."""
+    import asyncpg
+
+    pool = asyncpg.create_pool(
+        to_asyncpg_dsn(url),
+        min_size=0,
+        max_size=max(settings.db_pool_size + settings.db_max_overflow, 1),
+        max_inactive_connection_lifetime=POOL_RECYCLE_SECONDS,
+        timeout=settings.db_connect_timeout_seconds,
+        server_settings=read_only_settings(settings, application_name),
+    )
+    return await pool
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

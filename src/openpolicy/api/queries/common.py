@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from openpolicy.db.models import CHAMBERS, Area, Membership, Organization, Session
-
-SEAT_CLASSIFICATIONS = ("legislature", "chamber")
-COMMITTEE_CLASSIFICATIONS = ("committee", "subcommittee")
+from openpolicy.documents.build import COMMITTEE_CLASSIFICATIONS as COMMITTEE_CLASSIFICATIONS
+from openpolicy.documents.build import SEAT_CLASSIFICATIONS as SEAT_CLASSIFICATIONS
 
 
 def like_pattern(value: str) -> str:

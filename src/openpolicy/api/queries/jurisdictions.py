@@ -15,7 +15,6 @@ import time
 from typing import Final
 
 from fastapi import Request
-from sqlalchemy import text
 
 from openpolicy.api.deps import Database
 from openpolicy.api.errors import BadParameter
@@ -23,7 +22,7 @@ from openpolicy.db.jurisdictions import JurisdictionNotFound, Known, resolve
 
 REFRESH_SECONDS: Final = 30.0
 RETRY_SECONDS: Final = 1.0
-_READ = text("SELECT id, iso_code, name FROM jurisdictions")
+_READ = "SELECT id, iso_code, name FROM jurisdictions"
 
 
 class KnownJurisdictions:
@@ -37,8 +36,8 @@ class KnownJurisdictions:
 
     async def _read(self, database: Database) -> None:
         async with database.connection() as conn:
-            rows = (await conn.execute(_READ)).all()
-        self.known = tuple(Known(id=row.id, iso_code=row.iso_code, name=row.name) for row in rows)
+            rows = await conn.fetch(_READ)
+        self.known = tuple(Known(id=row["id"], iso_code=row["iso_code"], name=row["name"]) for row in rows)
         self.read_at = time.monotonic()
 
     async def _refresh(self, database: Database, older_than: float) -> None:

@@ -12,7 +12,6 @@ import time
 from typing import Final
 
 from fastapi import Request
-from sqlalchemy import TextClause, text
 
 from openpolicy.api.deps import Database
 from openpolicy.api.errors import BadParameter
@@ -25,7 +24,7 @@ MAX_LISTED: Final = 50
 class KnownValues:
     """The values the data holds for ``parameter`` (``sql`` selects them, lower-cased, one a row)."""
 
-    def __init__(self, parameter: str, sql: TextClause) -> None:
+    def __init__(self, parameter: str, sql: str) -> None:
         self.parameter = parameter
         self.sql = sql
         self.values: frozenset[str] = frozenset()
@@ -38,7 +37,7 @@ class KnownValues:
         async with self._lock:
             if time.monotonic() - self.read_at >= older_than:
                 async with database.connection() as conn:
-                    rows = (await conn.execute(self.sql)).scalars().all()
+                    rows = [row[0] for row in await conn.fetch(self.sql)]
                 self.values = frozenset(str(v) for v in rows)
                 self.read_at = time.monotonic()
 
@@ -56,10 +55,10 @@ class KnownValues:
         raise BadParameter(self.parameter, f"no record has {value!r}; values in the data: {listed}", allowed=allowed)
 
 
-BILL_STATUSES = text("SELECT DISTINCT lower(status) FROM bills WHERE status IS NOT NULL")
+BILL_STATUSES = "SELECT DISTINCT lower(status) FROM bills WHERE status IS NOT NULL"
 
 
-async def check_known(request: Request, name: str, sql: TextClause, value: str) -> None:
+async def check_known(request: Request, name: str, sql: str, value: str) -> None:
     """Check ``value`` of the filter ``name`` against the app's :class:`KnownValues` for it."""
     state = request.app.state
     known: dict[str, KnownValues] | None = getattr(state, "known_values", None)

@@ -17,6 +17,7 @@ from openpolicy.api.queries.common import (
     ref_columns,
 )
 from openpolicy.api.queries.people import current_parties
+from openpolicy.db.models import Area, Membership, Organization, Person
 from openpolicy.documents.schemas import (
     AreaRef,
     Identifier,
@@ -31,7 +32,6 @@ from openpolicy.documents.schemas import (
     PartyRef,
     PersonRef,
 )
-from openpolicy.db.models import Area, Membership, Organization, Person
 
 
 def summary(org: Organization, parent: Organization | None) -> OrganizationSummary:

@@ -21,6 +21,7 @@ from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
 from openpolicy.api.queries.common import check_id, is_current, name_contains
 from openpolicy.api.queries.people import current_parties
+from openpolicy.db.models import Area, Membership, Organization, Person, Post
 from openpolicy.documents.schemas import (
     AreaDetail,
     AreaPage,
@@ -33,7 +34,6 @@ from openpolicy.documents.schemas import (
     PersonRef,
     PostSummary,
 )
-from openpolicy.db.models import Area, Membership, Organization, Person, Post
 
 router = APIRouter(prefix="/areas", tags=["areas"])
 

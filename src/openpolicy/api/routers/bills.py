@@ -10,11 +10,11 @@ from sqlalchemy import func, or_, select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries.common import in_scope, matching, name_contains, within
 from openpolicy.api.queries.known import BILL_STATUSES, check_known
-from openpolicy.documents.schemas import BillDetail, BillPage
 from openpolicy.db.models import Bill, BillSponsorship, normalize_bill_identifier
+from openpolicy.documents.schemas import BillDetail, BillPage
 
 router = APIRouter(prefix="/bills", tags=["bills"])
 
@@ -70,7 +70,7 @@ async def list_bills(
     if filters.status:
         await check_known(query.page.request, "status", BILL_STATUSES, filters.status)
 
-    def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
+    def build() -> AnySelect:  # once per shape: the filters set and their values
         stmt = select(Bill.id).where(
             *in_scope(Bill.jurisdiction_id, Bill.session_id, Bill.from_organization_id, filters)
         )
@@ -95,7 +95,7 @@ async def list_bills(
         stmt = stmt.where(*within(Bill.latest_action_date, filters.action_since, filters.action_before))
         return stmt.where(*matching(Bill.title, Bill.updated_at, filters))
 
-    return await docs.list_response(db, Shaped(("bills", query.shape), build), query.page, docs.BILLS_PAGE)
+    return await docs.list_response(db, query.shape, build, query.page, "bill")
 
 
 @router.get(
@@ -104,4 +104,4 @@ async def list_bills(
 async def get_bill(bill_id: str, db: Annotated[Database, Depends(get_database)]) -> Response:
     """A bill with sponsors (primary first), the ordered actions timeline, versions and documents, and its votes
     with their counts."""
-    return await docs.detail_response(db, docs.BILL_DETAIL, "bill", bill_id)
+    return await docs.detail_response(db, "bill", bill_id)

@@ -18,8 +18,8 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
 )
-from openpolicy.documents.schemas import OrganizationDetail, OrganizationPage
 from openpolicy.db.models import Organization
+from openpolicy.documents.schemas import OrganizationDetail, OrganizationPage
 
 router = APIRouter(prefix="/committees", tags=["committees"])
 

@@ -11,11 +11,11 @@ from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
 from openpolicy.api.errors import NotFound, ProblemError
-from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries import debates as q
 from openpolicy.api.queries.common import COMMITTEE_CLASSIFICATIONS, check_id, in_scope, within
-from openpolicy.documents.schemas import DebateClassification, DebateDetail, DebatePage, Language
 from openpolicy.db.models import Debate, Organization
+from openpolicy.documents.schemas import DebateClassification, DebateDetail, DebatePage, Language
 
 router = APIRouter(prefix="/debates", tags=["debates"])
 
@@ -65,7 +65,7 @@ async def list_debates(
     """Sittings and committee meetings with their published languages, newest first by default."""
     filters = query.filters
 
-    def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
+    def build() -> AnySelect:  # once per shape: the filters set and their values
         stmt = select(Debate.id).where(
             *in_scope(Debate.jurisdiction_id, Debate.session_id, Debate.organization_id, filters)
         )
@@ -78,7 +78,7 @@ async def list_debates(
             stmt = stmt.where(Debate.updated_at >= filters.updated_since)
         return stmt
 
-    return await docs.list_response(db, Shaped(("debates", query.shape), build), query.page, q.DEBATES_PAGE)
+    return await docs.sql_list_response(db, query.shape, build, query.page, q.DEBATES_PAGE, kind="debate")
 
 
 @router.get(
@@ -97,9 +97,9 @@ async def get_debate(
     """A debate with, per language, its sections (orders of business and subjects) and its speeches in order:
     the speaker as published, the person, party and district they resolve to, time, language and paragraphs."""
     check_id("debate", debate_id)
-    document = await docs.fetch_document(db, q.DEBATE_DETAIL, debate_id, lang)
+    document = await docs.fetch_value(db, "debate_detail", q.DEBATE_DETAIL, debate_id, lang)
     if document is None:
-        if lang is not None and await docs.fetch_document(db, q.DEBATE_EXISTS, debate_id) is not None:
+        if lang is not None and await docs.fetch_value(db, "debate_exists", q.DEBATE_EXISTS, debate_id) is not None:
             raise ProblemError(404, "Not Found", f"debate {debate_id!r} is not published in {lang!r}", kind="debate")
         raise NotFound("debate", debate_id)
     return docs.document_response(document)

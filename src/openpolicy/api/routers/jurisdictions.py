@@ -13,6 +13,7 @@ from openpolicy.api.deps import get_session
 from openpolicy.api.errors import NotFound
 from openpolicy.api.pagination import Listing, ListQuery, SortKey, Sorts, fetch_page
 from openpolicy.api.queries.common import SEAT_CLASSIFICATIONS, check_id, name_contains
+from openpolicy.db.models import Jurisdiction, LegislativePeriod, Organization, Session
 from openpolicy.documents.schemas import (
     JurisdictionDetail,
     JurisdictionPage,
@@ -22,7 +23,6 @@ from openpolicy.documents.schemas import (
     Pagination,
     SessionSummary,
 )
-from openpolicy.db.models import Jurisdiction, LegislativePeriod, Organization, Session
 
 router = APIRouter(prefix="/jurisdictions", tags=["jurisdictions"])
 

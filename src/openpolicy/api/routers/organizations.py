@@ -17,8 +17,8 @@ from openpolicy.api.queries.common import (
     chamber_ids,
     check_id,
 )
-from openpolicy.documents.schemas import OrganizationClassification, OrganizationDetail, OrganizationPage
 from openpolicy.db.models import Organization
+from openpolicy.documents.schemas import OrganizationClassification, OrganizationDetail, OrganizationPage
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 

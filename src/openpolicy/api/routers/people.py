@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, bindparam, not_, or_, select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries.common import (
     area_ids,
     chamber_ids,
@@ -22,8 +22,8 @@ from openpolicy.api.queries.common import (
     session_ids,
 )
 from openpolicy.api.routers.speeches import PERSON_SPEECHES, PersonSpeechFilters, person_speeches
-from openpolicy.documents.schemas import BallotOption, PersonDetail, PersonPage, SpeechPage, VotingRecordPage
 from openpolicy.db.models import Ballot, Membership, Organization, Person, VoteEvent
+from openpolicy.documents.schemas import BallotOption, PersonDetail, PersonPage, SpeechPage, VotingRecordPage
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -79,7 +79,7 @@ async def list_people(
     """People, filtered by their memberships, with their current party, district and chamber."""
     filters = query.filters
 
-    def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
+    def build() -> AnySelect:  # once per shape: the filters set and their values
         stmt: AnySelect = select(Person.id)
         if filters.jurisdiction:
             orgs = select(Organization.id).where(Organization.jurisdiction_id == filters.jurisdiction)
@@ -106,7 +106,7 @@ async def list_people(
             stmt = stmt.where(seated if filters.current else not_(seated))
         return stmt.where(*matching(Person.name, Person.updated_at, filters))
 
-    return await docs.list_response(db, Shaped(("people", query.shape), build), query.page, docs.PEOPLE_PAGE)
+    return await docs.list_response(db, query.shape, build, query.page, "person")
 
 
 class RecordFilters(f.Filters):
@@ -154,8 +154,7 @@ async def get_voting_record(
             stmt = stmt.where(VoteEvent.start_date <= filters.date_before)
         return stmt
 
-    shaped = Shaped(("voting record", query.shape), build, (("person_id", person_id),))
-    return await docs.list_response(db, shaped, query.page, docs.RECORD_PAGE, person_id, kind="person", ident=person_id)
+    return await docs.voting_record_response(db, query.shape, build, query.page, person_id)
 
 
 @router.get(
@@ -185,4 +184,4 @@ async def get_person_speeches(
 async def get_person(person_id: str, db: Annotated[Database, Depends(get_database)]) -> Response:
     """A person with current and past memberships (organization, party, district, post, role, dates), current
     party and district, and committees."""
-    return await docs.detail_response(db, docs.PERSON_DETAIL, "person", person_id)
+    return await docs.detail_response(db, "person", person_id)

@@ -254,6 +254,7 @@ async def search(
     chosen = _parse_types(types)
     limit = page_limit(request, limit)
     number = normalize_bill_identifier(query) or None
-    results = await docs.fetch_document(db, SEARCH, query, query.lower(), number, limit, chosen, custom_plan=True)
+    args = (query, query.lower(), number, limit, chosen)
+    results = await docs.fetch_value(db, "search", SEARCH, *args, custom_plan=True)
     head = orjson.dumps({"query": query, "types": chosen})[:-1]
     return Response(head + b',"results":' + (results or "[]").encode() + b"}", media_type="application/json")

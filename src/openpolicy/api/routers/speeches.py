@@ -16,11 +16,11 @@ from sqlalchemy import ColumnElement, Text, bindparam, cast, func, literal_colum
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries import debates as q
 from openpolicy.api.queries.common import within
-from openpolicy.documents.schemas import Language, SpeechPage, SpeechSummary
 from openpolicy.db.models import Debate, Speech
+from openpolicy.documents.schemas import Language, SpeechPage, SpeechSummary
 
 router = APIRouter(prefix="/speeches", tags=["debates"])
 
@@ -83,20 +83,23 @@ async def list_speeches(
     """Speeches with their speaker (as published and resolved, with party and district on the day), debate and
     section; newest debate first (its last speech first), ``sort=date`` for the order spoken."""
     filters = query.filters
-    shaped = Shaped(("speeches", query.shape), lambda: speech_statement(filters, person=filters.person))
-    return await docs.list_response(db, shaped, query.page, q.SPEECHES_PAGE)
+    build = lambda: speech_statement(filters, person=filters.person)  # noqa: E731 - the page's statement
+    return await docs.sql_list_response(db, query.shape, build, query.page, q.SPEECHES_PAGE, kind="speech")
 
 
 async def person_speeches(db: Database, query: Listing[PersonSpeechFilters], person_id: str) -> Response:
     """A page of ``person_id``'s speeches (a 404 problem when there is no such person)."""
     filters = query.filters
-    shaped = Shaped(
+    return await docs.sql_list_response(
+        db,
         ("person speeches", query.shape),
         lambda: speech_statement(filters, person=bindparam("person_id")),
-        (("person_id", person_id),),
-    )
-    return await docs.list_response(
-        db, shaped, query.page, q.PERSON_SPEECHES_PAGE, person_id, kind="person", ident=person_id
+        query.page,
+        q.PERSON_SPEECHES_PAGE,
+        person_id,
+        kind="person",
+        ident=person_id,
+        bound={"person_id": person_id},
     )
 
 
@@ -108,4 +111,4 @@ async def person_speeches(db: Database, query: Listing[PersonSpeechFilters], per
 )
 async def get_speech(speech_id: str, db: Annotated[Database, Depends(get_database)]) -> Response:
     """One speech with its speaker, debate and section."""
-    return await docs.detail_response(db, q.SPEECH_DETAIL, "speech", speech_id)
+    return await docs.sql_detail_response(db, "speech_detail", q.SPEECH_DETAIL, "speech", speech_id)

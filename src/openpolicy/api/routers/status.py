@@ -19,9 +19,9 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openpolicy.api.deps import get_session, get_settings
-from openpolicy.documents.schemas import CheckFinding, DemoData, SourceFreshness, Status
 from openpolicy.config import Settings
 from openpolicy.config import get_settings as env_settings
+from openpolicy.documents.schemas import CheckFinding, DemoData, SourceFreshness, Status
 from openpolicy.observability import names
 from openpolicy.observability.metrics import SCRAPE_HOOKS
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from openpolicy.api import documents as docs
 from openpolicy.api import filters as f
 from openpolicy.api.deps import Database, get_database
-from openpolicy.api.pagination import AnySelect, Listing, ListQuery, Shaped, SortKey, Sorts
+from openpolicy.api.pagination import AnySelect, Listing, ListQuery, SortKey, Sorts
 from openpolicy.api.queries.common import in_scope, matching, within
-from openpolicy.documents.schemas import BallotOption, VoteDetail, VotePage, VoteResult
 from openpolicy.db.models import Ballot, Bill, VoteEvent, normalize_bill_identifier
+from openpolicy.documents.schemas import BallotOption, VoteDetail, VotePage, VoteResult
 
 router = APIRouter(prefix="/votes", tags=["votes"])
 
@@ -59,7 +59,7 @@ async def list_votes(
     """Vote events with their published counts, newest first by default."""
     filters = query.filters
 
-    def build() -> AnySelect:  # once per shape: the filters set and their values (Shaped)
+    def build() -> AnySelect:  # once per shape: the filters set and their values
         stmt = select(VoteEvent.id).where(
             *in_scope(VoteEvent.jurisdiction_id, VoteEvent.session_id, VoteEvent.organization_id, filters)
         )
@@ -80,7 +80,7 @@ async def list_votes(
         stmt = stmt.where(*within(VoteEvent.start_date, filters.date_after, filters.date_before))
         return stmt.where(*matching(VoteEvent.motion_text, VoteEvent.updated_at, filters))
 
-    return await docs.list_response(db, Shaped(("votes", query.shape), build), query.page, docs.VOTES_PAGE)
+    return await docs.list_response(db, query.shape, build, query.page, "vote")
 
 
 @router.get(
@@ -92,4 +92,4 @@ async def list_votes(
 async def get_vote(vote_id: str, db: Annotated[Database, Depends(get_database)]) -> Response:
     """A vote with its published counts, the counts tallied from its ballots (and whether they agree), and the
     ballots grouped by the party each voter sat for on the vote date."""
-    return await docs.detail_response(db, docs.VOTE_DETAIL, "vote", vote_id)
+    return await docs.detail_response(db, "vote", vote_id)
