@@ -162,7 +162,11 @@ def receiver() -> Iterator[Receiver]:
             with contextlib.suppress(OSError):
                 self.wfile.write(b"ok")
 
-    server = ThreadingHTTPServer(("127.0.0.1", state.port), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            return  # a client gone mid-request (a notifier killed on purpose) is no error of the receiver
+
+    server = Server(("127.0.0.1", state.port), Handler)
     server.daemon_threads = True
     state.server = server
     thread = threading.Thread(target=server.serve_forever, daemon=True)
