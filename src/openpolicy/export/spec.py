@@ -79,6 +79,7 @@ def column_type(column: Column[object]) -> str:
         "JSONB": "JSON",
         "JSON": "JSON",
         "DOUBLE": "number",
+        "LARGEBINARY": "bytes (hex `\\x…`)",
     }.get(name, name.lower())
 
 
@@ -282,6 +283,40 @@ FILES: Final[tuple[FileSpec, ...]] = (
         "Legislative sessions; each has a folder with its bills, votes and debates.",
     ),
     FileSpec(
+        "boundary_sets", "boundary_sets", "jurisdiction", "t.jurisdiction_id = $1", "t.id",
+        _cols(
+            Col("id", "Identifier of the set (`gb-westminster-2010` …)."),
+            Col("name", "Name of the set."),
+            JUR,
+            Col("division_type", "Kind of division the shapes are (`ed`, `cd` …)."),
+            Col("start_date", "First day the boundaries are in force."),
+            Col("end_date", "Last day they are in force."),
+            Col("source_url", "Where the shapes were published."),
+            Col("licence", "Their licence."),
+            EXTRAS, RUN, STAMPS,
+        ),
+        "Sets of electoral boundaries of the jurisdiction.",
+    ),
+    FileSpec(
+        "boundaries", "boundaries", "jurisdiction",
+        "t.boundary_set_id IN (SELECT bs.id FROM boundary_sets bs WHERE bs.jurisdiction_id = $1)", "t.id",
+        _cols(
+            Col("id", "Identifier of the shape."),
+            Col("boundary_set_id", "The set, `boundary_sets.csv`."),
+            Col("code", "The source's code of the district."),
+            Col("name", "Name of the district."),
+            Col("division_id", "OCD division of the district."),
+            Col("geometry", "The shape: WKB (WGS84 longitude/latitude) as PostgreSQL hex bytea (`\\x0106…`)."),
+            Col("min_lon", "Bounding box: west."),
+            Col("min_lat", "Bounding box: south."),
+            Col("max_lon", "Bounding box: east."),
+            Col("max_lat", "Bounding box: north."),
+            Col("area_ids", "The platform's districts (`areas.csv`) the shape was joined to: JSON array."),
+            EXTRAS, RUN, STAMPS,
+        ),
+        "Shapes of the jurisdiction's boundary sets.",
+    ),
+    FileSpec(
         "bills", "bills", "session", session_filter("t"), "t.id",
         _cols(
             ID, JUR,
@@ -470,6 +505,20 @@ FILES: Final[tuple[FileSpec, ...]] = (
 EXCLUDED: Final[dict[str, str]] = {
     "search_vector": "derived full-text index data",
     "vote_events.ballots_digest": "importer bookkeeping",
+}
+
+
+#: Tables not exported at all, with the reason (checked by a test against the schema).
+NOT_EXPORTED: Final[dict[str, str]] = {
+    "import_runs": "operational records of the import jobs (`openpolicy import-runs`)",
+    "change_log": "the change feed itself: continue from the manifest's `change_feed_position` with /v1/changes",
+    "audit_events": "operational audit trail",
+    "data_check_results": "data-quality findings of the imports (/v1/status)",
+    "api_keys": "credentials of API clients",
+    "webhook_subscriptions": "private subscriptions of API clients",
+    "webhook_deliveries": "private delivery log of the subscriptions",
+    "webhook_notifier_cursor": "the notifier's position in the change feed",
+    "documents": "exported as JSON Lines (`documents/*.jsonl`), not as CSV",
 }
 
 
