@@ -54,3 +54,19 @@ resource "kubernetes_secret_v1" "redis" {
   }
   type = "Opaque"
 }
+
+# WEBHOOK_SECRETS_KEY of the api and the notifier (global.webhooks.existingSecret): encrypts the webhook signing
+# secrets at rest. Losing it makes every subscription's secret unreadable: keep it in the secret store it came from.
+resource "kubernetes_secret_v1" "webhooks" {
+  count = var.webhook_secrets_key == "" ? 0 : 1
+
+  metadata {
+    name      = "openpolicy-webhooks"
+    namespace = kubernetes_namespace_v1.platform.metadata[0].name
+    labels    = local.labels
+  }
+  data = {
+    WEBHOOK_SECRETS_KEY = var.webhook_secrets_key
+  }
+  type = "Opaque"
+}

@@ -23,6 +23,11 @@ output "redis_secret" {
   value       = one(kubernetes_secret_v1.redis[*].metadata[0].name)
 }
 
+output "webhooks_secret" {
+  description = "Name of the Secret holding WEBHOOK_SECRETS_KEY; null when not managed here."
+  value       = one(kubernetes_secret_v1.webhooks[*].metadata[0].name)
+}
+
 output "addons" {
   description = "Cluster operators installed."
   value = {

@@ -81,6 +81,18 @@ variable "redis_url" {
   }
 }
 
+variable "webhook_secrets_key" {
+  description = "WEBHOOK_SECRETS_KEY of the api and the notifier (at least 32 random characters), through TF_VAR_webhook_secrets_key. Empty: not managed here."
+  type        = string
+  default     = ""
+  sensitive   = true
+
+  validation {
+    condition     = var.webhook_secrets_key == "" || length(var.webhook_secrets_key) >= 32
+    error_message = "webhook_secrets_key must be empty or at least 32 characters."
+  }
+}
+
 variable "install_kube_prometheus_stack" {
   description = "Also install kube-prometheus-stack (Prometheus Operator, Prometheus, Alertmanager) from prometheus-community."
   type        = bool

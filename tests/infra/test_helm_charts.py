@@ -368,7 +368,8 @@ def test_notifier_deployment_pdb_and_egress() -> None:
     )
     assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
     env = {e["name"]: e for e in container["env"]}
-    assert set(env) == {"DATABASE_URL"} and "secretKeyRef" in env["DATABASE_URL"]["valueFrom"]
+    assert set(env) == {"DATABASE_URL", "WEBHOOK_SECRETS_KEY"}
+    assert all("secretKeyRef" in e["valueFrom"] for e in env.values())
     config = next(o for o in objs if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "openpolicy-notifier")
     assert config["data"]["NOTIFIER_PORT"] == "8002"
     pdb = next(o for o in objs if o["kind"] == "PodDisruptionBudget" and o["metadata"]["name"] == "openpolicy-notifier")
@@ -555,3 +556,21 @@ def test_helpers_live_in_the_library_chart_only() -> None:
         assert 'include "openpolicy.deployment"' in text
         deps = yaml.safe_load((CHARTS_DIR / chart / "Chart.yaml").read_text())["dependencies"]
         assert deps[0]["name"] == "openpolicy-common"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_api_and_notifier_read_the_same_webhook_secrets_key(env: str) -> None:
+    """WEBHOOK_SECRETS_KEY seals the signing secrets the api stores and the notifier opens: one Secret for both,
+    by reference; development's is made once by the chart and kept (a new key would make them unreadable)."""
+    refs = {}
+    for name in ("openpolicy-api-service", "openpolicy-notifier"):
+        (container,) = _deployment(env, name)["spec"]["template"]["spec"]["containers"]
+        (ref,) = [e["valueFrom"]["secretKeyRef"] for e in container["env"] if e["name"] == "WEBHOOK_SECRETS_KEY"]
+        refs[name] = ref
+    assert refs["openpolicy-api-service"] == refs["openpolicy-notifier"]
+    if env == "development":
+        secret = next(o for o in rendered(env) if o["kind"] == "Secret" and o["metadata"]["name"] == refs[name]["name"])
+        assert len(base64.b64decode(secret["data"]["WEBHOOK_SECRETS_KEY"])) >= 32
+        assert secret["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    else:
+        assert refs[name] == {"name": "openpolicy-webhooks", "key": "WEBHOOK_SECRETS_KEY"}

@@ -254,6 +254,7 @@ def test_prometheus_config_has_the_jobs_and_valid_discovery() -> None:
     assert {
         "api-service",
         "web-interface",
+        "notifier",
         "node-exporter",
         "postgres-exporter",
         "redis-exporter",

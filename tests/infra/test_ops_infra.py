@@ -226,7 +226,7 @@ def test_namespace_secrets_and_operators_but_never_the_release() -> None:
 
 def test_variables_validate_and_secrets_are_sensitive_and_never_in_tfvars() -> None:
     variables = {name: v for block in tf("variables.tf")["variable"] for name, v in block.items()}
-    for secret in ("database_url", "redis_url"):
+    for secret in ("database_url", "redis_url", "webhook_secrets_key"):
         assert variables[secret]["sensitive"] is True
     assert sum(1 for v in variables.values() if "validation" in v) >= 8
     allowed_envs = re.findall(r'"(\w+)"', str(variables["environment"]["validation"]))
@@ -235,7 +235,7 @@ def test_variables_validate_and_secrets_are_sensitive_and_never_in_tfvars() -> N
         values = tf(f"environments/{env}.tfvars")
         assert values["environment"] == env
         assert set(values) <= set(variables), set(values) - set(variables)
-        assert not {"database_url", "redis_url"} & set(values), "secrets come from TF_VAR_*, never from a file"
+        assert not {"database_url", "redis_url", "webhook_secrets_key"} & set(values), "secrets: TF_VAR_*, not files"
         assert (ROOT / "infrastructure" / "helm" / "values" / f"{env}.yaml").is_file()
     outputs = {name for block in tf("outputs.tf")["output"] for name in block}
     assert {"namespace", "release_name", "deploy_command"} <= outputs

@@ -169,6 +169,8 @@ def _secret_examples(env: str, header: str, chart: Path, values_dir: Path, pins:
             "--set",
             "global.database.source=externalSecret,global.redis.source=externalSecret",
             "--set",
+            "global.webhooks.source=externalSecret",
+            "--set",
             "externalSecret.secretStoreRef.name=openpolicy-secrets",
             "--set",
             "api-service.migrations.asHook=false",
@@ -197,7 +199,8 @@ def _secret_examples(env: str, header: str, chart: Path, values_dir: Path, pins:
         "Create them by hand (`kubectl -n openpolicy create secret generic openpolicy-database "
         "--from-literal=DATABASE_URL=...`), or let the External Secrets Operator fill them:",
         "`externalsecret.example.yaml` is what `global.database.source=externalSecret` (and the same for "
-        "`global.redis.source`) renders (not listed in kustomization.yaml; the pods then read the Secret it names).",
+        "`global.redis.source` and `global.webhooks.source`) renders (not listed in kustomization.yaml; the pods "
+        "then read the Secret it names).",
         "",
     ]
     files = {"secrets/README.md": "\n".join(lines)}

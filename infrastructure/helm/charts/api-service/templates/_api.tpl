@@ -1,8 +1,9 @@
 {{/* api-service specifics: the container env of the app and its migration Job. */}}
 
-{{/* DATABASE_URL and REDIS_URL by reference (openpolicy.dataEnv), and EXPORT_DIR etc. when exports are on. */}}
+{{/* DATABASE_URL, REDIS_URL and WEBHOOK_SECRETS_KEY by reference, and EXPORT_DIR etc. when exports are on. */}}
 {{- define "api-service.env" -}}
 {{- include "openpolicy.dataEnv" . }}
+{{ include "openpolicy.webhooksEnv" . }}
 {{- include "openpolicy.exportsEnv" . }}
 {{- end -}}
 

@@ -215,3 +215,30 @@ scratch emptyDir and uploads, the api reads the bucket (EXPORT_S3_URL, credentia
       protocol: TCP
 {{- end }}
 {{- end -}}
+
+{{/* WEBHOOK_SECRETS_KEY (encrypts the webhook signing secrets at rest; the api and the notifier need the same one)
+by reference. global.webhooks.source: existingSecret (made beforehand, e.g. by Terraform), generated (the umbrella
+makes <prefix>-webhooks once with a random key and keeps it), externalSecret (the umbrella's ExternalSecret). */}}
+{{- define "openpolicy.webhooksSource" -}}
+{{- ((.Values.global | default dict).webhooks | default dict).source | default "existingSecret" -}}
+{{- end -}}
+
+{{- define "openpolicy.webhooksEnv" -}}
+{{- $w := (.Values.global | default dict).webhooks | default dict -}}
+{{- $source := include "openpolicy.webhooksSource" . -}}
+- name: WEBHOOK_SECRETS_KEY
+  valueFrom:
+    secretKeyRef:
+      {{- if eq $source "generated" }}
+      name: {{ include "openpolicy.dataPrefix" . }}-webhooks
+      key: WEBHOOK_SECRETS_KEY
+      {{- else if eq $source "externalSecret" }}
+      name: {{ include "openpolicy.dataPrefix" . }}-secrets
+      key: WEBHOOK_SECRETS_KEY
+      {{- else if eq $source "existingSecret" }}
+      name: {{ $w.existingSecret | default "openpolicy-webhooks" }}
+      key: {{ $w.secretKey | default "WEBHOOK_SECRETS_KEY" }}
+      {{- else }}
+      {{- fail (printf "global.webhooks.source %q: expected existingSecret, generated or externalSecret" $source) }}
+      {{- end }}
+{{- end -}}
