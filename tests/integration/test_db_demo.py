@@ -30,11 +30,9 @@ def value(url: str, sql: str, *args: object) -> object:
 
 
 def digest(data: demo.DemoData) -> str:
-    h = hashlib.sha256()
-    for table in demo.LOAD_ORDER:
-        rows = data.ballots() if table == "ballots" else data.rows[table]
-        for row in rows:
-            h.update(repr(row).encode())
+    h = hashlib.sha256(repr(data.bundle).encode())
+    for row in data.ballots():
+        h.update(repr(row).encode())
     return h.hexdigest()
 
 

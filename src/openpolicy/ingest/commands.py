@@ -172,9 +172,11 @@ def demo_data(
         bool, typer.Option("--if-empty", help="Load only when the database holds no jurisdiction yet.")
     ] = False,
 ) -> None:
-    """Load a realistic synthetic parliament ("Demo Parliament (synthetic)") with bulk COPY.
+    """Load a realistic synthetic parliament ("Demo Parliament (synthetic)") as an import run (source demo).
 
-    Replaces an earlier demo parliament; imported data is left alone. Scale 5: 1,025,000 ballots.
+    Written by the importers' loader (change log, documents, cache invalidation). Replaces an earlier demo
+    parliament (the same seed and scale again changes nothing); imported data is left alone. Scale 5: 1,025,000
+    ballots.
     """
     from openpolicy.db import migrations
     from openpolicy.ingest import demo
@@ -190,7 +192,7 @@ def demo_data(
     except Exception as exc:
         raise connection_error(exc, where) from None
     try:
-        report = _load_with_progress(url, scale=scale, seed=seed, if_empty=if_empty)
+        report = _load_with_progress(settings, url, scale=scale, seed=seed, if_empty=if_empty)
     except demo.DemoDataError as exc:
         raise fail(str(exc)) from None
     if report.skipped:
@@ -199,7 +201,7 @@ def demo_data(
     _print_report(report, where, scale, seed)
 
 
-def _load_with_progress(url: str, *, scale: int, seed: int, if_empty: bool) -> demo.LoadReport:
+def _load_with_progress(settings: Settings, url: str, *, scale: int, seed: int, if_empty: bool) -> demo.LoadReport:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
@@ -207,7 +209,7 @@ def _load_with_progress(url: str, *, scale: int, seed: int, if_empty: bool) -> d
 
     console = Console(stderr=True)
     if not console.is_terminal:
-        return demo.generate_and_load(url, scale=scale, seed=seed, if_empty=if_empty)
+        return demo.generate_and_load(url, scale=scale, seed=seed, if_empty=if_empty, settings=settings)
     with Progress(
         TextColumn("{task.description:<20}"),
         BarColumn(),
@@ -223,7 +225,9 @@ def _load_with_progress(url: str, *, scale: int, seed: int, if_empty: bool) -> d
                 tasks[table] = progress.add_task(table, total=max(total, 1))
             progress.update(tasks[table], completed=done)
 
-        return demo.generate_and_load(url, scale=scale, seed=seed, if_empty=if_empty, progress=report)
+        return demo.generate_and_load(
+            url, scale=scale, seed=seed, if_empty=if_empty, progress=report, settings=settings
+        )
 
 
 def _print_report(report: demo.LoadReport, where: str, scale: int, seed: int) -> None:
@@ -235,15 +239,15 @@ def _print_report(report: demo.LoadReport, where: str, scale: int, seed: int) ->
     table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
-    table.add_column("seconds", justify="right")
     for name, count in report.counts.items():
-        table.add_row(name, f"{count:,}", f"{report.seconds.get(name, 0.0):.2f}")
+        table.add_row(name, f"{count:,}")
     console.print(table)
+    changes = sum(c["inserted"] + c["updated"] + c["deleted"] for c in report.changes.values())
     action = "replaced the earlier demo parliament" if report.replaced else "loaded"
+    phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items())
     console.print(
-        f"{action} in {report.total_seconds:.1f} s (generate {report.generate_seconds:.1f} s, "
-        f"ballot indexes {report.seconds.get('ballot indexes', 0.0):.1f} s); "
-        f"ballots {report.counts.get('ballots', 0):,} at {report.ballots_per_second:,.0f} ballots/s; "
+        f"{action} in {report.total_seconds:.1f} s ({phases}); {changes:,} changes "
+        f"({sum(report.deleted.values()):,} entities of the earlier one deleted); "
         f"import run {report.import_run_id} ({where})",
         highlight=False,
         soft_wrap=True,

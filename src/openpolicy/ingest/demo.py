@@ -934,18 +934,19 @@ async def has_data(conn: Any) -> bool:
     return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM jurisdictions)"))
 
 
-# What an earlier demo parliament holds, per entity type, dependants first: (entity, table, rows of the demo).
+# What an earlier demo parliament holds, dependants first: (entity type, table, condition on its rows, their $2).
 _DEMO_ROWS: Final = (
-    ("vote", "vote_events", "jurisdiction_id = $1"),
-    ("bill", "bills", "jurisdiction_id = $1"),
-    ("membership", "memberships", "organization_id IN (SELECT id FROM organizations WHERE jurisdiction_id = $1)"),
-    ("person", "people", "extras @> jsonb_build_object('dataset', $2::text)"),
-    ("post", "posts", "organization_id IN (SELECT id FROM organizations WHERE jurisdiction_id = $1)"),
-    ("area", "areas", "jurisdiction_id = $1"),
-    ("session", "sessions", "jurisdiction_id = $1"),
-    ("legislative_period", "legislative_periods", "jurisdiction_id = $1"),
-    ("organization", "organizations", "jurisdiction_id = $1"),
-)
+    ("vote", "vote_events", "jurisdiction_id = $2", JURISDICTION_ID),
+    ("bill", "bills", "jurisdiction_id = $2", JURISDICTION_ID),
+    ("membership", "memberships", "organization_id IN (SELECT id FROM organizations WHERE jurisdiction_id = $2)",
+     JURISDICTION_ID),
+    ("person", "people", "extras @> jsonb_build_object('dataset', $2::text)", DATASET),
+    ("post", "posts", "organization_id IN (SELECT id FROM organizations WHERE jurisdiction_id = $2)", JURISDICTION_ID),
+    ("area", "areas", "jurisdiction_id = $2", JURISDICTION_ID),
+    ("session", "sessions", "jurisdiction_id = $2", JURISDICTION_ID),
+    ("legislative_period", "legislative_periods", "jurisdiction_id = $2", JURISDICTION_ID),
+    ("organization", "organizations", "jurisdiction_id = $2", JURISDICTION_ID),
+)  # fmt: skip
 
 
 async def replace_earlier(conn: Any, bundle: Bundle, run_id: int) -> Prepared:
@@ -973,12 +974,11 @@ async def replace_earlier(conn: Any, bundle: Bundle, run_id: int) -> Prepared:
         "organization": [o.id for o in bundle.organizations],
     }
     stale: dict[str, list[str]] = {}
-    for entity, table, scope in _DEMO_ROWS:
+    for entity, table, scope, value in _DEMO_ROWS:
         rows = await conn.fetch(
-            f"SELECT id FROM {table} WHERE {scope} AND id <> ALL($3::text[]) ORDER BY id",  # noqa: S608 - constants
-            JURISDICTION_ID,
-            DATASET,
+            f"SELECT id FROM {table} WHERE {scope} AND id <> ALL($1::text[]) ORDER BY id",  # noqa: S608 - constants
             kept[entity],
+            value,
         )
         stale[entity] = [row["id"] for row in rows]
     shown = await documents.dependents(conn, stale)  # read before the rows that lead to them are gone
@@ -990,7 +990,7 @@ async def replace_earlier(conn: Any, bundle: Bundle, run_id: int) -> Prepared:
     else:  # every stored ballot is one of the deleted votes'
         await conn.execute("TRUNCATE ballots")
     deleted: dict[str, int] = {}
-    for entity, table, _scope in _DEMO_ROWS:
+    for entity, table, _scope, _value in _DEMO_ROWS:
         gone = await conn.fetch(f"DELETE FROM {table} WHERE id = ANY($1::text[]) RETURNING id", stale[entity])  # noqa: S608
         await conn.copy_records_to_table(
             "change_log",
@@ -1004,8 +1004,17 @@ async def replace_earlier(conn: Any, bundle: Bundle, run_id: int) -> Prepared:
     return Prepared(details={"replaced": True, "deleted": deleted}, deleted=deleted)
 
 
+# The loader's progress events that start a new phase of its work (Loader.progress).
+_LOADER_PHASES: Final = {
+    "ballot-copied": "load: ballot keys, children",
+    "change-log": "load: change log",
+    "documents": "load: documents",
+}
+
+
 class _Stages(Reporter):
-    """Reporter of a demo run: times each phase and forwards it to ``progress``."""
+    """Reporter of a demo run: times each phase (the run's stages, the loader's phases) and shows it on
+    ``progress``."""
 
     def __init__(self, progress: Progress | None) -> None:
         self.progress = progress
@@ -1021,7 +1030,10 @@ class _Stages(Reporter):
             self.progress(name, 0, max(total or 0, 1))
 
     def advance(self, name: str, amount: int) -> None:
-        if self.current is None or name in {"ballot-staged", "ballot-copied", "change-log"}:
+        if name in _LOADER_PHASES:
+            self.stage(_LOADER_PHASES[name])
+            return
+        if self.current is None or name == "ballot-staged":
             return
         self.done += amount
         if self.progress is not None:
@@ -1053,13 +1065,19 @@ async def load(
     async def produce(conn: Any) -> Bundle:
         return bundle
 
+    async def prepare(conn: Any, bundle: Bundle, run_id: int) -> Prepared:
+        stages.stage("load: replace the earlier demo")
+        prepared = await replace_earlier(conn, bundle, run_id)
+        stages.stage("load: records", sum(bundle.counts().values()))
+        return prepared
+
     try:
         report = await load_run(
             settings,
             SOURCE,
             f"generated: scale={data.scale} seed={data.seed}",
             produce,
-            prepare=replace_earlier,
+            prepare=prepare,
             database_url=database_url,
             reporter=stages,
         )

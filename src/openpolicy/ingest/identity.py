@@ -33,6 +33,7 @@ GLOBAL_SCHEMES: Final = frozenset(
         "parliamentdotuk",
         "theyworkforyou",
         "aph",  # Parliament of Australia handbook id
+        "demo-parliament",  # the synthetic Demo Parliament's member numbers (openpolicy.ingest.demo)
     }
 )
 # Global schemes of which a person has at most one value.

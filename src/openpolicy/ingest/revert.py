@@ -172,20 +172,9 @@ async def _undo(conn: Any, run_id: int, revert_run: int, report: RevertReport) -
     by_entity: dict[str, list[Any]] = {}
     for entry in entries:
         by_entity.setdefault(entry["entity_type"], []).append(entry)
-    for spec in SPECS:  # restore in dependency order: a restored row refers to rows that existed before the run
-        for entry in by_entity.get(spec.entity, []):
-            if entry["operation"] == "insert" or entry["before_op"] == "delete":
-                continue
-            if entry["before"] is None:
-                raise RevertRefused(
-                    f"import run {run_id} changed {spec.entity} {entry['entity_id']}, whose earlier state is in no "
-                    "change log (written by the demo data or before change logging): it cannot be restored"
-                )
-            await _restore(conn, spec.entity, spec.table, entry["entity_id"], orjson.loads(entry["before"]))
-            await _log(conn, revert_run, spec.entity, spec.table, entry["entity_id"], "update")
-            report.restored[spec.entity] = report.restored.get(spec.entity, 0) + 1
-            report.entities.add(spec.entity)
-    for spec in reversed(SPECS):  # then delete what the run added, dependants first
+    # First delete what the run added, dependants first: a replacement (the demo data) may have deleted an entity
+    # and added another with the same natural key, which must be gone before the first comes back.
+    for spec in reversed(SPECS):
         ids = [e["entity_id"] for e in by_entity.get(spec.entity, []) if e["operation"] == "insert"]
         if not ids:
             continue
@@ -197,6 +186,20 @@ async def _undo(conn: Any, run_id: int, revert_run: int, report: RevertReport) -
         )
         report.deleted[spec.entity] = report.deleted.get(spec.entity, 0) + len(deleted)
         report.entities.add(spec.entity)
+    for spec in SPECS:  # then restore in dependency order: a restored row refers to rows that existed before the run
+        for entry in by_entity.get(spec.entity, []):
+            if entry["operation"] == "insert" or entry["before_op"] == "delete":
+                continue
+            if entry["before"] is None:
+                raise RevertRefused(
+                    f"import run {run_id} changed {spec.entity} {entry['entity_id']}, whose earlier state is in no "
+                    "change log (written by the demo data or before change logging): it cannot be restored"
+                )
+            await _restore(conn, spec.entity, spec.table, entry["entity_id"], orjson.loads(entry["before"]))
+            back = "insert" if entry["operation"] == "delete" else "update"  # a deleted entity comes back
+            await _log(conn, revert_run, spec.entity, spec.table, entry["entity_id"], back)
+            report.restored[spec.entity] = report.restored.get(spec.entity, 0) + 1
+            report.entities.add(spec.entity)
 
 
 async def _restore(conn: Any, entity: str, table: str, entity_id: str, image: dict[str, Any]) -> None:

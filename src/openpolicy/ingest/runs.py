@@ -450,7 +450,7 @@ def run_import(
     time of a 1,000,000-ballot file (bench/bench_import.py). Reference counting still frees everything; the
     collector's previous state is restored when the run ends.
     """
-    with _collector_paused():
+    with collector_paused():
         return asyncio.run(
             run_import_async(
                 settings, source, location, jurisdiction=jurisdiction, database_url=database_url, reporter=reporter
@@ -459,7 +459,8 @@ def run_import(
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for a bulk load (see :func:`run_import`), its state restored after."""
     enabled = gc.isenabled()
     gc.disable()
     try:
