@@ -65,6 +65,14 @@ def test_manifest_describes_the_files_exactly(demo_export: ExportRun, demo_datab
     ballots = files_by_name(manifest, "ballots.csv")
     assert sum(f["rows"] for f in ballots) == scalar(demo_database_url, "SELECT count(*) FROM ballots") > 200_000
     assert {f["session"] for f in ballots} == {r[0] for r in query(demo_database_url, "SELECT id FROM sessions")}
+    # JSON Lines: one stored api document per exported person, bill and vote
+    assert manifest["documents"] is True
+    for jsonl, csv_name in (("people.jsonl", "people.csv"), ("bills.jsonl", "bills.csv"), ("votes.jsonl", "votes.csv")):
+        assert (
+            sum(f["rows"] for f in files_by_name(manifest, jsonl))
+            == sum(f["rows"] for f in files_by_name(manifest, csv_name))
+            > 0
+        ), jsonl
     # no temporary folder is left beside the export
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]
 
