@@ -1,7 +1,8 @@
 """Grafana dashboards as code (grafana-foundation-sdk) → ``infrastructure/monitoring/grafana/dashboards/*.json``.
 
 Dashboards: Platform Overview (the seed's Service Health and API Response Time p95), RED per route for the
-api and the web interface, PostgreSQL and Redis, imports and data freshness, SLOs and error budgets.
+api and the web interface, PostgreSQL and Redis, imports and data freshness, SLOs and error budgets, and the
+webhook notifier (deliveries, failures, lag, backlog).
 
 ``python -m tools.dashboards`` (``make monitoring-generate``) writes the JSON files;
 ``--check`` fails when the committed files differ (CI's drift check). :func:`panel_queries` lists every panel
@@ -63,7 +64,7 @@ class PanelQuery:
 
     def jobs(self) -> set[str]:
         """The Prometheus jobs the query reads from explicitly (for skipping a job that is not running)."""
-        return {job for job in ("api-service", "web-interface") if f'job="{job}"' in self.expr}
+        return {job for job in ("api-service", "web-interface", "notifier") if f'job="{job}"' in self.expr}
 
     def promql(self, rate_interval: str = "1m") -> str:
         """The expression as Grafana would send it, with ``$__rate_interval`` replaced."""
@@ -339,6 +340,80 @@ def imports() -> DashboardSpec:
     )
 
 
+def webhooks() -> DashboardSpec:
+    """The notifier (job ``notifier``, every replica): the metric names of the webhooks area (names.py)."""
+    sel = 'job="notifier"'
+    lag = f"openpolicy_webhook_delivery_lag_seconds_bucket{{{sel}}}"
+    failing = 'outcome=~"retry|failed|disabled"'
+    return DashboardSpec(
+        uid="openpolicy-webhooks",
+        title="Open Policy Platform / Webhooks",
+        description="The notifier: deliveries by outcome, failures by reason, commit-to-delivery lag, backlog.",
+        rows=(
+            (
+                "Now",
+                (
+                    _stat("Notifier replicas up", Query(f"sum(up{{{sel}}})", "up")),
+                    _stat(
+                        "Pending deliveries",
+                        Query(f"max(openpolicy_webhook_pending_deliveries{{{sel}}})", "pending"),
+                        description="Deliveries not yet delivered or given up (retries included).",
+                    ),
+                    _stat(
+                        "Changes not fanned out",
+                        Query(f"max(openpolicy_notifier_cursor_lag_events{{{sel}}})", "changes"),
+                        description="Change-log rows after the stored cursor; NotifierBacklog fires when it stays.",
+                    ),
+                    _stat(
+                        "Failed attempts (15 min)",
+                        Query(
+                            f"sum(rate(openpolicy_webhook_deliveries_total{{{sel}, {failing}}}[15m]))"
+                            f" / (sum(rate(openpolicy_webhook_deliveries_total{{{sel}}}[15m])) > 0) or vector(0)",
+                            "failed",
+                        ),
+                        unit="percentunit",
+                        description="WebhookDeliveriesFailing fires above 50 % for 15 minutes.",
+                    ),
+                ),
+            ),
+            (
+                "Deliveries",
+                (
+                    _p(
+                        "Deliveries by outcome",
+                        Query(
+                            f"sum by (outcome) (rate(openpolicy_webhook_deliveries_total{{{sel}}}[{RATE}]))",
+                            "{{outcome}}",
+                        ),
+                        unit="ops",
+                    ),
+                    _p(
+                        "Failures by reason",
+                        Query(
+                            f"sum by (reason) (rate(openpolicy_webhook_delivery_failures_total{{{sel}}}[{RATE}]))",
+                            "{{reason}}",
+                        ),
+                        unit="ops",
+                        description="timeout, connect, http_4xx, http_5xx, refused_address (SSRF check), other.",
+                    ),
+                    _p(
+                        "Commit to delivery lag",
+                        Query(f"histogram_quantile(0.95, sum by (le) (rate({lag}[{RATE}])))", "p95"),
+                        Query(f"histogram_quantile(0.5, sum by (le) (rate({lag}[{RATE}])))", "p50"),
+                        unit="s",
+                        description="WebhookDeliveryLagHigh fires when p95 stays above 5 minutes.",
+                    ),
+                    _p(
+                        "Backlog",
+                        Query(f"max(openpolicy_webhook_pending_deliveries{{{sel}}})", "pending deliveries"),
+                        Query(f"max(openpolicy_notifier_cursor_lag_events{{{sel}}})", "changes not fanned out"),
+                    ),
+                ),
+            ),
+        ),
+    )
+
+
 def slos(spec: SLOSpec) -> DashboardSpec:
     panels: list[tuple[str, tuple[PanelSpec, ...]]] = []
     windows = sorted({w.long for c in spec.alert_classes for w in c.windows}, key=duration_seconds)
@@ -385,6 +460,7 @@ def all_dashboards(spec: SLOSpec) -> list[DashboardSpec]:
         red("web-interface", "web-interface"),
         datastores(),
         imports(),
+        webhooks(),
         slos(spec),
     ]
 

@@ -12,6 +12,8 @@ from tests.support.monitoring import MONITORING
 from tools import dashboards
 from tools.slo import load_spec
 
+from openpolicy.observability import names
+
 DASHBOARDS = MONITORING / "grafana" / "dashboards"
 PROVISIONING = MONITORING / "grafana" / "provisioning"
 
@@ -48,6 +50,7 @@ def test_required_dashboards_and_panels() -> None:
         "openpolicy-red-web-interface",
         "openpolicy-datastores",
         "openpolicy-imports",
+        "openpolicy-webhooks",
         "openpolicy-slo",
     }
     titles = {uid: {p["title"] for p in m["panels"]} for uid, m in by_uid.items()}
@@ -59,6 +62,18 @@ def test_required_dashboards_and_panels() -> None:
     assert "Age of the last successful import" in titles["openpolicy-imports"]
     web = [q.expr for q in dashboards.panel_queries() if q.dashboard == "openpolicy-red-web-interface"]
     assert web and all('job="web-interface"' in e for e in web)
+    # the notifier's panels read its five metric names (names.py), from its job only
+    hooks = [q.expr for q in dashboards.panel_queries() if q.dashboard == "openpolicy-webhooks"]
+    assert hooks and all('job="notifier"' in e for e in hooks)
+    for name in (
+        names.WEBHOOK_DELIVERIES_TOTAL,
+        names.WEBHOOK_DELIVERY_FAILURES_TOTAL,
+        names.WEBHOOK_DELIVERY_LAG_SECONDS,
+        names.WEBHOOK_PENDING_DELIVERIES,
+        names.NOTIFIER_CURSOR_LAG_EVENTS,
+    ):
+        assert any(name in e for e in hooks), name
+    assert {"Deliveries by outcome", "Failures by reason", "Commit to delivery lag"} <= titles["openpolicy-webhooks"]
 
 
 def test_panels_use_the_provisioned_datasource_and_unique_ids() -> None:
