@@ -6,6 +6,7 @@ Names are the environment variable names (case-insensitive). ``DATABASE_URL``, `
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,12 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None, description="Redis URL for the response cache (redis://host:6379/0). Optional."
+    )
+    secrets_dir: Path | None = Field(
+        default=None,
+        description="Folder of secret files named after settings (e.g. /run/secrets/DATABASE_URL, "
+        "REDIS_URL, WEBHOOK_SECRETS_KEY): a setting whose variable is not set is read from its file (compose "
+        "secrets, mounted Secret volumes), so secret values need not be environment values.",
     )
     db_pool_size: int = Field(
         default=4,
@@ -354,7 +361,13 @@ def _describe(error: ValidationError) -> str:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings from the environment; raise :class:`SettingsError` naming a bad one."""
+    """Read the settings from the environment (and from the files of SECRETS_DIR, for variables that are not
+    set); raise :class:`SettingsError` naming a bad one."""
+    secrets_dir = os.environ.get("SECRETS_DIR")
+    if secrets_dir and not Path(secrets_dir).is_dir():
+        raise SettingsError(f"SECRETS_DIR: {secrets_dir} is not a folder")
+    if secrets_dir:
+        overrides.setdefault("_secrets_dir", secrets_dir)
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
