@@ -251,3 +251,49 @@ def test_keeps_the_newest_exports(empty_database_url: str, tmp_path: Path) -> No
     assert sorted(p.name for p in root.iterdir()) == [second.name, third.folder.name]
     # an empty database is a valid export: a manifest without files
     assert third.manifest is not None and third.manifest["files"] == []
+
+
+def test_two_exports_started_in_the_same_second_are_both_complete(empty_database_url: str, tmp_path: Path) -> None:
+    import datetime as dt
+    import threading
+
+    from openpolicy.db.engine import to_asyncpg_dsn
+    from openpolicy.export.store import load_local, local_ids, verify_local
+    from openpolicy.export.writer import write_export
+
+    dsn, root = to_asyncpg_dsn(empty_database_url), tmp_path / "root"
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    asyncio.run(_one_person(empty_database_url))
+    inner: list[Path] = []
+
+    def start_another(_line: str) -> None:
+        if not inner:  # while the first export is half written, a second one starts and finishes
+            worker = threading.Thread(target=lambda: inner.append(write_export(dsn, root, now=now)[0]))
+            worker.start()
+            worker.join()
+
+    outer, manifest = write_export(dsn, root, now=now, progress=start_another)
+    assert inner and inner[0].name == "20260101T000000Z" and outer.name == "20260101T000000Z-2" == manifest["id"]
+    assert local_ids(root) == [inner[0].name, outer.name]
+    for export_id in local_ids(root):
+        export = load_local(root, export_id)
+        assert export is not None and export.id == export_id and verify_local(root, export) == []
+    assert sorted(p.name for p in root.iterdir()) == local_ids(root)  # no temporary folder left
+
+
+async def _one_person(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "INSERT INTO jurisdictions (id, name, country) VALUES "
+            "('ocd-jurisdiction/country:ca/legislature', 'P', 'ca');"
+            "INSERT INTO organizations (id, name, classification, jurisdiction_id) VALUES "
+            "('ocd-organization/h', 'House', 'chamber', 'ocd-jurisdiction/country:ca/legislature');"
+            "INSERT INTO people (id, name, sort_name) VALUES ('ocd-person/1', 'Jane Doe', 'Doe, Jane');"
+            "INSERT INTO memberships (id, person_id, organization_id) VALUES ('ocd-membership/1', 'ocd-person/1', "
+            "'ocd-organization/h')"
+        )
+    finally:
+        await conn.close()

@@ -7,8 +7,8 @@ Contract:
   describe the same state, whatever imports commit meanwhile.
 * **Bounded memory.** CSV files are ``COPY (SELECT …) TO STDOUT`` streamed chunk by chunk to disk; JSON files are
   read through a server-side cursor a few rows at a time. Nothing holds a whole table.
-* **Atomic.** Files are written into ``<root>/.tmp-<id>-<pid>/``, each fsynced, the manifest written last, the
-  folder renamed to ``<root>/<id>`` and the root fsynced: a reader listing ``<root>`` sees a complete export with
+* **Atomic.** Files are written into ``<root>/.tmp-<id>-<pid>-<random>/``, each fsynced, the manifest written last,
+  the folder renamed to ``<root>/<id>`` and the root fsynced: a reader listing ``<root>`` sees a complete export with
   its manifest or nothing. A failed export leaves no folder under its id (the temporary one is removed).
 """
 
@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -126,6 +127,7 @@ class Exporter:
         self.progress = progress
         self.files: list[FileEntry] = []
         self.has_documents = False
+        self.position = 0  # the snapshot's change-feed position
 
     async def copy_csv(self, rel: str, spec: FileSpec, args: Sequence[Any], jur: str, session: str | None) -> None:
         out = HashingFile(self.folder / rel)
@@ -163,7 +165,7 @@ class Exporter:
         out = HashingFile(self.folder / rel)
         rows = 0
         try:
-            meta = {"export": export_id, "jurisdiction": jur_id, "format": "popolo"}
+            meta = {"jurisdiction": jur_id, "format": "popolo", "change_feed_position": self.position}
             out.write(b'{"meta": ' + json.dumps(meta).encode())
             for key, query in POPOLO_PARTS:
                 out.write(f',\n"{key}": [\n'.encode())
@@ -325,6 +327,7 @@ async def _snapshot(
             position = await conn.fetchval("SELECT coalesce(max(id), 0) FROM change_log")
             chosen = await _choose_jurisdictions(conn, jurisdictions)
             exporter = Exporter(conn, work, progress)
+            exporter.position = int(position)
             exporter.has_documents = bool(await conn.fetchval("SELECT to_regclass('documents') IS NOT NULL"))
             for jur_id, folder in chosen:
                 await exporter.jurisdiction(jur_id, folder, export_id)
@@ -351,7 +354,7 @@ def write_export(
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     root.mkdir(parents=True, exist_ok=True)
     export_id = new_export_id(root, now)
-    work = root / f".tmp-{export_id}-{os.getpid()}"
+    work = root / f".tmp-{export_id}-{os.getpid()}-{secrets.token_hex(4)}"
     work.mkdir()
     try:
         revision, position, chosen, exporter = asyncio.run(
@@ -367,12 +370,22 @@ def write_export(
             "documents": exporter.has_documents,
             "files": [entry.as_dict() for entry in exporter.files],
         }
-        out = HashingFile(work / MANIFEST)
-        out.write(json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
-        out.close()
         _fsync_tree(work)
-        final = root / export_id
-        work.rename(final)
+        while True:
+            # another export may have taken this id since (same second): the next free one, rewriting the manifest
+            manifest["id"] = export_id
+            out = HashingFile(work / MANIFEST)
+            out.write(json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n")
+            out.close()
+            _fsync_dir(work)
+            final = root / export_id
+            try:
+                os.mkdir(final)  # claims the id (atomic); replaced by the complete folder below
+            except FileExistsError:
+                export_id = new_export_id(root, now)
+                continue
+            os.rename(work, final)  # onto the empty folder just made: atomic, and readers skip it until then
+            break
         _fsync_dir(root)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
