@@ -46,7 +46,7 @@ from openpolicy.config import Settings
 from openpolicy.notify import metrics
 from openpolicy.notify.deliver import Outcome, Sender, sign
 from openpolicy.notify.events import ENTITY_PATHS, NEEDS_PREVIOUS, Change, Event, Filters, events_of
-from openpolicy.notify.secrets import SecretBox
+from openpolicy.notify.secrets import SealedSecretInvalid, SecretBox
 from openpolicy.notify.targets import Resolver, system_resolver
 from openpolicy.observability.logging import RateLimitedLog, get_logger
 
@@ -414,7 +414,10 @@ class Notifier:
         secrets = [self.box.open(sub, row["secret_encrypted"])]
         expires = row["previous_secret_expires_at"]
         if row["previous_secret_encrypted"] is not None and expires is not None and expires > dt.datetime.now(dt.UTC):
-            secrets.append(self.box.open(sub, row["previous_secret_encrypted"]))
+            try:
+                secrets.append(self.box.open(sub, row["previous_secret_encrypted"]))
+            except SealedSecretInvalid:
+                pass  # sealed under an earlier WEBHOOK_SECRETS_KEY: the current secret signs alone
         return secrets
 
     async def _deliver(self, row: Any) -> None:

@@ -1,0 +1,236 @@
+"""Notifier benchmark (`make bench-notifier`): 10,000 events to 100 subscriptions at a local receiver.
+
+1. a fresh database ``openpolicy_bench_notifier`` gets 100 people and 100 subscriptions, each following one person
+   (``person_id``), all pointing at one local receiver: the raw-ASGI app of the api benchmark under uvicorn,
+   answering 200 to every POST;
+2. baseline: the same number of plain POSTs (same body size, no signature, no database) sent by one httpx client
+   at ``WEBHOOK_CONCURRENCY`` at a time to that receiver — what the receiver and an HTTP client manage here;
+3. one notifier process (``openpolicy serve notifier``) is started, then 10,000 ``person.updated`` changes are
+   committed to ``change_log`` in transactions of 1,000 (as imports write them): 100 per person, so one
+   delivery per event;
+4. when every delivery is made: deliveries per second (first commit → last delivery) and the commit → delivery lag
+   (p50, p99, max) read from the delivery rows (``delivered_at − committed_at``), and the ratio of the notifier's
+   rate to the baseline's.
+
+``BENCH_EVENTS``, ``BENCH_SUBSCRIPTIONS`` and ``BENCH_REPLICAS`` (notifier processes) change the sizes. Prints a
+table; not a test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+from api_bench import ADMIN_URL, BIN, OPENPOLICY, free_port, log, process, with_database
+
+ROOT = Path(__file__).resolve().parents[1]
+DATABASE_NAME = "openpolicy_bench_notifier"
+EVENTS = int(os.environ.get("BENCH_EVENTS", "10000"))
+SUBSCRIPTIONS = int(os.environ.get("BENCH_SUBSCRIPTIONS", "100"))
+REPLICAS = int(os.environ.get("BENCH_REPLICAS", "1"))
+CONCURRENCY = 32
+COMMIT_BATCH = 1000
+SECRETS_KEY = "bench-webhook-secrets-key-not-a-real-secret-0123"  # a benchmark value, not a secret
+TIMEOUT_SECONDS = 600.0
+
+
+async def fresh_database() -> str:
+    from openpolicy.db.migrations import upgrade
+
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+    finally:
+        await admin.close()
+    url = with_database(ADMIN_URL, DATABASE_NAME)
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
+async def setup(url: str, receiver: str) -> list[str]:
+    """People, an API key and the subscriptions (secrets sealed as the api seals them); the people's ids."""
+    from openpolicy.api.ratelimit import hash_key, new_key
+    from openpolicy.notify.secrets import SecretBox, new_secret
+
+    box = SecretBox(SECRETS_KEY)
+    conn = await asyncpg.connect(url)
+    try:
+        people = [f"ocd-person/bench-{n:04d}" for n in range(SUBSCRIPTIONS)]
+        await conn.executemany(
+            "INSERT INTO people (id, name, sort_name) VALUES ($1, $2, $2)",
+            [(p, f"Bench Person {n:04d}") for n, p in enumerate(people)],
+        )
+        key = new_key()
+        owner = await conn.fetchval(
+            "INSERT INTO api_keys (name, key_hash, key_prefix) VALUES ('bench', $1, $2) RETURNING id",
+            hash_key(key),
+            key[:10],
+        )
+        for n, person in enumerate(people):
+            sub = await conn.fetchval("SELECT nextval(pg_get_serial_sequence('webhook_subscriptions', 'id'))")
+            await conn.execute(
+                "INSERT INTO webhook_subscriptions (id, api_key_id, url, secret_encrypted, person_id, event_types) "
+                "VALUES ($1, $2, $3, $4, $5, '{person.updated}')",
+                sub,
+                owner,
+                f"{receiver}/hooks/{n}",
+                box.seal(sub, new_secret()),
+                person,
+            )
+        return people
+    finally:
+        await conn.close()
+
+
+async def commit_changes(url: str, people: list[str]) -> float:
+    """EVENTS person updates, round robin over ``people``, in transactions of COMMIT_BATCH; seconds it took."""
+    conn = await asyncpg.connect(url)
+    started = time.perf_counter()
+    try:
+        for start in range(0, EVENTS, COMMIT_BATCH):
+            count = min(COMMIT_BATCH, EVENTS - start)
+            await conn.execute(
+                """
+                INSERT INTO change_log (entity_type, entity_id, operation, data)
+                SELECT 'person', ($1::text[])[1 + (n % $2)], 'update',
+                       json_build_object('id', ($1::text[])[1 + (n % $2)], 'name', 'Bench Person ' || n)
+                FROM generate_series($3::int, $3::int + $4::int - 1) AS n
+                """,
+                people,
+                len(people),
+                start,
+                count,
+            )
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+async def baseline(receiver: str, body: bytes) -> float:
+    """Plain POSTs per second to the receiver (EVENTS of them, CONCURRENCY at a time, one client)."""
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for n in range(EVENTS):
+        queue.put_nowait(n)
+
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+
+        async def worker() -> None:
+            while True:
+                try:
+                    n = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                answer = await client.post(f"{receiver}/hooks/{n % SUBSCRIPTIONS}", content=body)
+                answer.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return EVENTS / (time.perf_counter() - started)
+
+
+async def wait_delivered(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    try:
+        while True:
+            done = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'")
+            if done >= EVENTS:
+                return
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only {done} of {EVENTS} deliveries made within {TIMEOUT_SECONDS:.0f} s")
+            await asyncio.sleep(0.25)
+    finally:
+        await conn.close()
+
+
+async def figures(url: str) -> dict[str, float]:
+    conn = await asyncpg.connect(url)
+    try:
+        row = await conn.fetchrow(
+            """
+            SELECT count(*) AS n,
+                   extract(epoch FROM max(delivered_at) - min(committed_at)) AS span,
+                   extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY delivered_at - committed_at)) AS p50,
+                   extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY delivered_at - committed_at)) AS p99,
+                   extract(epoch FROM max(delivered_at - committed_at)) AS worst,
+                   sum(attempts) AS attempts,
+                   avg(octet_length(payload::text)) AS body
+            FROM webhook_deliveries WHERE status = 'delivered'
+            """
+        )
+        return {k: float(row[k]) for k in ("n", "span", "p50", "p99", "worst", "attempts", "body")}
+    finally:
+        await conn.close()
+
+
+def main() -> int:
+    url = asyncio.run(fresh_database())
+    receiver_port = free_port()
+    receiver = f"http://127.0.0.1:{receiver_port}"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(
+            process(
+                [str(BIN / "uvicorn"), "bench.raw_asgi:app", "--port", str(receiver_port), "--no-access-log",
+                 "--log-level", "warning"],
+                env,
+                "notifier-receiver.log",
+                f"{receiver}/",
+            )
+        )  # fmt: skip
+        people = asyncio.run(setup(url, receiver))
+        body = b"x" * 420  # about the size of a person.updated payload
+        log(f"baseline: {EVENTS} plain POSTs, {CONCURRENCY} at a time")
+        base_rate = asyncio.run(baseline(receiver, body))
+        notifier_env = {
+            **env,
+            "DATABASE_URL": url,
+            "WEBHOOK_SECRETS_KEY": SECRETS_KEY,
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+            "WEBHOOK_CONCURRENCY": str(CONCURRENCY),
+            "HOST": "127.0.0.1",
+            "LOG_FORMAT": "json",
+            "LOG_LEVEL": "WARNING",
+        }
+        for replica in range(REPLICAS):
+            port = free_port()
+            stack.enter_context(
+                process(
+                    [OPENPOLICY, "serve", "notifier"],
+                    {**notifier_env, "NOTIFIER_PORT": str(port)},
+                    f"notifier-{replica}.log",
+                    f"http://127.0.0.1:{port}/health/ready",
+                )
+            )
+        log(f"committing {EVENTS} changes for {SUBSCRIPTIONS} subscriptions, {REPLICAS} notifier process(es)")
+        commit_seconds = asyncio.run(commit_changes(url, people))
+        asyncio.run(wait_delivered(url))
+        result = asyncio.run(figures(url))
+    rate = result["n"] / result["span"]
+    print(
+        f"notifier benchmark: {EVENTS} events to {SUBSCRIPTIONS} subscriptions (one delivery each), "
+        f"{REPLICAS} notifier process(es), WEBHOOK_CONCURRENCY={CONCURRENCY}, local receiver (raw ASGI, uvicorn)"
+    )
+    print(f"  changes committed in            {commit_seconds:8.2f} s ({EVENTS // COMMIT_BATCH or 1} transactions)")
+    print(f"  baseline: plain POSTs           {base_rate:8.0f} /s")
+    print(f"  notifier: signed deliveries     {rate:8.0f} /s  ({result['n']:.0f} in {result['span']:.1f} s)")
+    print(f"  ratio to the baseline           {rate / base_rate:8.3f}")
+    print(
+        f"  commit → delivery lag           p50 {result['p50']:6.2f} s  p99 {result['p99']:6.2f} s  "
+        f"max {result['worst']:6.2f} s"
+    )
+    print(f"  attempts per delivery           {result['attempts'] / result['n']:8.3f}")
+    print(f"  payload size                    {result['body']:8.0f} bytes")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
