@@ -414,10 +414,9 @@ class Notifier:
         secrets = [self.box.open(sub, row["secret_encrypted"])]
         expires = row["previous_secret_expires_at"]
         if row["previous_secret_encrypted"] is not None and expires is not None and expires > dt.datetime.now(dt.UTC):
-            try:
+            # one sealed under an earlier WEBHOOK_SECRETS_KEY does not open: the current secret signs alone
+            with contextlib.suppress(SealedSecretInvalid):
                 secrets.append(self.box.open(sub, row["previous_secret_encrypted"]))
-            except SealedSecretInvalid:
-                pass  # sealed under an earlier WEBHOOK_SECRETS_KEY: the current secret signs alone
         return secrets
 
     async def _deliver(self, row: Any) -> None:
