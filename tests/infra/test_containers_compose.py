@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ COMPOSE_FILE = COMPOSE_DIR / "docker-compose.yml"
 ENV_EXAMPLE = COMPOSE_DIR / ".env.example"
 SCHEMA = COMPOSE_DIR / "schema" / "compose-spec.json"
 DOCKER_COMPOSE = ROOT / ".tools" / "bin" / "docker-compose"
-APP_SERVICES = ("migrate", "api-service", "web-interface")
+APP_SERVICES = ("migrate", "api-service", "web-interface", "notifier")
 MONITORING = ("prometheus", "alertmanager", "grafana", "postgres-exporter", "redis-exporter", "node-exporter")
 
 
@@ -76,20 +77,99 @@ def test_docker_compose_config_accepts_the_stack(profiles: tuple[str, ...]) -> N
     assert set(services) == expected
 
 
-def test_docker_compose_refuses_to_start_without_a_database_password(tmp_path: Path) -> None:
-    env = tmp_path / "empty.env"
-    env.write_text("")
-    result = subprocess.run(
-        [
-            *(str(DOCKER_COMPOSE), "--project-directory", str(COMPOSE_DIR), "-f", str(COMPOSE_FILE)),
-            *("--env-file", str(env), "config", "--quiet"),
-        ],
+def test_credentials_are_secret_files_never_environment_values() -> None:
+    """#18.7: PostgreSQL, Redis, their exporters and the app get every credential from a mounted secret file; no
+    resolved environment carries a password, a URL with one, or the webhook key."""
+    services = _resolved("monitoring")["services"]
+    for name, service in services.items():
+        for key, value in (service.get("environment") or {}).items():
+            assert key != "DATABASE_URL" and key != "REDIS_URL" and key != "WEBHOOK_SECRETS_KEY", (name, key)
+            if key == "SECRETS_DIR":
+                assert value == "/run/secrets", name
+            elif re.search(r"PASSWORD|PASS$|SECRET|TOKEN", key):
+                assert key.endswith(("_FILE", "__FILE")) and str(value).startswith("/run/secrets/"), (name, key)
+            assert "@postgres:" not in str(value) and "redis://:" not in str(value), (name, key)
+
+    def mounted(name: str) -> set[str]:
+        """The file names under /run/secrets the service gets (compose resolves targets to absolute paths)."""
+        return {
+            (s.get("target") or s["source"]).removeprefix("/run/secrets/") for s in services[name].get("secrets") or []
+        }
+
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/postgres_password"
+    assert "postgres_password" in mounted("postgres") and "postgres_password" in mounted("postgres-exporter")
+    assert services["postgres-exporter"]["environment"]["DATA_SOURCE_PASS_FILE"] == "/run/secrets/postgres_password"
+    for app in ("migrate", "api-service"):
+        assert {"DATABASE_URL", "REDIS_URL"} <= mounted(app), app
+        assert services[app]["environment"]["SECRETS_DIR"] == "/run/secrets"
+    assert "WEBHOOK_SECRETS_KEY" in mounted("api-service")
+    assert mounted("notifier") == {"DATABASE_URL", "WEBHOOK_SECRETS_KEY"}
+    # Redis: a password (read from the file at start, checked by the healthcheck) and a memory ceiling with LRU
+    redis = services["redis"]
+    assert "redis_password" in mounted("redis")
+    command = " ".join(redis["command"]).replace("$$", "$")  # `config` prints compose's escaped `$$`
+    assert '--requirepass "$(cat /run/secrets/redis_password)"' in command
+    assert "--maxmemory 200mb --maxmemory-policy allkeys-lru" in command
+    assert "redis-cli" in " ".join(redis["healthcheck"]["test"]) and "/run/secrets/redis_password" in " ".join(
+        redis["healthcheck"]["test"]
+    )
+    assert services["redis-exporter"]["command"] == ["--redis.password-file=/run/secrets/redis_exporter_passwords"]
+    # every secret is a file whose place .env.example names, none a literal in the compose file
+    declared = _compose()["secrets"]
+    for name, spec in declared.items():
+        assert spec["file"].startswith("${") and spec["file"].endswith("}"), name
+
+
+def test_the_readme_commands_make_secret_files_the_app_reads(tmp_path: Path) -> None:
+    """The commands of secrets/README.md make consistent files, and the app reads its settings from them through
+    SECRETS_DIR exactly as the containers get them (files named after the settings)."""
+    readme = (COMPOSE_DIR / "secrets" / "README.md").read_text()
+    commands = [line[4:] for line in readme.splitlines() if line.startswith("    ") and not line.startswith("    #")]
+    assert any("database-url" in c for c in commands)
+    subprocess.run(["sh", "-e", "-c", "\n".join(commands)], cwd=tmp_path, check=True, timeout=60)
+    postgres_password = (tmp_path / "postgres-password").read_text().strip()
+    redis_password = (tmp_path / "redis-password").read_text().strip()
+    database_url = f"postgresql://openpolicy:{postgres_password}@postgres:5432/openpolicy"
+    assert (tmp_path / "database-url").read_text() == database_url
+    exporter = json.loads((tmp_path / "redis-exporter-passwords.json").read_text())
+    assert exporter == {"redis://redis:6379": redis_password}
+    # what compose mounts as /run/secrets/<target>
+    secrets_dir = tmp_path / "run-secrets"
+    secrets_dir.mkdir()
+    for source, target in (
+        ("database-url", "DATABASE_URL"),
+        ("redis-url", "REDIS_URL"),
+        ("webhook-secrets-key", "WEBHOOK_SECRETS_KEY"),
+    ):
+        shutil.copy(tmp_path / source, secrets_dir / target)
+    code = (
+        "from openpolicy.config import load_settings; s = load_settings(); "
+        "print(s.database_url); print(s.redis_url); print(len(s.webhook_secrets_key.get_secret_value()))"
+    )
+    env = {"PATH": "/usr/bin:/bin", "SECRETS_DIR": str(secrets_dir)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True)
+    url, redis_url, key_length = out.stdout.split()
+    assert url == database_url
+    assert redis_url == f"redis://:{redis_password}@redis:6379/0"
+    assert int(key_length) >= 32
+    # an environment variable still wins over a file, and a SECRETS_DIR that is not a folder is refused by name
+    env_wins = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DATABASE_URL": "postgresql://other@db:5432/x"},
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin"},
+        check=True,
     )
-    assert result.returncode != 0 and "POSTGRES_PASSWORD" in result.stderr
+    assert env_wins.stdout.split()[0] == "postgresql://other@db:5432/x"
+    missing = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "SECRETS_DIR": str(tmp_path / "nowhere")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert missing.returncode != 0 and "SECRETS_DIR" in missing.stderr
 
 
 def test_start_order_and_healthchecks() -> None:
@@ -152,6 +232,7 @@ def test_compose_prometheus_config_scrapes_the_platform_jobs() -> None:
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     assert jobs["api-service"]["static_configs"][0]["targets"] == ["api-service:8000"]
     assert jobs["web-interface"]["static_configs"][0]["targets"] == ["web-interface:8080"]
+    assert jobs["notifier"]["static_configs"][0]["targets"] == ["notifier:8002"]
     assert {"node-exporter", "postgres-exporter", "redis-exporter"} <= set(jobs)
     # promtool resolves rule_files relative to the config: check it with the rules where compose mounts them.
     result = subprocess.run(
@@ -172,15 +253,14 @@ def test_every_variable_is_documented_in_env_example() -> None:
 
 def test_no_credentials_are_hard_coded() -> None:
     text = COMPOSE_FILE.read_text()
-    # Passwords only ever come from ${...} (required, no default) or *_FILE secrets.
+    # Passwords only ever come from *_FILE secrets mounted under /run/secrets.
     matches = list(re.finditer(r"(?m)^\s*([A-Z_]*(PASSWORD|PASS|SECRET|TOKEN)[A-Z_]*)\s*:\s*(.+)$", text))
-    assert len(matches) >= 3  # POSTGRES_PASSWORD, DATA_SOURCE_PASS, GF_SECURITY_ADMIN_PASSWORD__FILE
+    assert len(matches) >= 3  # POSTGRES_PASSWORD_FILE, DATA_SOURCE_PASS_FILE, GF_SECURITY_ADMIN_PASSWORD__FILE
     for match in matches:
         key, _, value = match.groups()
-        assert value.startswith(("${", "/run/secrets/")), f"{key}: {value}"
-        assert ":-" not in value, f"{key} has a default in the compose file"
-    assert "${POSTGRES_PASSWORD:?" in text
-    assert "openpolicy-dev-only" not in text
+        assert value.startswith("/run/secrets/") or (key, value) == ("SECRETS_DIR", "/run/secrets"), f"{key}: {value}"
+    assert "openpolicy-dev-only" not in text and "openpolicy-dev-only" not in ENV_EXAMPLE.read_text()
+    assert not [k for k in _env_example() if re.search(r"PASSWORD$|PASS$|SECRET$|TOKEN$|_URL$", k)]
     secrets = _compose()["secrets"]
     for name, spec in secrets.items():
         assert spec["file"].startswith("${"), name
