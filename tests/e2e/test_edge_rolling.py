@@ -5,7 +5,6 @@ fails nothing and the cache is back within 2 s."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.support.edge import Answer, EdgeStack, Load, edge_stack
-
-pytestmark = pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx missing: `make system-deps` installs it")
 
 API_PATHS = ["/v1/jurisdictions", "/v1/people?limit=5", "/v1/bills?limit=5", "/v1/votes?limit=5"]
 WEB_PATHS = ["/"]

@@ -167,7 +167,7 @@ EXPOSED_HEADERS = ["ETag", "X-Request-ID", "Retry-After", "RateLimit-Limit", "Ra
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the api-service (see the module docstring). ``settings`` default to the environment's."""
-    from openpolicy.api import health
+    from openpolicy.api import docs, health
     from openpolicy.api.routers import ROUTERS
 
     settings = settings or get_settings()
@@ -181,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "304 to a matching If-None-Match; responses are gzip-compressed for clients that accept it."
         ),
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # /docs is openpolicy.api.docs: Swagger UI from the api itself, no CDN
         openapi_url="/openapi.json",
         redoc_url=None,
         # FastAPI's native telemetry is off: tracing goes through openpolicy.observability.tracing (OTEL_*),
@@ -197,6 +197,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     document_problems(app)
     add_routes(app, health.router)
+    add_routes(app, docs.router)
     for router in ROUTERS:
         add_routes(app, router, prefix="/v1")
     app.add_middleware(HttpCacheMiddleware, state=app.state, max_age=settings.http_max_age_seconds)
