@@ -1,8 +1,9 @@
 """The rendered manifests, run for real with `podman kube play`.
 
 The umbrella chart is rendered (as `make k8s-render` does, under a release name of this run so parallel runs never
-collide) with the production values and only these overrides: the locally built images
-(``built_images``), free ports (``service.port`` is also the container port and the app's API_PORT/WEB_PORT),
+collide) with the production values and only these overrides: the locally built images by tag
+(``built_images``; so ``global.imageDigestRequired`` off), exports off (they need a ReadWriteMany claim), free
+ports (``service.port`` is also the container port and the app's API_PORT/WEB_PORT),
 the web's API_URL, and this run's Secret names. Then:
 
 1. the migration Job's pod template runs against an empty database the test created, and must exit 0;
@@ -80,14 +81,18 @@ def deployment(built_images: dict[str, str], tmp_path_factory: pytest.TempPathFa
     run_id = uuid.uuid4().hex[:6]
     release = f"hp{run_id}"
     api_port, web_port = free_port(), free_port()
-    db_secret, redis_secret = f"{release}-database", f"{release}-redis"
+    db_secret, redis_secret, hooks_secret = f"{release}-database", f"{release}-redis", f"{release}-webhooks"
     overrides = {
         "web-interface.apiUrl": f"http://{HOST_LOOPBACK}:{api_port}",
-        "api-service.database.existingSecret": db_secret,
-        "api-service.redis.existingSecret": redis_secret,
+        "global.database.existingSecret": db_secret,
+        "global.redis.existingSecret": redis_secret,
+        "global.webhooks.existingSecret": hooks_secret,
     }
-    for service in ("api-service", "web-interface"):
-        registry, repository, tag = _image(built_images[service])
+    # the notifier and the jobs run the api-service image
+    images = {"api-service": "api-service", "web-interface": "web-interface", "notifier": "api-service"}
+    images["platform-jobs"] = "api-service"
+    for service, image in images.items():
+        registry, repository, tag = _image(built_images[image])
         overrides |= {
             f"{service}.image.registry": registry,
             f"{service}.image.repository": repository,
@@ -98,6 +103,10 @@ def deployment(built_images: dict[str, str], tmp_path_factory: pytest.TempPathFa
         "web-interface.service.port": web_port,
         "api-service.otel.enabled": "false",  # no collector here
         "web-interface.otel.enabled": "false",
+        # the locally built images have tags, no registry digests: the one production value set back here
+        "global.imageDigestRequired": "false",
+        # exports need a ReadWriteMany claim shared by the api and the export job: not played here
+        "global.exports.enabled": "false",
     }
     args = [arg for key, value in overrides.items() for arg in ("--set-string", f"{key}={value}")]
     args += [arg for key, value in typed.items() for arg in ("--set", f"{key}={value}")]
@@ -115,6 +124,7 @@ def deployment(built_images: dict[str, str], tmp_path_factory: pytest.TempPathFa
             for name, key, value in (
                 (db_secret, "DATABASE_URL", _in_pod(database_url)),
                 (redis_secret, "REDIS_URL", _in_pod(f"{REDIS_BASE_URL}/12")),
+                (hooks_secret, "WEBHOOK_SECRETS_KEY", uuid.uuid4().hex + uuid.uuid4().hex),
             ):
                 data = json.dumps({key: base64.b64encode(value.encode()).decode()})
                 podman("secret", "create", name, "-", input_text=data)
