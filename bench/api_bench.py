@@ -53,7 +53,14 @@ CONNECTIONS = 32
 HANSARD = ROOT.parent / "shared" / "data" / "canada-hansard"  # imported beside the demo data when present
 ARTIFACTS = ROOT / "artifacts" / "bench"
 
-TARGETS = {"list_detail_p99_ms": 25.0, "search_p99_ms": 100.0, "cached_ratio": 0.40, "rss_mb": 200.0}
+TARGETS = {
+    "list_detail_p99_ms": 25.0,
+    "search_p99_ms": 100.0,
+    "cached_ratio": 0.40,
+    "uncached_detail_ratio": 0.10,
+    "rss_mb": 200.0,
+}
+DETAILS = {"people detail", "bill detail", "vote detail"}  # answered from the read model's stored bytes
 
 
 @dataclass
@@ -390,7 +397,11 @@ def report(results: list[Result], peak: dict[str, float]) -> None:
         else:
             limit = TARGETS["search_p99_ms"] if r.endpoint == "search" else TARGETS["list_detail_p99_ms"]
             ok = r.p99_ms <= limit
-            target = f"p99 ≤ {limit:g} ms: {'ok' if ok else 'MISSED'}"
+            target = f"p99 ≤ {limit:g} ms"
+            if r.endpoint in DETAILS:  # the stored document is read, not built: a share of the raw baseline
+                ok = ok and ratio >= TARGETS["uncached_detail_ratio"]
+                target += f", ≥{TARGETS['uncached_detail_ratio']:.0%} of raw"
+            target += f": {'ok' if ok else 'MISSED'}"
         if not ok:
             verdicts.append(f"{r.endpoint} {r.mode}")
         figures = f"{r.rps:9,.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {ratio:7.1%} {same_ratio} {r.non_2xx:8}"
