@@ -1,9 +1,9 @@
 """The read model: ``documents`` (kind, id) → the detail and list-summary JSON the api serves.
 
-Rows are derived from the facts by :mod:`openpolicy.documents` (written by every import in its own transaction);
-a database upgraded to this revision holds facts without documents until ``openpolicy documents rebuild`` runs
-(``openpolicy up`` and the demo data do it themselves). ``stale_after``: the first day a date-dependent fact of the
-document changes (a person's current seat), NULL when none does.
+Rows are derived from the facts by :mod:`openpolicy.documents` (written by every import in its own transaction).
+A database upgraded to this revision holds facts without documents until ``openpolicy documents rebuild`` runs;
+meanwhile the api builds each missing document from the facts per request (right, slower). ``stale_after``: the
+first day a date-dependent fact of the document changes (a person's current seat), NULL when none does.
 
 Revision ID: 0015
 Revises: 0014
