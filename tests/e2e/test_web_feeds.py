@@ -151,8 +151,29 @@ def test_a_search_feed_and_a_missing_record(site: Site) -> None:
     assert parsed.entries, "the divisions hold motions about the budget"
     titled = [e for e in parsed.entries if e.tags[0].term != "speech"]
     assert all("budget" in e.title.lower() for e in titled)
-    html = httpx.get(f"{site.web}/search", params={"q": "budget"}, timeout=30).text
-    assert alternate_feeds(html) == ["/search/feed.atom?q=budget"]
+    found = httpx.get(f"{site.web}/search", params={"q": "budget"}, timeout=30)
+    assert found.status_code == 200, found.text[:2000]
+    assert alternate_feeds(found.text) == ["/search/feed.atom?q=budget"]
     # an unknown person is the site's 404 page, not a feed
     missing = httpx.get(f"{site.web}/people/ocd-person/00000000-0000-0000-0000-000000000000/feed.atom", timeout=30)
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+
+
+def test_every_kind_of_search_result_leads_to_a_page(site: Site) -> None:
+    """Search finds people, bills, votes, districts, organizations (parties, chambers) and speeches: the search
+    page lists each with a link that ends on a page of the site (a party: its members; a speech: its place in the
+    debate)."""
+    kinds: dict[str, str] = {}
+    for q in ("Liberal", "budget", "Winnipeg", "Lamoureux", "Consolidated Appropriations"):
+        page = httpx.get(f"{site.web}/search", params={"q": q}, timeout=30)
+        assert page.status_code == 200, page.text[:500]
+        for kind, href in re.findall(r'<span class="kind">(\w+)</span><a href="([^"]+)"', page.text):
+            kinds.setdefault(kind, href)
+    assert {"person", "bill", "vote", "area", "organization", "speech"} <= set(kinds), kinds
+    for kind, href in kinds.items():
+        landed = httpx.get(f"{site.web}{href}", timeout=30, follow_redirects=True)
+        assert landed.status_code == 200, (kind, href, landed.text[:300])
+    party = httpx.get(f"{site.web}{kinds['organization']}", timeout=30)
+    assert party.status_code == 302 and party.headers["location"].startswith(("/people?", "/committees/"))
+    speech = httpx.get(f"{site.web}{kinds['speech']}", timeout=30)
+    assert speech.status_code == 302 and re.fullmatch(r"/debates/.+#speech-\d+", speech.headers["location"])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from openpolicy.documents import schemas as s
 from openpolicy.web.pages import ListView, Text, _api, _list_page, _render, web_path
@@ -92,6 +92,13 @@ async def debates(
         "date_before": date_before,
     }
     return await _list_page(request, DEBATES, filters, cursor, debate_path=_given(debate_path))
+
+
+@router.get("/speeches/{speech_id:path}")
+async def speech(request: Request, speech_id: str) -> Response:
+    """A speech found by search: its place in its debate's page, in its language."""
+    found = await _api(request).get_model(s.SpeechSummary, f"/v1/speeches/{speech_id}")
+    return RedirectResponse(debate_path(found.debate.id, found.language, found.ordinal), status_code=302)
 
 
 @router.get("/debates/{debate_id:path}")

@@ -61,8 +61,22 @@ def web_path(kind: str, ident: str) -> str:
         "vote": "/votes/",
         "area": "/districts/",
         "committee": "/committees/",
+        "organization": "/organizations/",
+        "speech": "/speeches/",
     }[kind]
     return prefix + ident
+
+
+@router.get("/organizations/{organization_id:path}")
+async def organization(request: Request, organization_id: str) -> Response:
+    """An organization found by search: a committee's page, a party's members, or a chamber's people."""
+    org = await _api(request).get_model(s.OrganizationDetail, f"/v1/organizations/{organization_id}")
+    if org.classification in {"committee", "subcommittee"}:
+        return RedirectResponse(web_path("committee", org.id), status_code=302)
+    if org.classification == "party":
+        return RedirectResponse(f"/people?{urlencode({'party': org.id})}", status_code=302)
+    wanted = {"jurisdiction": org.jurisdiction_id} if org.jurisdiction_id else {}
+    return RedirectResponse(f"/people?{urlencode(wanted)}" if wanted else "/people", status_code=302)
 
 
 def _pager(request: Request, next_url: str | None, param: str = "cursor") -> dict[str, str | None]:
