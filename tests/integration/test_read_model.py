@@ -103,7 +103,18 @@ def test_a_changed_person_reaches_every_document_that_shows_them(imported: str, 
     assert sum(kind == "vote" for kind, _ in shows) > 10 and any(kind == "bill" for kind, _ in shows)
     before = documents(imported)
 
-    run(imported, "us-congress", str(_changed_legislators(tmp_path, row["bioguide"], "Renamed Person", "Whig")))
+    report = run(
+        imported, "us-congress", str(_changed_legislators(tmp_path, row["bioguide"], "Renamed Person", "Whig"))
+    )
+    # written in the import's transaction: the change log's and the documents' now() are that transaction's start
+    stamps = query(imported, "SELECT DISTINCT changed_at FROM change_log WHERE import_run_id = $1", report.run_id)
+    built = query(
+        imported,
+        "SELECT DISTINCT built_at FROM documents WHERE (kind, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))",
+        [kind for kind, _ in sorted(shows)],
+        [ident for _, ident in sorted(shows)],
+    )
+    assert [r[0] for r in built] == [r[0] for r in stamps] and len(stamps) == 1
 
     after = documents(imported)
     changed = {key for key in after if after[key] != before.get(key)}
