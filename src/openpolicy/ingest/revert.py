@@ -9,7 +9,7 @@ Contract:
   depends on it: the revert is refused, naming those runs, unless ``cascade`` asks to revert them first
   (newest first). Runs already reverted, and revert runs, are not dependents.
 * An entity changed by the run whose previous state was never logged (written by a writer without a change log,
-  such as the demo data) cannot be restored: the revert is refused, naming it.
+  such as the demo data before it went through the loader) cannot be restored: the revert is refused, naming it.
 * The revert is itself a run (source ``revert``, details ``{"reverts": [...]}``) whose change-log entries tell
   feed readers what changed back (``update`` with the restored image, ``delete``); the reverted run's status
   becomes ``reverted`` with ``details.reverted_by``. The caller audits it and invalidates caches.
@@ -193,7 +193,7 @@ async def _undo(conn: Any, run_id: int, revert_run: int, report: RevertReport) -
             if entry["before"] is None:
                 raise RevertRefused(
                     f"import run {run_id} changed {spec.entity} {entry['entity_id']}, whose earlier state is in no "
-                    "change log (written by the demo data or before change logging): it cannot be restored"
+                    "change log (written before change logging): it cannot be restored"
                 )
             await _restore(conn, spec.entity, spec.table, entry["entity_id"], orjson.loads(entry["before"]))
             back = "insert" if entry["operation"] == "delete" else "update"  # a deleted entity comes back
