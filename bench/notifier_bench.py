@@ -3,8 +3,9 @@
 1. a fresh database ``openpolicy_bench_notifier`` gets 100 people and 100 subscriptions, each following one person
    (``person_id``), all pointing at one local receiver: the raw-ASGI app of the api benchmark under uvicorn,
    answering 200 to every POST;
-2. baseline: the same number of plain POSTs (same body size, no signature, no database) sent by one httpx client
-   at ``WEBHOOK_CONCURRENCY`` at a time to that receiver — what the receiver and an HTTP client manage here;
+2. baseline: the same number of plain POSTs (same body size, no signature, no database) sent to that receiver
+   ``WEBHOOK_CONCURRENCY`` at a time through the notifier's client layout (one small httpx pool per
+   subscription) — what the receiver and the HTTP client manage here;
 3. one notifier process (``openpolicy serve notifier``) is started, then 10,000 ``person.updated`` changes are
    committed to ``change_log`` in transactions of 1,000 (as imports write them): 100 per person, so one
    delivery per event;
@@ -34,7 +35,8 @@ DATABASE_NAME = "openpolicy_bench_notifier"
 EVENTS = int(os.environ.get("BENCH_EVENTS", "10000"))
 SUBSCRIPTIONS = int(os.environ.get("BENCH_SUBSCRIPTIONS", "100"))
 REPLICAS = int(os.environ.get("BENCH_REPLICAS", "1"))
-CONCURRENCY = 32
+CONCURRENCY = 32  # WEBHOOK_CONCURRENCY
+PER_SUBSCRIPTION = 4  # WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY
 COMMIT_BATCH = 1000
 SECRETS_KEY = "bench-webhook-secrets-key-not-a-real-secret-0123"  # a benchmark value, not a secret
 TIMEOUT_SECONDS = 600.0
@@ -114,26 +116,32 @@ async def commit_changes(url: str, people: list[str]) -> float:
 
 
 async def baseline(receiver: str, body: bytes) -> float:
-    """Plain POSTs per second to the receiver (EVENTS of them, CONCURRENCY at a time, one client)."""
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    """Plain POSTs per second to the receiver: EVENTS of them, CONCURRENCY at a time, through the notifier's
+    client layout (one httpx client of PER_SUBSCRIPTION connections per subscription) without signing, target
+    checks or database — the figure the notifier's own work is measured against."""
+    limits = httpx.Limits(max_connections=PER_SUBSCRIPTION, max_keepalive_connections=PER_SUBSCRIPTION)
+    clients = [httpx.AsyncClient(limits=limits, timeout=10) for _ in range(SUBSCRIPTIONS)]
     queue: asyncio.Queue[int] = asyncio.Queue()
     for n in range(EVENTS):
         queue.put_nowait(n)
 
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+    async def worker() -> None:
+        while True:
+            try:
+                n = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            sub = n % SUBSCRIPTIONS
+            answer = await clients[sub].post(f"{receiver}/hooks/{sub}", content=body)
+            answer.raise_for_status()
 
-        async def worker() -> None:
-            while True:
-                try:
-                    n = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                answer = await client.post(f"{receiver}/hooks/{n % SUBSCRIPTIONS}", content=body)
-                answer.raise_for_status()
-
+    try:
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         return EVENTS / (time.perf_counter() - started)
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 async def wait_delivered(url: str) -> None:

@@ -9,8 +9,10 @@ that may not be a target) or ``other``.
 
 The request goes to the address :func:`openpolicy.notify.targets.resolve_target` checked, not to the name:
 the URL's host is replaced by that address, ``Host`` keeps the name and TLS verifies the certificate against
-the name (``sni_hostname``). Each target host has its own connection pool, so a connection made for one name is
-never reused for another that shares its address.
+the name (``sni_hostname``). Each subscription (or, without one, each target host) has its own small connection
+pool, so a connection made for one name is never reused for another that shares its address, and one
+subscription's connections never wait behind another's (httpcore's pools also slow down as they grow). The
+clients share one TLS context.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def sign(secrets: list[str], event_id: str, timestamp: dt.datetime, body: bytes)
 
 
 class Sender:
-    """POSTs signed deliveries; one pooled client per target host (bounded, least recently used dropped)."""
+    """POSTs signed deliveries; one small pooled client per pool key (bounded, least recently used dropped)."""
 
     def __init__(
         self,
@@ -60,33 +62,35 @@ class Sender:
         timeout: float,
         allow_private: bool,
         resolver: Resolver = system_resolver,
-        max_hosts: int = 256,
-        per_host_connections: int = 8,
+        max_pools: int = 1024,
+        connections_per_pool: int = 4,
     ) -> None:
         self.timeout = timeout
         self.allow_private = allow_private
         self.resolver = resolver
-        self.max_hosts = max_hosts
-        self.per_host_connections = per_host_connections
+        self.max_pools = max_pools
+        self.connections_per_pool = connections_per_pool
+        self._tls = httpx.create_ssl_context()
         self._clients: OrderedDict[str, httpx.AsyncClient] = OrderedDict()
 
-    def _client(self, host: str) -> httpx.AsyncClient:
-        client = self._clients.get(host)
+    def _client(self, key: str) -> httpx.AsyncClient:
+        client = self._clients.get(key)
         if client is None:
             client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.timeout),
                 follow_redirects=False,
                 trust_env=False,  # no proxy or netrc from the environment: the checked address is the one used
+                verify=self._tls,
                 limits=httpx.Limits(
-                    max_connections=self.per_host_connections, max_keepalive_connections=self.per_host_connections
+                    max_connections=self.connections_per_pool, max_keepalive_connections=self.connections_per_pool
                 ),
             )
-            self._clients[host] = client
-            while len(self._clients) > self.max_hosts:
+            self._clients[key] = client
+            while len(self._clients) > self.max_pools:
                 _, old = self._clients.popitem(last=False)
                 asyncio.get_running_loop().create_task(old.aclose())
         else:
-            self._clients.move_to_end(host)
+            self._clients.move_to_end(key)
         return client
 
     async def aclose(self) -> None:
@@ -94,13 +98,14 @@ class Sender:
         for client in clients:
             await client.aclose()
 
-    async def send(self, url: str, headers: dict[str, str], body: bytes) -> Outcome:
+    async def send(self, url: str, headers: dict[str, str], body: bytes, *, pool: str = "") -> Outcome:
+        """One attempt; ``pool`` names the connection pool to use (the subscription) beside the target host."""
         try:
-            return await asyncio.wait_for(self._send(url, headers, body), timeout=self.timeout)
+            return await asyncio.wait_for(self._send(url, headers, body, pool), timeout=self.timeout)
         except TimeoutError:
             return Outcome(False, None, "timeout", f"no answer within {self.timeout:g} s")
 
-    async def _send(self, url: str, headers: dict[str, str], body: bytes) -> Outcome:
+    async def _send(self, url: str, headers: dict[str, str], body: bytes, pool: str) -> Outcome:
         try:
             target = parse_target(url, allow_private=self.allow_private)
             addresses = await resolve_target(target, allow_private=self.allow_private, resolver=self.resolver)
@@ -115,7 +120,7 @@ class Sender:
         elif ":" in target.host:
             host_header = f"[{target.host}]:{target.port}"
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        client = self._client(f"{target.scheme}://{target.host}:{target.port}")
+        client = self._client(f"{pool}|{target.scheme}://{target.host}:{target.port}")
         try:
             async with client.stream(
                 "POST",

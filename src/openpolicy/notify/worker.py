@@ -53,6 +53,7 @@ from openpolicy.observability.logging import RateLimitedLog, get_logger
 CURSOR_NAME: Final = "change_log"
 FANOUT_BATCH: Final = 500  # change rows per fan-out transaction
 LEASE_MARGIN_SECONDS: Final = 5.0
+CLAIM_GATHER_SECONDS: Final = 0.01
 CURSOR_LAG_CAP: Final = 1_000_000  # the cursor lag gauge counts at most this many rows
 SEARCH_CONFIG: Final = "openpolicy_english"  # full-text configuration of saved searches (revision 0009)
 _log = get_logger("openpolicy.notify")
@@ -87,7 +88,7 @@ class Notifier:
             timeout=settings.webhook_timeout_seconds,
             allow_private=settings.webhook_allow_private_targets,
             resolver=resolver,
-            per_host_connections=settings.webhook_concurrency,  # subscriptions may share a host
+            connections_per_pool=settings.webhook_per_subscription_concurrency,  # one pool per subscription
         )
         self.lease = settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
         self.pool: asyncpg.Pool | None = None
@@ -351,10 +352,12 @@ class Notifier:
                     self._failing.warning(
                         "claiming deliveries failed; retrying", error=f"{type(exc).__name__}: {exc}"[:300]
                     )
-            if claimed == 0 or len(self.in_flight) >= limit:
+            if claimed < free or len(self.in_flight) >= limit:  # nothing more is due, or no slot is free
                 self._slot_freed.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._slot_freed.wait(), timeout=self.settings.notifier_poll_seconds)
+                if self.in_flight:
+                    await asyncio.sleep(CLAIM_GATHER_SECONDS)  # let a few more finish: one claim for several slots
 
     async def claim_and_start(self, free: int) -> int:
         assert self.pool is not None
@@ -426,7 +429,7 @@ class Notifier:
         except ValueError as exc:  # a secret that does not open: nothing can be signed
             outcome = Outcome(False, None, "other", f"cannot sign: {exc}")
         else:
-            outcome = await self.sender.send(row["url"], headers, body)
+            outcome = await self.sender.send(row["url"], headers, body, pool=str(row["subscription_id"]))
         try:
             await self._record(row, outcome)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
