@@ -62,17 +62,30 @@ async def baseline(url: str, folder: Path) -> float:
     return seconds
 
 
+# The command runs as a child of this small launcher, which writes the child's peak RSS (KiB): a child forked from
+# the benchmark process itself would start from the benchmark's own size (a fork inherits it until exec).
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(env: dict[str, str], *args: str) -> tuple[float, int, str]:
     """Seconds, peak RSS (bytes) and standard output of ``openpolicy ARGS``."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([OPENPOLICY, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    assert proc.stdout is not None and proc.stderr is not None
-    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"openpolicy {' '.join(args)} failed:\n{out}\n{err}")
-    return seconds, usage.ru_maxrss * 1024, out
+    with tempfile.NamedTemporaryFile("r", suffix=".maxrss") as rss:
+        started = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", LAUNCHER, rss.name, OPENPOLICY, *args], env=env,
+                              capture_output=True, text=True)  # fmt: skip
+        seconds = time.perf_counter() - started
+        if proc.returncode != 0:
+            raise SystemExit(f"openpolicy {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return seconds, int(rss.read() or 0) * 1024, proc.stdout
 
 
 def main() -> int:

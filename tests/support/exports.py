@@ -30,27 +30,36 @@ class ExportRun:
     manifest: dict[str, Any] | None
 
 
+# Runs a command as a child of this small process and writes the child's peak RSS (KiB) to a file: measured from the
+# test process itself, the figure would start from the test process's own size (a fork inherits it until exec).
+PEAK_RSS_LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_export(database_url: str, root: Path, *args: str, env: Mapping[str, str] | None = None) -> ExportRun:
-    """``openpolicy export --dir ROOT ARGS`` as a child process; its peak RSS from ``wait4`` (this child only)."""
+    """``openpolicy export --dir ROOT ARGS`` as a child process, with its peak RSS."""
     full = {k: v for k, v in os.environ.items() if not k.startswith(("EXPORT_", "AWS_")) and k != "REDIS_URL"}
     full["DATABASE_URL"] = database_url
     full.update(env or {})
-    out_path, err_path = root.parent / f"{root.name}.out", root.parent / f"{root.name}.err"
     root.parent.mkdir(parents=True, exist_ok=True)
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        proc = subprocess.Popen(
-            [OPENPOLICY, "export", "--dir", str(root), "-q", *args], env=full, stdout=out, stderr=err
-        )
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    stdout, stderr = out_path.read_text(), err_path.read_text()
-    # ru_maxrss is in KiB on Linux
+    rss_file = root.parent / f"{root.name}.maxrss"
+    command = [sys.executable, "-c", PEAK_RSS_LAUNCHER, str(rss_file), OPENPOLICY, "export", "--dir", str(root), "-q"]
+    proc = subprocess.run([*command, *args], env=full, capture_output=True, text=True, timeout=600)
     folder = manifest = None
     if proc.returncode == 0:
-        export_id = stdout.split()[1].rstrip(":")
+        export_id = proc.stdout.split()[1].rstrip(":")
         folder = root / export_id
         manifest = json.loads((folder / "manifest.json").read_text())
-    return ExportRun(proc.returncode, stdout, stderr, usage.ru_maxrss * 1024, folder, manifest)
+    peak_kib = int(rss_file.read_text()) if rss_file.exists() else 0  # ru_maxrss is in KiB on Linux
+    return ExportRun(proc.returncode, proc.stdout, proc.stderr, peak_kib * 1024, folder, manifest)
 
 
 def files_by_name(manifest: dict[str, Any], name: str) -> list[dict[str, Any]]:
