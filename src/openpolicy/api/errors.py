@@ -271,9 +271,25 @@ BAD_QUERY = (
 )
 
 
+# Answers every /v1 operation can give whatever its parameters (the quotas' and the database's), and what an
+# operation with a path parameter gives for an id that names nothing.
+V1_PROBLEMS = {
+    "401": "The API key sent (X-API-Key, or an `op_` bearer token) is unknown or revoked; send none to read "
+    "anonymously",
+    "429": "Beyond the client's quota: `Retry-After` says when to retry; `RateLimit-*` headers on every answer",
+    "503": "The database cannot answer now (down, restarting, or a statement over the time limit): `Retry-After` "
+    "says when to retry",
+}
+NOT_FOUND = "No record with this id"
+COORDINATES = {"lat": 90.0, "lon": 180.0}  # WGS84 bounds the api enforces (a 400 beyond)
+RETRY_AFTER_HEADER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}}
+
+
 def document_problems(app: FastAPI) -> None:
     """Make the OpenAPI document tell the truth about errors: FastAPI documents 422 as ``application/json``
-    ``HTTPValidationError``; ours is ``application/problem+json`` (:data:`PROBLEM_SCHEMA`)."""
+    ``HTTPValidationError``; ours is ``application/problem+json`` (:data:`PROBLEM_SCHEMA`). Every ``/v1``
+    operation also documents :data:`V1_PROBLEMS`, one with a path parameter a 404, and a ``limit`` parameter
+    states its bounds (``PAGE_SIZE_MAX``, enforced by ``openpolicy.api.pagination.page_limit``)."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -283,12 +299,31 @@ def document_problems(app: FastAPI) -> None:
         schemas = schema.setdefault("components", {}).setdefault("schemas", {})
         schemas.setdefault("Problem", PROBLEM_SCHEMA)
         problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        for path_item in schema.get("paths", {}).values():
+        page_max = getattr(app.state, "settings", None)
+        page_max = page_max.page_size_max if page_max is not None else 200
+        for path, path_item in schema.get("paths", {}).items():
             for operation in path_item.values():
                 responses = operation.get("responses") if isinstance(operation, dict) else None
                 if not isinstance(responses, dict):
                     continue
                 responses.setdefault("400", {"description": BAD_QUERY, "content": problem})
+                parameters = operation.get("parameters", [])
+                if path.startswith("/v1/"):
+                    for status, description in V1_PROBLEMS.items():
+                        answer: dict[str, Any] = {"description": description, "content": problem}
+                        if status in {"429", "503"}:
+                            answer["headers"] = RETRY_AFTER_HEADER
+                        responses.setdefault(status, answer)
+                    if any(p.get("in") == "path" for p in parameters):
+                        responses.setdefault("404", {"description": NOT_FOUND, "content": problem})
+                for parameter in parameters:
+                    if parameter.get("in") != "query":
+                        continue
+                    if parameter.get("name") == "limit":
+                        _bound_integer(parameter.setdefault("schema", {}), 1, page_max)
+                    elif parameter.get("name") in COORDINATES:
+                        _bound_number(parameter.setdefault("schema", {}), COORDINATES[parameter["name"]])
+                    _date_time_or_date(parameter.setdefault("schema", {}))
                 if "422" in responses:
                     responses["422"] = {
                         "description": "A parameter is invalid (the problem names it)",
@@ -302,3 +337,33 @@ def document_problems(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _bound_integer(schema: dict[str, Any], low: int, high: int) -> None:
+    """Set ``minimum``/``maximum`` on an integer schema (or on the integer option of an ``anyOf``)."""
+    for option in schema.get("anyOf") or [schema]:
+        if option.get("type") == "integer":
+            option.setdefault("minimum", low)
+            option.setdefault("maximum", high)
+
+
+def _date_time_or_date(schema: dict[str, Any]) -> None:
+    """A date-time query parameter also takes a date (``openpolicy.api.strict``): say so in its schema."""
+    options = schema.get("anyOf")
+    if options is None:
+        if schema.get("type") == "string" and schema.get("format") == "date-time":
+            date_time = dict(schema)
+            schema.clear()
+            schema["anyOf"] = [date_time, {"type": "string", "format": "date"}]
+        return
+    for i, option in enumerate(list(options)):
+        if option.get("type") == "string" and option.get("format") == "date-time":
+            options.insert(i + 1, {"type": "string", "format": "date"})
+            return
+
+
+def _bound_number(schema: dict[str, Any], bound: float) -> None:
+    for option in schema.get("anyOf") or [schema]:
+        if option.get("type") == "number":
+            option.setdefault("minimum", -bound)
+            option.setdefault("maximum", bound)

@@ -8,12 +8,18 @@ the parameter and listing what the route accepts, before any other validation: a
 A value outside a parameter's closed set of values (an OpenAPI ``enum``: ``option``, ``result``, ``sort`` ...) is
 a 400 problem naming the parameter and listing the allowed values (:func:`closed_value_problem`, used by the
 validation error handler).
+
+A date parameter takes ``YYYY-MM-DD``; a date-time parameter an RFC 3339 date-time or a date (midnight UTC), and
+nothing else — not the Unix timestamps Pydantic would accept — so that a value means what the OpenAPI says
+(``openpolicy.api.errors.document_problems`` documents both forms).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from fastapi import Request, Response
@@ -31,6 +37,7 @@ class DeclaredQuery:
     names: frozenset[str]
     repeatable: frozenset[str]
     closed: dict[str, tuple[str, ...]]
+    formats: dict[str, str] = dataclass_field(default_factory=dict)  # name → "date" or "date-time"
 
     @property
     def listed(self) -> list[str]:
@@ -81,7 +88,24 @@ def declared_query(route: APIRoute) -> DeclaredQuery:
             schemas[parameter["name"]] = parameter.get("schema", {})
     closed = {name: values for name, schema in schemas.items() if (values := enum_values(schema))}
     repeatable = frozenset(name for name, schema in schemas.items() if _is_list(schema))
-    return DeclaredQuery(frozenset(schemas), repeatable, closed)
+    formats = {name: found for name, schema in schemas.items() if (found := date_format(schema))}
+    return DeclaredQuery(frozenset(schemas), repeatable, closed, formats)
+
+
+def date_format(schema: dict[str, Any]) -> str | None:
+    """``date`` or ``date-time`` when the schema (or its non-null option) is a string of that format."""
+    for option in schema.get("anyOf") or schema.get("oneOf") or [schema]:
+        if option.get("type") == "string" and option.get("format") in {"date", "date-time"}:
+            return str(option["format"])
+    return None
+
+
+_DATE = r"\d{4}-\d{2}-\d{2}"
+_FORMATS = {
+    "date": re.compile(rf"{_DATE}\Z"),
+    "date-time": re.compile(rf"{_DATE}(?:[Tt ]\d{{2}}:\d{{2}}:\d{{2}}(?:\.\d{{1,6}})?(?:[Zz]|[+-]\d{{2}}:\d{{2}}))?\Z"),
+}
+_EXAMPLES = {"date": "2024-05-01", "date-time": "2024-05-01T12:00:00Z or 2024-05-01"}
 
 
 def check_query(request: Request, declared: DeclaredQuery) -> None:
@@ -94,6 +118,9 @@ def check_query(request: Request, declared: DeclaredQuery) -> None:
         if name in seen and name not in declared.repeatable:
             raise BadParameter(name, "given more than once; give it once")
         seen.add(name)
+        kind = declared.formats.get(name)
+        if kind is not None and not _FORMATS[kind].match(_value):
+            raise BadParameter(name, f"not a {kind}: {_value!r} (e.g. {_EXAMPLES[kind]})")
 
 
 def closed_value_problem(request: Request, name: str, value: Any) -> BadParameter | None:
