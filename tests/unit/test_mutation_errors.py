@@ -6,23 +6,33 @@ The real api's problems (with the database, and without it) are in tests/integra
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+import functools
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 import httpx
 import pytest
-from fastapi import Body, FastAPI, Header, HTTPException, Request
-from pydantic import BaseModel
+from asyncpg import exceptions as pg
+from fastapi import APIRouter, Body, Cookie, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import exc as sa
 from starlette.responses import Response
 
+import openpolicy.api.errors
 from openpolicy.api.errors import (
+    BAD_QUERY,
     PROBLEM_MEDIA_TYPE,
     BadParameter,
+    DatabaseUnavailable,
     NotFound,
     ProblemError,
+    asyncpg_connection_lost,
     document_problems,
     install_error_handlers,
     problem_response,
 )
+from openpolicy.api.strict import StrictRoute
 
 
 class Inner(BaseModel):
@@ -33,7 +43,77 @@ class Payload(BaseModel):
     inner: Inner
 
 
+class Filters(BaseModel):
+    """A query model that names every parameter it takes (as the api's filters do)."""
+
+    model_config = ConfigDict(extra="forbid")
+    party: str | None = None
+
+
+# Raised by GET /raise/{name}: what the database layer and the driver raise when the database cannot answer (503)
+# and when the statement itself is wrong (500).
+_UNAVAILABLE: dict[str, BaseException] = {
+    "sqlalchemy-operational": sa.OperationalError("SELECT 1", None, ConnectionRefusedError("refused")),
+    "sqlalchemy-interface": sa.InterfaceError("SELECT 1", None, Exception("connection is closed")),
+    "pool-timeout": sa.TimeoutError("QueuePool limit of size 5 overflow 0 reached"),
+    "connection-reset": ConnectionResetError("reset by peer"),
+    "timeout": TimeoutError(),
+    "database-unavailable": DatabaseUnavailable("no route to the database"),
+    "pg-connection": pg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+    "pg-interface": pg.InterfaceError("cannot perform operation: another operation is in progress"),
+    "pg-shutdown": pg.AdminShutdownError("terminating connection due to administrator command"),
+    "pg-cancelled": pg.QueryCanceledError("canceling statement due to statement timeout"),
+    "pg-too-many": pg.TooManyConnectionsError("sorry, too many clients already"),
+    "driver-too-many": sa.DBAPIError("SELECT 1", None, pg.TooManyConnectionsError("too many connections for role")),
+    "driver-shutdown": sa.DBAPIError("SELECT 1", None, pg.AdminShutdownError("terminating connection")),
+    "driver-lost": sa.DBAPIError("SELECT 1", None, pg.ConnectionDoesNotExistError("connection was closed")),
+    "driver-interface": sa.DBAPIError("SELECT 1", None, pg.InterfaceError("connection is closed")),
+}
+_FAILED: dict[str, BaseException] = {
+    "driver-bad-sql": sa.DBAPIError("SELECT x", None, pg.UndefinedColumnError('column "x" does not exist')),
+    "driver-no-original": sa.DBAPIError("SELECT 1", None, ValueError("bad value")),
+    "disk": OSError(28, "No space left on device"),
+}
+
+
+def _wrapped_too_many() -> sa.DBAPIError:
+    """The shape SQLAlchemy's asyncpg adapter gives "too many connections" when its pool connects: the original
+    error is the adapter's own, caused by asyncpg's."""
+
+    class AdaptedError(Exception):
+        pass
+
+    adapted = AdaptedError("too many connections for role")
+    adapted.__cause__ = pg.TooManyConnectionsError("too many connections for role")
+    return sa.DBAPIError("connect", None, adapted)
+
+
+_UNAVAILABLE["driver-wrapped-too-many"] = _wrapped_too_many()
+
+
+class _Recorder:
+    """Stands in for the module's logger: every call as (level, event, fields)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, dict[str, Any]]] = []
+
+    def warning(self, event: str, **fields: Any) -> None:
+        self.calls.append(("warning", event, fields))
+
+    def error(self, event: str, **fields: Any) -> None:
+        self.calls.append(("error", event, fields))
+
+
+@pytest.fixture
+def logged(monkeypatch: pytest.MonkeyPatch) -> _Recorder:
+    recorder = _Recorder()
+    monkeypatch.setattr(openpolicy.api.errors, "_log", recorder)
+    return recorder
+
+
+@functools.cache
 def _app() -> FastAPI:
+    """Built on first use (in the test, so a mutated install_error_handlers or document_problems is the one built)."""
     app = FastAPI()
     install_error_handlers(app)
     document_problems(app)
@@ -82,10 +162,43 @@ def _app() -> FastAPI:
     async def boom() -> None:
         raise RuntimeError("secret internals")
 
+    @app.get("/raise/{name}")
+    async def raise_(name: str) -> None:
+        raise {**_UNAVAILABLE, **_FAILED}[name]
+
+    @app.get("/loose")
+    async def loose(filters: Annotated[Filters, Query()]) -> dict[str, str | None]:
+        return {"party": filters.party}
+
+    @app.get("/choice")
+    async def choice(sort: Literal["name", "date"] = "name") -> dict[str, str]:
+        return {"sort": sort}
+
+    @app.get("/things/{number}")
+    async def thing(number: int, session: Annotated[int | None, Cookie()] = None) -> dict[str, int]:
+        return {"number": number}
+
+    @app.get("/invalid")
+    async def invalid(kind: str) -> None:
+        if kind == "none":
+            raise RequestValidationError([])
+        if kind == "bare":
+            raise RequestValidationError([{"type": "value_error", "loc": ("query", "kind")}])
+        raise RequestValidationError([{"type": "value_error", "loc": ("state", "kind"), "msg": "inconsistent"}])
+
+    strict = APIRouter(route_class=StrictRoute)
+
+    @strict.get("/strict")
+    async def strict_route(sort: Literal["name", "date"] = "name") -> dict[str, str]:
+        return {"sort": sort}
+
+    app.include_router(strict)
     return app
 
 
 def _get(method: str, path: str, rid: str | None = "rid-7", **kwargs: Any) -> httpx.Response:
+    """One request to the test app, with ``X-Request-ID: rid`` unless ``rid`` is None."""
+
     async def go() -> httpx.Response:
         transport = httpx.ASGITransport(app=_app(), raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
@@ -183,10 +296,19 @@ def test_validation_errors_are_422_naming_where_and_which_parameter(
     assert body["detail"] == f"{where} parameter {parameter!r}: {first['message']}"
 
 
-def test_an_unexpected_error_is_a_500_without_internals() -> None:
+def test_an_unexpected_error_is_a_500_without_internals_logged_with_its_traceback(logged: _Recorder) -> None:
     body = _problem(_get("GET", "/boom"), 500)
-    assert body["request_id"] == "rid-7" and body["title"] == "Internal Server Error"
-    assert "secret internals" not in str(body) and "Quote the request id" in body["detail"]
+    assert body == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The server failed to answer this request. Quote the request id when reporting it.",
+        "instance": "/boom",
+        "request_id": "rid-7",
+    }
+    ((level, event, fields),) = logged.calls
+    assert (level, event, fields["path"]) == ("error", "unhandled exception", "/boom")
+    assert isinstance(fields["exc_info"], RuntimeError) and str(fields["exc_info"]) == "secret internals"
 
 
 def test_openapi_documents_422_as_a_problem_document() -> None:
@@ -206,3 +328,250 @@ def test_openapi_documents_422_as_a_problem_document() -> None:
             invalid = schema["paths"][path][method]["responses"]["422"]
             assert invalid["content"] == {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert "422" not in schema["paths"]["/bad"]["get"]["responses"]
+
+
+@pytest.mark.parametrize("name", sorted(_UNAVAILABLE))
+def test_a_database_that_cannot_answer_is_a_503_with_retry_after(name: str, logged: _Recorder) -> None:
+    """Refused, lost or closed connections, an operator's intervention, a full pool and "too many connections"
+    (raised by asyncpg, or wrapped by SQLAlchemy only as its generic DBAPIError): retryable, never a 500."""
+    response = _get("GET", f"/raise/{name}")
+    assert _problem(response, 503) == {
+        "type": "about:blank",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "The database is unavailable; retry shortly.",
+        "instance": f"/raise/{name}",
+        "request_id": "rid-7",
+        "dependency": "database",
+    }
+    assert response.headers["retry-after"] == "5"
+    ((level, event, fields),) = logged.calls
+    assert (level, event, fields["path"]) == ("warning", "database unavailable during request", f"/raise/{name}")
+    exc = _UNAVAILABLE[name]
+    assert fields["error"] == f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+
+
+def test_the_logged_database_error_is_its_first_line_at_most_300_characters(logged: _Recorder) -> None:
+    saved = dict(_UNAVAILABLE)
+    try:
+        _UNAVAILABLE["database-unavailable"] = DatabaseUnavailable("x" * 400 + "\nDETAIL: secret internals")
+        _UNAVAILABLE["timeout"] = TimeoutError()
+        _problem(_get("GET", "/raise/database-unavailable"), 503)
+        _problem(_get("GET", "/raise/timeout"), 503)
+    finally:
+        _UNAVAILABLE.update(saved)
+    assert [fields["error"] for _, _, fields in logged.calls] == [
+        ("DatabaseUnavailable: " + "x" * 400)[:300],
+        "TimeoutError: ",
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(_FAILED))
+def test_a_failing_statement_or_another_error_is_a_500_not_an_outage(name: str, logged: _Recorder) -> None:
+    response = _get("GET", f"/raise/{name}")
+    body = _problem(response, 500)
+    assert body["request_id"] == "rid-7" and body["instance"] == f"/raise/{name}" and "dependency" not in body
+    assert "retry-after" not in response.headers
+    assert [(level, event) for level, event, _ in logged.calls] == [("error", "unhandled exception")]
+
+
+def test_asyncpg_connection_lost_names_the_driver_errors_of_a_connection_that_is_gone() -> None:
+    assert set(asyncpg_connection_lost()) == {
+        pg.PostgresConnectionError,
+        pg.InterfaceError,
+        pg.AdminShutdownError,
+        OSError,
+    }
+
+
+def test_problem_error_reads_as_its_detail_else_its_title() -> None:
+    assert str(ProblemError(409, "Conflict", "version 3 is stale")) == "version 3 is stale"
+    assert str(ProblemError(409, "Conflict")) == "Conflict"
+    assert str(BadParameter("limit", "must be positive")) == "limit: must be positive"
+
+
+def test_bad_parameter_lists_the_allowed_values_when_given() -> None:
+    allowed = BadParameter("sort", "unknown value 'size'", allowed=["date", "name"])
+    assert allowed.to_dict() == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "sort: unknown value 'size'",
+        "parameter": "sort",
+        "allowed": ["date", "name"],
+    }
+    assert "allowed" not in BadParameter("sort", "unknown value 'size'").to_dict()
+    assert BadParameter("q", "empty", allowed=[]).to_dict()["allowed"] == []
+
+
+def test_problem_members_that_json_cannot_hold_are_written_as_text() -> None:
+    """``extra`` members such as a Decimal limit reach the client as their text, on both rendering paths."""
+    error = ProblemError(400, "Bad Request", limit=Decimal("2.50"))
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/raised")
+    async def raised() -> None:
+        raise error
+
+    @app.get("/rendered")
+    async def rendered(request: Request) -> Response:
+        return problem_response(400, request=request, limit=Decimal("2.50"))
+
+    async def go() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return [await client.get("/raised"), await client.get("/rendered")]
+
+    for response in asyncio.run(go()):
+        assert _problem(response, 400)["limit"] == "2.50"
+
+
+def test_a_problem_without_a_request_id_leaves_it_out_on_every_path() -> None:
+    """The router's own 404 and a validation error without ``X-Request-ID`` (no id in the request state)."""
+    unknown = _problem(_get("GET", "/nowhere", rid=None), 404)
+    assert unknown == {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "nothing at /nowhere",
+                       "instance": "/nowhere"}  # fmt: skip
+    assert "request_id" not in _problem(_get("GET", "/items?n=x", rid=None), 422)
+
+
+def test_method_not_allowed_without_an_allow_header_says_so_plainly() -> None:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/lower")
+    async def lower() -> None:
+        raise HTTPException(405, headers={"allow": "GET, HEAD"})
+
+    @app.get("/none")
+    async def none() -> None:
+        raise HTTPException(405)
+
+    @app.get("/structured")
+    async def structured() -> None:
+        raise HTTPException(409, detail={"version": 3})
+
+    async def go() -> list[httpx.Response]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return [await client.get(path) for path in ("/lower", "/none", "/structured")]
+
+    lowercase, bare, dict_detail = asyncio.run(go())
+    assert _problem(lowercase, 405)["detail"] == "GET is not allowed here (allowed: GET, HEAD)"
+    assert _problem(bare, 405)["detail"] == "GET is not allowed here"
+    assert "detail" not in _problem(dict_detail, 409)  # a detail that is not text is not shown
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs", "where", "parameter", "message"),
+    [
+        ("/things/abc", {}, "path", "number", "Input should be a valid integer, unable to parse string as an integer"),
+        ("/things/1", {"headers": {"cookie": "session=abc"}}, "cookie", "session",
+         "Input should be a valid integer, unable to parse string as an integer"),
+        ("/invalid?kind=other", {}, "request", "state.kind", "inconsistent"),
+        ("/invalid?kind=bare", {}, "query", "kind", "invalid"),
+    ],
+)  # fmt: skip
+def test_validation_errors_name_path_cookie_and_other_locations(
+    path: str, kwargs: dict[str, Any], where: str, parameter: str, message: str
+) -> None:
+    body = _problem(_get("GET", path, **kwargs), 422)
+    assert body["errors"] == [{"in": where, "parameter": parameter, "message": message}]
+    assert body["parameter"] == parameter and body["detail"] == f"{where} parameter {parameter!r}: {message}"
+
+
+def test_every_invalid_parameter_is_listed_the_first_in_the_detail() -> None:
+    body = _problem(_get("GET", "/items?n=abc", headers={"x-tenant": "abc"}), 422)
+    assert [(e["in"], e["parameter"]) for e in body["errors"]] == [("query", "n"), ("header", "x-tenant")]
+    assert body["detail"].startswith("query parameter 'n': ") and body["parameter"] == "n"
+
+
+def test_a_validation_error_listing_nothing_is_still_a_422_problem() -> None:
+    body = _problem(_get("GET", "/invalid?kind=none"), 422)
+    assert body["errors"] == [] and body["parameter"] == "?"
+    assert body["detail"] == "request parameter '?': invalid"
+
+
+def test_strict_routes_answer_a_value_outside_the_closed_set_with_a_400_listing_it() -> None:
+    body = _problem(_get("GET", "/strict?sort=size"), 400)
+    assert body == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "sort: unknown value 'size'; choose one of: name, date",
+        "instance": "/strict",
+        "parameter": "sort",
+        "allowed": ["name", "date"],
+        "request_id": "rid-7",
+    }
+
+
+def test_a_query_model_refusing_an_unknown_parameter_is_a_400_naming_it() -> None:
+    """Outside a strict route the query model's ``extra="forbid"`` is what refuses a typo: a 400 all the same."""
+    body = _problem(_get("GET", "/loose?partty=x"), 400)
+    assert body == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "partty: unknown parameter",
+        "instance": "/loose",
+        "parameter": "partty",
+        "request_id": "rid-7",
+    }
+
+
+def test_outside_a_strict_route_a_value_outside_the_closed_set_is_a_422() -> None:
+    """Only strict routes declare their closed sets; elsewhere pydantic's message names the choices."""
+    body = _problem(_get("GET", "/choice?sort=size"), 422)
+    assert body["errors"] == [{"in": "query", "parameter": "sort", "message": "Input should be 'name' or 'date'"}]
+
+
+def _schema(app: FastAPI) -> dict[str, Any]:
+    async def go() -> dict[str, Any]:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            return dict((await client.get("/openapi.json")).json())
+
+    return asyncio.run(go())
+
+
+def test_openapi_documents_the_400_of_a_bad_query_on_every_operation_keeping_a_route_own() -> None:
+    app = FastAPI()
+    document_problems(app)
+
+    @app.get("/plain")
+    async def plain() -> dict[str, str]:
+        return {}
+
+    @app.get("/own", responses={400: {"description": "A route of its own words"}})
+    async def own() -> dict[str, str]:
+        return {}
+
+    schema = _schema(app)
+    problem = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert schema["paths"]["/plain"]["get"]["responses"]["400"] == {"description": BAD_QUERY, "content": problem}
+    assert schema["paths"]["/own"]["get"]["responses"]["400"]["description"] == "A route of its own words"
+    assert schema["components"]["schemas"]["Problem"]["title"] == "Problem"
+    assert app.openapi() is app.openapi()  # made once
+
+
+def test_openapi_path_items_with_shared_fields_are_documented_too() -> None:
+    """A path item may hold fields shared by its operations (``summary``, ``parameters``) beside them."""
+    app = FastAPI()
+
+    @app.get("/a")
+    async def a() -> dict[str, str]:
+        return {}
+
+    made = app.openapi
+
+    def with_shared_fields() -> dict[str, Any]:
+        schema = made()
+        schema["paths"] = {"/a": {"summary": "shared", "parameters": [], **schema["paths"]["/a"]}}
+        assert "components" not in schema  # nothing to validate: FastAPI made no schemas
+        return schema
+
+    app.openapi = with_shared_fields  # type: ignore[method-assign]
+    document_problems(app)
+    schema = app.openapi()
+    assert schema["paths"]["/a"]["get"]["responses"]["400"]["description"] == BAD_QUERY
+    assert schema["paths"]["/a"]["summary"] == "shared"
+    assert set(schema["components"]["schemas"]) == {"Problem"}
