@@ -116,21 +116,63 @@ def test_custom_resources_match_their_crd_schemas() -> None:
 
 
 @pytest.mark.parametrize(
-    "filename, bad",
+    "filename, bad, error",
     [
-        ("monitoring.coreos.com_v1_servicemonitor.yaml", {"spec": {"selector": {}, "endpoint": []}}),
-        ("monitoring.coreos.com_v1_prometheusrule.yaml", {"spec": {"groups": [{"name": "g", "rules": [{}]}]}}),
-        ("postgresql.cnpg.io_v1_cluster.yaml", {"spec": {"instances": 0}}),
-        ("postgresql.cnpg.io_v1_scheduledbackup.yaml", {"spec": {"cluster": {"name": "x"}}}),
-        ("external-secrets.io_v1_externalsecret.yaml", {"spec": {"secretStoreRef": {"kind": "Store"}}}),
-        ("monitoring.coreos.com_v1alpha1_alertmanagerconfig.yaml", {"spec": {"route": {"group_by": ["a"]}}}),
+        (
+            "monitoring.coreos.com_v1_servicemonitor.yaml",
+            {"spec": {"selector": {}, "endpoint": []}},
+            (["spec"], "Additional properties are not allowed ('endpoint' was unexpected)"),
+        ),
+        (
+            "monitoring.coreos.com_v1_prometheusrule.yaml",
+            {"spec": {"groups": [{"name": "g", "rules": [{}]}]}},
+            (["spec", "groups", 0, "rules", 0], "'expr' is a required property"),
+        ),
+        (
+            "postgresql.cnpg.io_v1_cluster.yaml",
+            {"spec": {"instances": 0}},
+            (["spec", "instances"], "0 is less than the minimum of 1"),
+        ),
+        (
+            "postgresql.cnpg.io_v1_scheduledbackup.yaml",
+            {"spec": {"cluster": {"name": "x"}}},
+            (["spec"], "'schedule' is a required property"),
+        ),
+        (
+            "external-secrets.io_v1_externalsecret.yaml",
+            {"spec": {"secretStoreRef": {"kind": "Store"}}},
+            (["spec", "secretStoreRef", "kind"], "'Store' is not one of ['SecretStore', 'ClusterSecretStore']"),
+        ),
+        (
+            "monitoring.coreos.com_v1alpha1_alertmanagerconfig.yaml",
+            {"spec": {"route": {"group_by": ["a"]}}},
+            (["spec", "route"], "Additional properties are not allowed ('group_by' was unexpected)"),
+        ),
     ],
 )
-def test_crd_schemas_reject_mistakes(filename: str, bad: dict[str, Any]) -> None:
-    """The vendored schemas can fail: a typo'd field, a missing required one, a value out of range."""
+def test_crd_schemas_reject_mistakes(filename: str, bad: dict[str, Any], error: tuple[list[Any], str]) -> None:
+    """The vendored schemas can fail, each for the mistake made (a typo'd field, a missing required one, a value
+    out of range), named where it is."""
     api_version, kind = next(k for k, v in CRD_KINDS.items() if v == filename)
     obj = {"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}, **bad}
-    assert list(_crd_validator(filename).iter_errors(obj))
+    assert [(list(e.path), e.message) for e in _crd_validator(filename).iter_errors(obj)] == [error]
+
+
+@pytest.mark.parametrize("version", K8S_VERSIONS)
+def test_kubernetes_validate_strict_names_a_typod_field(version: str) -> None:
+    """The built-in objects' check can fail: ``replica`` for ``replicas`` in a Deployment is named."""
+    labels = {"app": "x"}
+    template = {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c", "image": "i"}]}}
+    obj = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "x"},
+        "spec": {"replica": 1, "selector": {"matchLabels": labels}, "template": template},
+    }
+    with pytest.raises(kubernetes_validate.ValidationError) as info:
+        kubernetes_validate.validate(obj, version, strict=True)
+    assert info.value.message == "Additional properties are not allowed ('replica' was unexpected)"
+    assert list(info.value.path) == ["spec"]
 
 
 # --- Pod Security Standards: restricted --------------------------------------------------------------------

@@ -87,8 +87,11 @@ def test_promtool_test_rules_fails_on_a_wrong_expectation(tmp_path: Path) -> Non
         ],
     }
     result = promtool("test", "rules", str(write_yaml(tmp_path / "bad.test.yml", bad)))
-    assert result.returncode != 0
-    assert "ServiceDown" in result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    # promtool names the failed expectation: the alert, when, what was expected and what fired (nothing)
+    assert "FAILED:" in output and "alertname: ServiceDown, time: 5m," in output, output
+    assert 'Labels:{alertname="ServiceDown", job="api-service"}' in output and "got:[]" in output, output
 
 
 def test_every_alert_has_a_firing_and_a_quiet_case() -> None:
