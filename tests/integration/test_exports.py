@@ -297,3 +297,15 @@ async def _one_person(url: str) -> None:
         )
     finally:
         await conn.close()
+
+
+def test_json_lines_are_the_documents_the_api_serves(export_api: str, demo_export: ExportRun) -> None:
+    manifest, folder = demo_export.manifest, demo_export.folder
+    assert manifest is not None and folder is not None
+    for name, route in (("people.jsonl", "people"), ("bills.jsonl", "bills"), ("votes.jsonl", "votes")):
+        entry = files_by_name(manifest, name)[0]
+        lines = (folder / entry["path"]).read_bytes().splitlines()
+        for line in (lines[0], lines[-1]):
+            document = json.loads(line)
+            served = httpx.get(f"{export_api}/v1/{route}/{document['id']}", timeout=30)
+            assert served.status_code == 200 and served.json() == document, (name, document["id"])
