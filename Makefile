@@ -34,7 +34,12 @@ $(VENV)/.installed: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.installed ## create .venv from uv.lock (runtime + dev tools)
 
-run: install ## start the whole platform locally: embedded PostgreSQL, demo data, api :8000, web :8080
+# The runtime alone (no dev or test group); --inexact leaves tools an earlier `make install` put there.
+$(VENV)/.runtime: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --no-default-groups --inexact
+	@touch $@
+
+run: $(VENV)/.runtime ## start the whole platform locally: embedded PostgreSQL, demo data, api :8000, web :8080
 	$(BIN)/openpolicy up
 
 system-deps: ## install the Debian packages the tests need (podman, prometheus, chromium ...)
@@ -57,7 +62,7 @@ format: install ## apply ruff's fixes and formatting
 test-python: install system-deps $(TEST_PREREQS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint test-python ## everything: lint, unit, integration, e2e, infrastructure tests
+test: lint test-python test-lowest ## everything: lint, unit, integration, e2e, infrastructure tests, lowest versions
 
 bench: install $(BENCH_TARGETS) ## benchmarks (print figures and ratios against a baseline in the same run)
 
