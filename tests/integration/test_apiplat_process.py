@@ -54,8 +54,14 @@ def test_readiness_follows_a_postgres_outage_without_restart(tmp_path: Path) -> 
             ready = httpx.get(f"{base}/health/ready")
             assert ready.status_code == 200, ready.text
             pg.stop()
-            poll(f"{base}/health/ready", 503, within=2.0)  # the bound: 503 within 2 s
-            down = httpx.get(f"{base}/health/ready")
+            # The first probe after the outage is a 503 (no state is kept between probes), answered within the
+            # check's own bound, READINESS_TIMEOUT_SECONDS (1 s); the client waits far longer (a loaded machine
+            # delays the request, not the verdict) and the bound keeps 2 s of margin for scheduling.
+            started = time.monotonic()
+            down = httpx.get(f"{base}/health/ready", timeout=30.0)
+            took = time.monotonic() - started
+            assert down.status_code == 503, down.text
+            assert took < 1.0 + 2.0, f"the first probe after the outage took {took:.1f} s"
             assert down.headers["content-type"] == "application/problem+json"
             assert down.json()["failed"] == ["database"]
             assert "database" in down.json()["detail"]
