@@ -175,6 +175,8 @@ class Notifier:
                 "SELECT position FROM webhook_notifier_cursor WHERE name = $1 FOR UPDATE SKIP LOCKED", CURSOR_NAME
             )
             if position is None:
+                if await conn.fetchval("SELECT true FROM webhook_notifier_cursor WHERE name = $1", CURSOR_NAME):
+                    return 0  # another replica holds it (a plain read never waits for its lock)
                 position = await conn.fetchval(
                     """
                     INSERT INTO webhook_notifier_cursor (name, position)
@@ -185,7 +187,7 @@ class Notifier:
                     CURSOR_NAME,
                 )
                 if position is None:
-                    return 0  # another replica holds it
+                    return 0  # another replica made it just now
             subscriptions = await conn.fetch(
                 "SELECT id, start_change_id, event_types, person_id, bill_id, jurisdiction_id, query "
                 "FROM webhook_subscriptions WHERE status = 'active'"
