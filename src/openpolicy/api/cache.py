@@ -19,8 +19,10 @@
   nothing is served from memory while Redis is down. Responses carry ``X-Cache: hit|miss``.
 
 Redis absent, down or slow never fails a request: commands have short timeouts
-(``REDIS_TIMEOUT_SECONDS``), and after a failure a circuit breaker skips Redis for 1 s, doubling up to 30 s
-while it stays down (one probe per window), so a dead Redis costs a flag check per request. Failures and
+(``REDIS_TIMEOUT_SECONDS``), and after a failure a circuit breaker (:mod:`openpolicy.api.breaker`) skips Redis
+for 0.1 s, doubling up to 0.5 s while it stays down (one trial call per window; failures of calls already in
+flight do not lengthen it), so a dead Redis costs a flag check per request and a Redis that came back is used
+again within half a second. Failures and
 skips are counted in ``openpolicy_cache_errors_total{operation=get|set|bypass}`` and logged at most every
 30 s; hits and misses in ``openpolicy_cache_hits_total`` / ``openpolicy_cache_misses_total``.
 """
@@ -39,6 +41,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
+from openpolicy.api.breaker import CircuitBreaker
 from openpolicy.api.etag import compute_etag, gzip_etag, if_none_match_matches
 from openpolicy.db import generations
 from openpolicy.db.generations import KEY_PREFIX, generation_key
@@ -123,41 +126,6 @@ def check_resources(resources: Iterable[str]) -> list[str]:
     if unknown:
         raise ValueError(f"unknown cache resource(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     return wanted
-
-
-class CircuitBreaker:
-    """Closed until a failure; then open for ``base`` s (doubling up to ``cap`` s), letting one probe through
-    per window. ``allow()`` is a float comparison when closed."""
-
-    def __init__(self, base: float = 1.0, cap: float = 30.0) -> None:
-        self.base = base
-        self.cap = cap
-        self.backoff = 0.0
-        self.open_until = 0.0
-
-    @property
-    def is_open(self) -> bool:
-        return self.backoff > 0.0
-
-    def allow(self) -> bool:
-        if self.backoff == 0.0:
-            return True
-        now = time.monotonic()
-        if now >= self.open_until:
-            self.open_until = now + self.backoff  # this caller probes; the others keep skipping
-            return True
-        return False
-
-    def success(self) -> None:
-        if self.backoff:
-            _log.info("redis cache reachable again; response caching resumed")
-        self.backoff = 0.0
-        self.open_until = 0.0
-
-    def failure(self) -> float:
-        self.backoff = self.base if self.backoff == 0.0 else min(self.backoff * 2, self.cap)
-        self.open_until = time.monotonic() + self.backoff
-        return self.backoff
 
 
 @dataclass(frozen=True)
@@ -246,9 +214,9 @@ class RedisResponseCache:
         self.generations: dict[str, tuple[float, str]] = {}  # resource → (confirmed at, generation)
         self._lookup = client.register_script(_LOOKUP_LUA)
 
-    def _failed(self, operation: str, exc: BaseException) -> None:
+    def _failed(self, operation: str, exc: BaseException, ticket: int) -> None:
         CACHE_ERRORS.labels(operation).inc()
-        backoff = self.breaker.failure()
+        backoff = self.breaker.failure(ticket)
         self.generations.clear()  # nothing is served from memory until Redis confirms generations again
         _rate_log.warning(
             "redis cache unavailable; answering without it",
@@ -256,6 +224,10 @@ class RedisResponseCache:
             error=mask_url_passwords(f"{type(exc).__name__}: {exc}")[:200],
             retry_in_s=backoff,
         )
+
+    def _succeeded(self, ticket: int) -> None:
+        if self.breaker.success(ticket):
+            _log.info("redis cache reachable again; response caching resumed")
 
     async def get(self, resource: str, key: str) -> tuple[CachedResponse | None, str | None]:
         """(entry or None, key to store a fresh answer under or None when Redis is unavailable)."""
@@ -268,16 +240,17 @@ class RedisResponseCache:
             if entry is not None:
                 CACHE_HITS.inc()
                 return entry, store_key
-        if not self.breaker.allow():
+        ticket = self.breaker.allow()
+        if ticket is None:
             CACHE_ERRORS.labels("bypass").inc()
             return None, None
         try:
             async with asyncio.timeout(self.timeout):
                 gen_raw, raw = await self._lookup(keys=[generation_key(resource)], args=[prefix, key])
         except Exception as exc:
-            self._failed("get", exc)
+            self._failed("get", exc, ticket)
             return None, None
-        self.breaker.success()
+        self._succeeded(ticket)
         gen = gen_raw.decode() if isinstance(gen_raw, bytes) else str(gen_raw)
         self.generations[resource] = (now, gen)
         store_key = f"{prefix}{gen}:{key}"
@@ -294,16 +267,17 @@ class RedisResponseCache:
         return entry, store_key
 
     async def set(self, store_key: str, entry: CachedResponse) -> None:
-        if not self.breaker.allow():
+        ticket = self.breaker.allow()
+        if ticket is None:
             CACHE_ERRORS.labels("bypass").inc()
             return
         try:
             async with asyncio.timeout(self.timeout):
                 await self.client.set(store_key, entry.encode(), ex=self.ttl)
         except Exception as exc:
-            self._failed("set", exc)
+            self._failed("set", exc, ticket)
             return
-        self.breaker.success()
+        self._succeeded(ticket)
         self.local.put(store_key, entry, time.monotonic())
 
 
