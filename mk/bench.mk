@@ -1,4 +1,4 @@
-# api benchmark (H-apiplat): wrk against one api worker beside a raw-ASGI baseline; prints a table.
+# api benchmark: wrk against one api worker beside a raw-ASGI baseline; prints a table.
 APT_PACKAGES += wrk redis-server
 BENCH_TARGETS += bench-api
 

@@ -1,4 +1,4 @@
-# Database area (H-db): demo-data load benchmark.
+# Database area: demo-data load benchmark.
 BENCH_TARGETS += bench-demo-load
 
 .PHONY: bench-demo-load

@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     page_size_default: int = Field(default=20, ge=1, le=200, description="Default `limit` of list endpoints.")
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest `limit` accepted.")
 
-    # --- api-service platform (H-apiplat): cache, drain ---------------------------------------------
+    # --- api-service: cache, drain ----------------------------------------------------------------
     redis_timeout_seconds: float = Field(
         default=0.25, gt=0, le=5, description="Redis connect/command timeout of the response cache."
     )

@@ -26,7 +26,6 @@ import httpx
 import pytest
 import yaml
 from tests.support import OPENPOLICY, Service, free_port, wait_http, with_database
-from tests.support.apiplat import PrivatePostgres, PrivateRedis
 from tests.support.monitoring import (
     BLACKBOX_YML,
     RULES_DIR,
@@ -43,6 +42,7 @@ from tests.support.monitoring import (
     start_prometheus,
     wait_until,
 )
+from tests.support.services import PrivatePostgres, PrivateRedis
 from tools.dashboards import PanelQuery, panel_queries
 
 from openpolicy.observability import names

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.conftest import LiveStack
-from tests.support.apiplat import AppProcess
+from tests.support.services import AppProcess
 
 from openpolicy.api.routers.search import MAX_QUERY, MAX_TERMS
 

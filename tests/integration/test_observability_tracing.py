@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from tests.support import start_api
-from tests.support.apiplat import OtlpReceiver
+from tests.support.services import OtlpReceiver
 
 pytestmark = pytest.mark.slow
 

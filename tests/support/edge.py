@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 from tests.support import OPENPOLICY, ROOT, Service, free_port, wait_http
-from tests.support.apiplat import PrivateRedis
+from tests.support.services import PrivateRedis
 
 EDGE_DIR = ROOT / "infrastructure" / "edge"
 

@@ -51,5 +51,5 @@ def test_imports_invalidate_only_resources_the_api_serves() -> None:
 
 
 def test_an_unknown_resource_is_refused_by_name() -> None:
-    with pytest.raises(ValueError, match="unknown cache resource.*peoples"):
+    with pytest.raises(ValueError, match=r"unknown cache resource.*peoples"):
         cache.check_resources(["people", "peoples"])

@@ -2,7 +2,7 @@
 share a cached answer exactly when the api answers them the same. ``make mutate`` judges the key with these.
 
 The api decodes a query string as Starlette does (latin-1 text, then percent-decoding as UTF-8) and refuses a
-repeated parameter; over HTTP, ``tests/integration/test_apiplat_http.py`` sends both orders to a cached api.
+repeated parameter; over HTTP, ``tests/integration/test_api_http_contract.py`` sends both orders to a cached api.
 """
 
 from __future__ import annotations

@@ -68,13 +68,6 @@ class Page(Schema, Generic[T]):
 # --- references -----------------------------------------------------------------------------------------------
 
 
-class JurisdictionRef(Schema):
-    """A jurisdiction, as referenced from another record."""
-
-    id: str = Field(examples=["ocd-jurisdiction/country:ca/legislature"])
-    name: str = Field(examples=["Parliament of Canada"])
-
-
 class OrganizationRef(Schema):
     """A chamber, party, committee or other organization, as referenced from another record."""
 

@@ -2,7 +2,7 @@
 
 The api pages lists by ``(sort key, id)`` row comparison; with only ``(updated_at)`` indexed, a page after the
 first filtered every earlier row (bulk loads give thousands of rows one ``updated_at``). Added by the api
-routers (H-routers); additive only.
+routers; additive only.
 
 Revision ID: 0002
 Revises: 0001

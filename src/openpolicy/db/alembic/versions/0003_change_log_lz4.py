@@ -1,4 +1,4 @@
-"""``change_log.data`` compressed with lz4 instead of pglz (by the ingest area, H-ingest; storage only).
+"""``change_log.data`` compressed with lz4 instead of pglz (by the ingest area; storage only).
 
 A vote's change image carries all its ballots: a 1,000,000-ballot import writes ~100 MB of JSON into the
 change log in its transaction, and pglz compression of it cost more than the COPY of the ballots themselves

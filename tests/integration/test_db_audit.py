@@ -13,9 +13,9 @@ from sqlalchemy import select, text
 from tests.support import OPENPOLICY, free_port
 
 from openpolicy.config import load_settings
+from openpolicy.db.audit import record
 from openpolicy.db.engine import create_engine, create_sessionmaker
 from openpolicy.db.models import AuditEvent
-from openpolicy.db.audit import record
 
 
 async def _rows(database_url: str, action: str) -> list[Any]:
@@ -37,8 +37,8 @@ def test_record_writes_a_scrubbed_row_in_the_callers_transaction(database_url: s
             async with sessions() as session:
                 await record(
                     session,
-                    actor="test:apiplat",
-                    action="apiplat.test-write",
+                    actor="test:audit",
+                    action="audittest.test-write",
                     target="people/abc",
                     outcome="success",
                     request_id="req-audit-1",
@@ -51,29 +51,29 @@ def test_record_writes_a_scrubbed_row_in_the_callers_transaction(database_url: s
                 )
                 await session.commit()
             async with sessions() as session:  # rolled back: nothing stays
-                await record(session, actor="t", action="apiplat.rolled-back", target=None, outcome="failure")
+                await record(session, actor="t", action="audittest.rolled-back", target=None, outcome="failure")
                 await session.rollback()
             async with sessions() as session:
                 with pytest.raises(ValueError, match="outcome"):
-                    record(session, actor="t", action="apiplat.bad", target=None, outcome="maybe")
+                    record(session, actor="t", action="audittest.bad", target=None, outcome="maybe")
                 with pytest.raises(ValueError, match="action"):
                     record(session, actor="t", action="Bad Action!", target=None, outcome="success")
-                count = await session.scalar(text("SELECT count(*) FROM audit_events WHERE action = 'apiplat.bad'"))
+                count = await session.scalar(text("SELECT count(*) FROM audit_events WHERE action = 'audittest.bad'"))
                 assert count == 0
         finally:
             await engine.dispose()
 
     asyncio.run(scenario())
-    rows = asyncio.run(_rows(database_url, "apiplat.test-write"))
+    rows = asyncio.run(_rows(database_url, "audittest.test-write"))
     assert len(rows) == 1
     values = rows[0]
-    assert values["actor"] == "test:apiplat" and values["outcome"] == "success"
+    assert values["actor"] == "test:audit" and values["outcome"] == "success"
     assert values["request_id"] == "req-audit-1" and values["target"] == "people/abc"
     details = values["details"]
     assert details["count"] == 3 and details["password"] == "[redacted]"
     assert details["nested"]["api_token"] == "[redacted]"
     assert "url-secret" not in str(details) and details["source_url"].startswith("https://user:***@")
-    assert asyncio.run(_rows(database_url, "apiplat.rolled-back")) == []
+    assert asyncio.run(_rows(database_url, "audittest.rolled-back")) == []
 
 
 def _cli(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.support import OPENPOLICY, free_port, start_api
-from tests.support.apiplat import AppProcess, private_postgres, private_redis
+from tests.support.services import AppProcess, private_postgres, private_redis
 
 pytestmark = pytest.mark.slow
 
@@ -158,7 +158,7 @@ def test_redis_outage_keeps_the_api_answering(tmp_path: Path, database_url: str)
 
 def test_sigterm_drains_a_slow_request_then_exits_zero(tmp_path: Path, database_url: str) -> None:
     app = AppProcess(
-        "tests.support.apiplat:slow_app",
+        "tests.support.services:slow_app",
         {"DATABASE_URL": database_url, "SHUTDOWN_DRAIN_SECONDS": "8", "SHUTDOWN_GRACE_SECONDS": "20"},
         tmp_path / "slow.log",
     )
@@ -249,9 +249,9 @@ def test_one_json_log_line_per_request(tmp_path: Path, database_url: str) -> Non
     try:
         response = httpx.get(
             f"{base}/v1/jurisdictions",
-            headers={"X-Request-ID": "apiplat-log-1", "Authorization": "Bearer top-secret-token"},
+            headers={"X-Request-ID": "request-log-1", "Authorization": "Bearer top-secret-token"},
         )
-        assert response.headers["x-request-id"] == "apiplat-log-1"
+        assert response.headers["x-request-id"] == "request-log-1"
         httpx.get(f"{base}/health/ready")
         httpx.get(f"{base}/metrics")
     finally:
@@ -260,7 +260,7 @@ def test_one_json_log_line_per_request(tmp_path: Path, database_url: str) -> Non
     requests = [line for line in lines if line.get("event") == "request"]
     assert len(requests) == 1, requests  # /health* and /metrics are not logged per request
     line = requests[0]
-    assert line["request_id"] == "apiplat-log-1"
+    assert line["request_id"] == "request-log-1"
     assert line["method"] == "GET" and line["route"] == "/v1/jurisdictions" and line["path"] == "/v1/jurisdictions"
     assert line["status"] == 200 and isinstance(line["duration_ms"], float)
     assert line["client"].startswith("127.0.0.1:")

@@ -28,7 +28,7 @@ def anyio_backend() -> str:
 def _app(database_url: str, **overrides: Any) -> Any:
     app = create_app(load_settings(database_url=database_url, **overrides))
 
-    @app.get("/v1/status/apiplat-boom", include_in_schema=False)
+    @app.get("/v1/status/test-boom", include_in_schema=False)
     async def boom() -> None:
         raise RuntimeError("boom: an unexpected failure")
 
@@ -118,7 +118,7 @@ async def test_errors_are_problem_json(client: httpx.AsyncClient) -> None:
     body = unknown_route.json()
     assert body["status"] == 404 and body["title"] == "Not Found" and body["instance"] == "/no/such/thing"
 
-    unknown_id = await client.get("/v1/people/apiplat-no-such-person")
+    unknown_id = await client.get("/v1/people/test-no-such-person")
     assert unknown_id.status_code == 404
     assert unknown_id.headers["content-type"] == "application/problem+json"
     assert unknown_id.json()["status"] == 404
@@ -138,21 +138,21 @@ async def test_errors_are_problem_json(client: httpx.AsyncClient) -> None:
 
 
 async def test_unexpected_exception_is_a_500_problem_without_traceback(client: httpx.AsyncClient) -> None:
-    response = await client.get("/v1/status/apiplat-boom", headers={"X-Request-ID": "boom-1"})
+    response = await client.get("/v1/status/test-boom", headers={"X-Request-ID": "boom-1"})
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["status"] == 500 and body["request_id"] == "boom-1"
     assert "Traceback" not in response.text and "boom: an unexpected failure" not in response.text
     assert response.headers["x-request-id"] == "boom-1"
-    assert sample("http_requests_total", method="GET", route="/v1/status/apiplat-boom", status="500") >= 1
+    assert sample("http_requests_total", method="GET", route="/v1/status/test-boom", status="500") >= 1
 
 
 async def test_metrics_use_route_templates_and_skip_health(client: httpx.AsyncClient) -> None:
     before_unmatched = sample("http_requests_total", method="GET", route="unmatched", status="404")
-    await client.get("/v1/people/apiplat-metrics-probe")
+    await client.get("/v1/people/test-metrics-probe")
     await client.get("/v1/jurisdictions")
-    await client.get("/apiplat/not/a/route")
+    await client.get("/test/not/a/route")
     await client.get("/health")
     await client.get("/health/ready")
     text = (await client.get("/metrics")).text
@@ -160,7 +160,7 @@ async def test_metrics_use_route_templates_and_skip_health(client: httpx.AsyncCl
     routes = {line.split('route="', 1)[1].split('"', 1)[0] for line in text.splitlines() if 'route="' in line}
     assert "/v1/jurisdictions" in routes
     assert any(r.startswith("/v1/people/{") for r in routes)
-    assert not any("apiplat-metrics-probe" in r or "not/a/route" in r for r in routes)
+    assert not any("test-metrics-probe" in r or "not/a/route" in r for r in routes)
     assert not any(r.startswith("/health") or r == "/metrics" for r in routes)
     assert sample("http_requests_total", method="GET", route="unmatched", status="404") == before_unmatched + 1
     assert 'http_request_duration_seconds_bucket{le="0.5",method="GET",route="/v1/jurisdictions"}' in text
@@ -227,7 +227,7 @@ async def test_redis_response_cache_hits_and_invalidation(database_url: str, red
         ] == "hit"
         # Errors are never cached.
         for _ in range(2):
-            missing = await client.get("/v1/jurisdictions/apiplat-missing")
+            missing = await client.get("/v1/jurisdictions/test-missing")
             assert missing.status_code == 404 and "x-cache" not in missing.headers
 
     with pytest.raises(ValueError, match="unknown cache resource"):
@@ -262,7 +262,7 @@ async def test_openapi_documents_problem_json_and_responses_match_it(client: htt
     assert list(documented) == ["application/problem+json"]
     for response in (
         await client.get("/v1/people", params={"limit": "lots"}),
-        await client.get("/v1/people/apiplat-nobody"),
+        await client.get("/v1/people/test-nobody"),
         await client.get("/nowhere"),
     ):
         jsonschema.validate(response.json(), problem_schema)
