@@ -4,9 +4,8 @@ ingest area; measured by ``bench/bench_import.py``).
 A large import drops the ballots keys, COPYs the rows and rebuilds the keys (``openpolicy.db.bulk``): two
 sorts of 1,000,000+ text keys. With the database's ``C.UTF-8`` collation every comparison of two different
 strings goes through ``strcoll``; with ``"C"`` it is a ``memcmp``, and rows COPY-ed in an index's key order
-are recognised as presorted (the loader COPYs new ballots in primary-key order). Measured here per million
-ballots, CPU of the build: primary key 1.36 s → 0.44 s (presorted), ``(person_id, vote_event_id)``
-3.56 s → 2.92 s.
+are recognised as presorted (the loader COPYs new ballots in primary-key order). The effect on the import is in
+``make bench-import``'s output (docs/performance.md).
 
 The ids are ASCII (``ocd-vote/<uuid>``, ``ocd-person/<uuid>``): equality and joins with ``vote_events.id`` /
 ``people.id`` are unchanged, and "C" orders them as ``C.UTF-8`` does (code points). Changing a column's
