@@ -1,8 +1,8 @@
 """Notifier benchmark (`make bench-notifier`): 10,000 events to 100 subscriptions at a local receiver.
 
 1. a fresh database ``openpolicy_bench_notifier`` gets 100 people and 100 subscriptions, each following one person
-   (``person_id``), all pointing at one local receiver: the raw-ASGI app of the api benchmark under uvicorn,
-   answering 200 to every POST;
+   (``person_id``), all pointing at one local receiver: a raw ASGI app under uvicorn that reads each body and
+   answers 204 (``bench/webhook_receiver.py``);
 2. baseline: the same number of plain POSTs (same body size, no signature, no database) sent to that receiver
    ``WEBHOOK_CONCURRENCY`` at a time through the notifier's client layout (one small httpx pool per
    subscription) — what the receiver and the HTTP client manage here;
@@ -187,7 +187,7 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         stack.enter_context(
             process(
-                [str(BIN / "uvicorn"), "bench.raw_asgi:app", "--port", str(receiver_port), "--no-access-log",
+                [str(BIN / "uvicorn"), "bench.webhook_receiver:app", "--port", str(receiver_port), "--no-access-log",
                  "--log-level", "warning"],
                 env,
                 "notifier-receiver.log",

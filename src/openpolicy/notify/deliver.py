@@ -33,6 +33,7 @@ from openpolicy.notify.targets import Resolver, TargetRefused, parse_target, res
 USER_AGENT: Final = f"openpolicy-webhooks/{__version__}"
 FAILURE_REASONS: Final = ("timeout", "connect", "http_4xx", "http_5xx", "refused_address", "other")
 BODY_EXCERPT: Final = 300  # characters of a failed answer's body kept in the delivery log
+DRAIN_LIMIT: Final = 64 * 1024  # bytes of an answer read to keep its connection; beyond, the connection is closed
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +135,14 @@ class Sender:
                 },
                 extensions=extensions,
             ) as response:
-                excerpt = b""
-                if not response.is_success:
-                    async for chunk in response.aiter_bytes():
-                        excerpt += chunk
-                        if len(excerpt) >= BODY_EXCERPT:
-                            break
+                # The answer is read (at most DRAIN_LIMIT bytes), so that the connection can serve the next delivery.
+                excerpt, read = b"", 0
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if len(excerpt) < BODY_EXCERPT:
+                        excerpt += chunk[: BODY_EXCERPT - len(excerpt)]
+                    if read > DRAIN_LIMIT:
+                        break  # a large answer: the connection is closed instead
         except httpx.TimeoutException:
             return Outcome(False, None, "timeout", f"no answer within {self.timeout:g} s")
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
