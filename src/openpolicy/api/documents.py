@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from openpolicy.api.deps import Database
 
 _DOCUMENTS = Document.__table__
+_PLURAL = {"person": "people", "vote": "votes", "bill": "bills"}  # span names: SELECT people_page …
 DETAIL = "SELECT detail, stale_after <= current_date AS stale FROM documents WHERE kind = $1 AND id = $2"
 
 
@@ -75,7 +76,7 @@ async def list_response(
 ) -> Response:
     """A page of the ids ``build_page`` selects (``shape``: everything the statement depends on) with their stored
     summaries, in the ``{"results", "pagination"}`` envelope."""
-    with db_span(f"{kind}_page"):
+    with db_span(f"{_PLURAL[kind]}_page"):
         async with db.connection() as conn:
             rows, next_url = await fetch_page_rows(conn, (kind, shape), build_page, page, _with_summaries(kind))
             redo = [row["id"] for row in rows if row["summary"] is None or row["stale"]]

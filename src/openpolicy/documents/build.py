@@ -276,12 +276,12 @@ ORDER BY b.vote_event_id, lower(b.voter_name) COLLATE "C", b.ordinal
 """
 
 
-# Memberships that state a party (on behalf of, or of a party), of the voters of the votes $1.
+# Memberships that state a party (on behalf of, or of a party), of the people $1 (the voters).
 _VOTER_PARTIES = """
 SELECT m.id, m.person_id, m.organization_id, m.on_behalf_of_id, m.start_date, m.end_date,
        coalesce(m.on_behalf_of_id, CASE WHEN o.classification = 'party' THEN m.organization_id END) AS party_id
 FROM memberships m JOIN organizations o ON o.id = m.organization_id
-WHERE m.person_id IN (SELECT person_id FROM ballots WHERE vote_event_id = ANY($1::text[]) AND person_id IS NOT NULL)
+WHERE m.person_id = ANY($1::text[])
   AND coalesce(m.on_behalf_of_id, CASE WHEN o.classification = 'party' THEN m.organization_id END) IS NOT NULL
 ORDER BY m.person_id, m.id
 """
@@ -354,11 +354,12 @@ async def build_votes(conn: Any, ids: Sequence[str]) -> list[Built]:
     ballots: dict[str, list[Any]] = {}
     for row in await conn.fetch(_BALLOTS, found):
         ballots.setdefault(row[0], []).append(row)
+    voters = sorted(_voters(ballots))
     by_person: dict[str, list[Any]] = {}
-    for row in await conn.fetch(_VOTER_PARTIES, found):
+    for row in await conn.fetch(_VOTER_PARTIES, voters):
         by_person.setdefault(row["person_id"], []).append(row)
     parties = await _refs(conn, "organizations", _PARTY, [m["party_id"] for ms in by_person.values() for m in ms])
-    people = await _refs(conn, "people", "id, name, image", _voters(ballots))
+    people = await _refs(conn, "people", "id, name, image", voters)
     party_on: dict[tuple[str, dt.date, str | None], str | None] = {}  # (person, day, chamber) → party, all votes
     built = []
     for vid, summary in summaries.items():

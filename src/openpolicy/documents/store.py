@@ -111,10 +111,11 @@ async def dependents(conn: Any, changed: Mapping[str, Iterable[str]]) -> dict[st
     bills |= await _ids(
         conn, "SELECT bill_id FROM vote_events WHERE id = ANY($1::text[]) AND bill_id IS NOT NULL", votes
     )
-    bills |= await _ids(
+    bills |= await _ids(  # a hash join of the stated relations with the ids, not a containment test per pair
         conn,
-        "SELECT b.id FROM bills b, unnest($1::text[]) AS r(id) "
-        "WHERE b.related_bills @> jsonb_build_array(jsonb_build_object('bill_id', r.id))",
+        "SELECT b.id FROM bills b CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(b.related_bills) "
+        "= 'array' THEN b.related_bills ELSE '[]'::jsonb END) AS e JOIN unnest($1::text[]) AS r(id) "
+        "ON r.id = e ->> 'bill_id' WHERE jsonb_typeof(e) = 'object'",
         of("bill"),
     )
     return {"person": people | member_of | placed, "vote": votes, "bill": bills}
