@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from openpolicy.documents import schemas as s
+from openpolicy.web import types as s
 from openpolicy.web.pages import ListView, Text, _api, _list_page, _render, web_path
 
 router = APIRouter(include_in_schema=False)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from openpolicy.documents import schemas as s
+from openpolicy.web import types as s
 from openpolicy.web.client import ApiClient, ApiError
 
 RETRY_SECONDS = 5.0  # after a failed read, pages go without the banner this long before asking again

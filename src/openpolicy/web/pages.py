@@ -20,7 +20,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from openpolicy.documents import schemas as s
+from openpolicy.web import types as s
 from openpolicy.web.charts import PartyRow, vote_by_party_svg
 from openpolicy.web.client import ApiClient, ApiNotFound
 from openpolicy.web.feeds import VOTE_FILTERS, feed_link
