@@ -176,7 +176,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Open parliamentary data: people, parties, districts, bills, votes, committees.",
         description=(
-            "Read-only API over open parliamentary data (Popolo / Open Civic Data shapes). Every error is "
+            "Read-only API over open parliamentary data (Popolo / Open Civic Data shapes), and webhook "
+            "subscriptions for API keys (/v1/subscriptions). Every error is "
             "`application/problem+json` (RFC 9457); every GET carries an ETag and Cache-Control and answers "
             "304 to a matching If-None-Match; responses are gzip-compressed for clients that accept it."
         ),
