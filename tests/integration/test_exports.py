@@ -309,3 +309,34 @@ def test_json_lines_are_the_documents_the_api_serves(export_api: str, demo_expor
             document = json.loads(line)
             served = httpx.get(f"{export_api}/v1/{route}/{document['id']}", timeout=30)
             assert served.status_code == 200 and served.json() == document, (name, document["id"])
+
+
+def test_exports_are_never_served_from_the_response_cache(
+    demo_export: ExportRun, demo_database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """With Redis, a new export is listed at once and files are not copied into Redis."""
+    import shutil
+
+    assert demo_export.folder is not None and demo_export.manifest is not None
+    root = tmp_path / "exports"
+    shutil.copytree(demo_export.folder, root / demo_export.folder.name)
+    api, base = start_api(demo_database_url, tmp_path, redis_url=redis_url, extra_env={"EXPORT_DIR": str(root)})
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert len(client.get("/v1/exports").json()["results"]) == 1
+            assert client.get("/v1/people").status_code == 200
+            assert client.get("/v1/people").headers.get("x-cache") == "hit"  # the cache works for the rest
+            (entry,) = files_by_name(demo_export.manifest, "people.csv")
+            url = f"/v1/exports/{demo_export.folder.name}/files/{entry['path']}"
+            for _ in range(2):
+                got = client.get(url)
+                assert got.status_code == 200 and "x-cache" not in got.headers
+            shutil.copytree(demo_export.folder, root / "20991231T000000Z")
+            listed = client.get("/v1/exports").json()["results"]
+            assert [e["id"] for e in listed] == ["20991231T000000Z", demo_export.folder.name]
+    finally:
+        api.stop()
+    import redis
+
+    stored = redis.Redis.from_url(redis_url).keys("*exports*")
+    assert stored == []

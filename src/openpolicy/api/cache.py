@@ -63,6 +63,9 @@ GZIP_LEVEL = 5
 GZIP_MEMO_ITEMS = 512  # compressed bodies kept per process (LRU), each at most GZIP_MEMO_MAX_ITEM bytes
 GZIP_MEMO_MAX_ITEM = 64 * 1024
 MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+# Never kept in Redis: /v1/exports answers with whole files (they would fill Redis) and lists what the export job
+# writes, which bumps no generation (its own ETag and Cache-Control serve clients and proxies).
+NOT_STORED: frozenset[str] = frozenset({"exports"})
 _COMPRESSIBLE = (b"application/json", b"application/problem+json", b"text/", b"application/javascript")
 _DROP_ON_STORE = frozenset({b"content-length", b"etag", b"x-request-id", b"date", b"server", b"x-cache"})
 
@@ -317,7 +320,8 @@ class HttpCacheMiddleware:
         store_key: str | None = None
         if cache is not None:
             resource = resource_of(scope["path"])
-            key = request_key(scope["path"], scope["query_string"]) if resource is not None else None
+            stored = resource is not None and resource not in NOT_STORED
+            key = request_key(scope["path"], scope["query_string"]) if stored else None
             if resource is not None and key is not None:
                 entry, store_key = await cache.get(resource, key)
                 if entry is not None:
