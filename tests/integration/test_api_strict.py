@@ -115,9 +115,10 @@ def test_the_openapi_declares_the_closed_sets_and_the_400(api: ApiClient) -> Non
     orders = {"date", "-date", "updated_at", "-updated_at"}
     assert any(set(o.get("enum", ())) == orders for o in sort["schema"]["anyOf"])
     for path, item in spec["paths"].items():
-        if path.startswith("/v1/"):
-            assert "400" in item["get"]["responses"], path
-            assert "application/problem+json" in item["get"]["responses"]["400"]["content"]
+        for method, operation in item.items():
+            if path.startswith("/v1/") and method in {"get", "post", "put", "patch", "delete"}:
+                assert "400" in operation["responses"], (method, path)
+                assert "application/problem+json" in operation["responses"]["400"]["content"], (method, path)
 
 
 @pytest.mark.parametrize("value", [J_CA, "ca", "CA", "Ca", "Parliament of Canada", "PARLIAMENT OF CANADA"])
