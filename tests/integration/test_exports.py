@@ -340,3 +340,41 @@ def test_exports_are_never_served_from_the_response_cache(
 
     stored = redis.Redis.from_url(redis_url).keys("*exports*")
     assert stored == []
+
+
+def test_votes_and_debates_without_a_session_have_a_folder_of_their_own(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    from openpolicy.db.engine import to_asyncpg_dsn
+    from openpolicy.export.writer import write_export
+
+    asyncio.run(_one_person(empty_database_url))
+    asyncio.run(_sessionless_vote(empty_database_url))
+    folder, manifest = write_export(to_asyncpg_dsn(empty_database_url), tmp_path / "root")
+    by_path = {f["path"]: f for f in manifest["files"]}
+    base = "country-ca/sessions/no-session"
+    assert by_path[f"{base}/votes.csv"]["rows"] == 1 and by_path[f"{base}/ballots.csv"]["rows"] == 2
+    assert by_path[f"{base}/votes.csv"]["session"] is None
+    assert f"{base}/bills.csv" not in by_path  # a bill always has a session
+    with (folder / base / "ballots.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["ordinal"], r["person_id"], r["voter_name"], r["option"]) for r in rows] == [
+        ("0", "ocd-person/1", "Jane Doe", "yes"),
+        ("1", "", "Unmatched, Name", "no"),  # NULL is an empty unquoted field
+    ]
+
+
+async def _sessionless_vote(url: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "INSERT INTO vote_events (id, jurisdiction_id, organization_id, motion_text, start_date, result, "
+            "motion_classification) VALUES ('ocd-vote/1', 'ocd-jurisdiction/country:ca/legislature', "
+            "'ocd-organization/h', 'That the bill be read a second time', '2024-02-01', 'pass', '{passage}');"
+            "INSERT INTO ballots (vote_event_id, ordinal, person_id, voter_name, option) VALUES "
+            "('ocd-vote/1', 0, 'ocd-person/1', 'Jane Doe', 'yes'), ('ocd-vote/1', 1, NULL, 'Unmatched, Name', 'no')"
+        )
+    finally:
+        await conn.close()
