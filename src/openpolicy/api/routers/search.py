@@ -195,6 +195,10 @@ FROM (SELECT * FROM hits ORDER BY rank DESC, type_order, id LIMIT $4) AS best
 """  # noqa: S608 — composed from this module's constants; the query and every value are $n parameters
 
 
+_ONE_TYPE = "|".join(get_args(SearchType))
+TYPES_PATTERN = f"^({_ONE_TYPE})(,({_ONE_TYPE}))*$"  # what the OpenAPI promises; the parser also forgives case
+
+
 def _parse_types(value: str | None) -> list[SearchType]:
     if value is None or not value.strip():
         return list(ALL_TYPES)
@@ -232,7 +236,7 @@ async def search(
     request: Request,
     db: Annotated[Database, Depends(get_database)],
     q: Annotated[
-        str | None,
+        str,
         Query(
             description='Search words (web-search syntax: "quoted phrase", or, -exclude), case and accents ignored, '
             "each word also a prefix (`tax` finds taxation, `Genereux` finds Généreux). A bill number such as "
@@ -241,10 +245,13 @@ async def search(
             examples=["C-21"],
             json_schema_extra={"minLength": 1, "maxLength": MAX_QUERY},
         ),
-    ] = None,
+    ],
     types: Annotated[
         str | None,
-        Query(description=f"Comma-separated subset of {','.join(get_args(SearchType))} (default: all)."),
+        Query(
+            description=f"Comma-separated subset of {','.join(get_args(SearchType))} (default: all).",
+            json_schema_extra={"pattern": TYPES_PATTERN},
+        ),
     ] = None,
     limit: Annotated[int | None, Query(description="Number of results (default 20, at most 200).")] = None,
 ) -> Response:
