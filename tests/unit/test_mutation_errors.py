@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -23,6 +24,7 @@ import openpolicy.api.errors
 from openpolicy.api.errors import (
     BAD_QUERY,
     PROBLEM_MEDIA_TYPE,
+    V1_PROBLEMS,
     BadParameter,
     DatabaseUnavailable,
     NotFound,
@@ -33,6 +35,7 @@ from openpolicy.api.errors import (
     problem_response,
 )
 from openpolicy.api.strict import StrictRoute
+from openpolicy.config import Settings
 
 
 class Inner(BaseModel):
@@ -104,8 +107,9 @@ class _Recorder:
         self.calls.append(("error", event, fields))
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def logged(monkeypatch: pytest.MonkeyPatch) -> _Recorder:
+    """Every test: the module's log lines recorded, not rendered (a traceback rendered per 500 costs seconds)."""
     recorder = _Recorder()
     monkeypatch.setattr(openpolicy.api.errors, "_log", recorder)
     return recorder
@@ -575,3 +579,92 @@ def test_openapi_path_items_with_shared_fields_are_documented_too() -> None:
     assert schema["paths"]["/a"]["get"]["responses"]["400"]["description"] == BAD_QUERY
     assert schema["paths"]["/a"]["summary"] == "shared"
     assert set(schema["components"]["schemas"]) == {"Problem"}
+
+
+def _documented_app(settings: Settings | None) -> FastAPI:
+    app = FastAPI()
+    if settings is not None:
+        app.state.settings = settings
+    document_problems(app)
+
+    @app.get("/v1/items/{item_id}")
+    async def item(
+        item_id: str,
+        lat: float,
+        until: datetime,
+        limit: int | None = None,
+        lon: float | None = None,
+        since: datetime | None = None,
+        kind: Literal["a", "b"] | None = None,
+        other: str = "",
+        x_limit: Annotated[int | None, Header()] = None,
+    ) -> dict[str, str]:
+        return {}
+
+    @app.get("/v1/items")
+    async def items(limit: Annotated[int, Query(ge=5)] = 20, size: int = 3) -> dict[str, str]:
+        return {}
+
+    @app.get("/v1/quiet", responses={503: {"description": "Never: this answer is computed"}})
+    async def quiet() -> dict[str, str]:
+        return {}
+
+    @app.get("/elsewhere/{name}")
+    async def elsewhere(name: str, limit: int = 20) -> dict[str, str]:
+        return {}
+
+    return app
+
+
+def _parameters(schema: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
+    return {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+
+
+PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}}
+
+
+def test_openapi_documents_the_answers_every_v1_operation_can_give() -> None:
+    """401 (a bad API key), 429 and 503 with Retry-After on every /v1 operation; 404 where a path names a record;
+    an operation's own description of one of them is kept; nothing of the sort outside /v1."""
+    schema = _documented_app(None).openapi()
+    detail = schema["paths"]["/v1/items/{item_id}"]["get"]["responses"]
+    assert detail["401"] == {"description": V1_PROBLEMS["401"], "content": PROBLEM_CONTENT}
+    assert detail["429"] == {"description": V1_PROBLEMS["429"], "content": PROBLEM_CONTENT, "headers": RETRY_AFTER}
+    assert detail["503"] == {"description": V1_PROBLEMS["503"], "content": PROBLEM_CONTENT, "headers": RETRY_AFTER}
+    assert detail["404"] == {"description": "No record with this id", "content": PROBLEM_CONTENT}
+    listing = schema["paths"]["/v1/items"]["get"]["responses"]
+    assert {"400", "401", "429", "503"} <= set(listing) and "404" not in listing
+    assert schema["paths"]["/v1/quiet"]["get"]["responses"]["503"] == {"description": "Never: this answer is computed"}
+    outside = schema["paths"]["/elsewhere/{name}"]["get"]["responses"]
+    assert set(outside) == {"200", "400", "422"}
+
+
+def test_openapi_states_the_bounds_the_api_enforces_on_limit_and_coordinates() -> None:
+    settings = Settings(database_url="postgresql://openpolicy@127.0.0.1:5432/unused", page_size_max=50)
+    schema = _documented_app(settings).openapi()
+    detail = _parameters(schema, "/v1/items/{item_id}")
+    assert detail["limit"]["anyOf"] == [{"type": "integer", "minimum": 1, "maximum": 50}, {"type": "null"}]
+    assert (detail["lat"]["minimum"], detail["lat"]["maximum"]) == (-90.0, 90.0)
+    assert detail["lon"]["anyOf"] == [{"type": "number", "minimum": -180.0, "maximum": 180.0}, {"type": "null"}]
+    assert detail["x-limit"]["anyOf"] == [{"type": "integer"}, {"type": "null"}]  # a header, not the page size
+    assert detail["other"] == {"type": "string", "default": "", "title": "Other"}
+    listing = _parameters(schema, "/v1/items")
+    assert (listing["limit"]["minimum"], listing["limit"]["maximum"]) == (5, 50)  # the route's own minimum stays
+    assert "maximum" not in listing["size"] and "minimum" not in listing["size"]
+    assert _parameters(schema, "/elsewhere/{name}")["limit"]["maximum"] == 50
+    default = _parameters(_documented_app(None).openapi(), "/v1/items/{item_id}")  # no settings: the default max
+    assert default["limit"]["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": 200}
+
+
+def test_openapi_says_a_date_time_parameter_also_takes_a_date() -> None:
+    detail = _parameters(_documented_app(None).openapi(), "/v1/items/{item_id}")
+    assert detail["until"] == {
+        "anyOf": [{"type": "string", "format": "date-time", "title": "Until"}, {"type": "string", "format": "date"}]
+    }
+    assert detail["since"]["anyOf"] == [
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "date"},
+        {"type": "null"},
+    ]
+    assert detail["kind"]["anyOf"] == [{"type": "string", "enum": ["a", "b"]}, {"type": "null"}]

@@ -4,13 +4,17 @@ The listing walked end to end over PostgreSQL is in tests/integration/test_pagin
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
-from typing import Any
+import functools
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import pytest
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import column
 from starlette.requests import Request
 
@@ -18,16 +22,20 @@ from openpolicy.api import pagination as p
 from openpolicy.api.errors import BadParameter
 from openpolicy.config import Settings
 
-SORTS = p.Sorts(
-    {
-        "name": p.SortKey(column("name"), "str"),
-        "day": p.SortKey(column("day"), "date", nullable=True),
-        "at": p.SortKey(column("at"), "datetime"),
-        "rank": p.SortKey(column("rank"), "int"),
-    },
-    default="name",
-    tiebreak=column("id"),
-)
+
+@functools.cache
+def sorts() -> p.Sorts:
+    """Built on first use, in a test: ``make mutate`` judges the mutated Sorts, not one built at import."""
+    return p.Sorts(
+        {
+            "name": p.SortKey(column("name"), "str"),
+            "day": p.SortKey(column("day"), "date", nullable=True),
+            "at": p.SortKey(column("at"), "datetime"),
+            "rank": p.SortKey(column("rank"), "int"),
+        },
+        default="name",
+        tiebreak=column("id"),
+    )
 
 
 def forge(order_name: str, values: Any) -> str:
@@ -38,7 +46,7 @@ def forge(order_name: str, values: Any) -> str:
 
 def refused(order: str, cursor: str) -> BadParameter:
     with pytest.raises(BadParameter) as info:
-        p.decode_cursor(SORTS.resolve(order), cursor)
+        p.decode_cursor(sorts().resolve(order), cursor)
     assert info.value.status == 400 and info.value.extra == {"parameter": "cursor"}
     assert info.value.detail is not None and info.value.detail.startswith("cursor: ")
     return info.value
@@ -69,10 +77,10 @@ def test_hand_made_cursor_values_of_the_wrong_type_are_refused(order: str, value
 
 def test_well_typed_hand_made_cursors_are_read() -> None:
     at = dt.datetime(2024, 5, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=-4)))
-    assert p.decode_cursor(SORTS.resolve("at"), forge("at", [at.isoformat(), "p1"])) == (at, "p1")
-    assert p.decode_cursor(SORTS.resolve("-day"), forge("-day", [None, "p1"])) == (None, "p1")
-    assert p.decode_cursor(SORTS.resolve("day"), forge("day", ["2024-05-01", "p1"])) == (dt.date(2024, 5, 1), "p1")
-    assert p.decode_cursor(SORTS.resolve("rank"), forge("rank", [0, "p1"])) == (0, "p1")
+    assert p.decode_cursor(sorts().resolve("at"), forge("at", [at.isoformat(), "p1"])) == (at, "p1")
+    assert p.decode_cursor(sorts().resolve("-day"), forge("-day", [None, "p1"])) == (None, "p1")
+    assert p.decode_cursor(sorts().resolve("day"), forge("day", ["2024-05-01", "p1"])) == (dt.date(2024, 5, 1), "p1")
+    assert p.decode_cursor(sorts().resolve("rank"), forge("rank", [0, "p1"])) == (0, "p1")
 
 
 def test_a_cursor_of_another_sort_order_says_which() -> None:
@@ -91,7 +99,7 @@ def test_broken_cursors_say_why() -> None:
 
 
 def test_cursor_length_is_bounded_at_its_limit() -> None:
-    order = SORTS.resolve("name")
+    order = sorts().resolve("name")
     fits = p.encode_cursor(order, ("x" * 3000, "p1"))
     assert len(fits) <= p.MAX_CURSOR_LENGTH and p.decode_cursor(order, fits) == ("x" * 3000, "p1")
     edge = "A" * p.MAX_CURSOR_LENGTH  # exactly at the limit: decoded (and refused for its content, not its length)
@@ -101,8 +109,11 @@ def test_cursor_length_is_bounded_at_its_limit() -> None:
 
 def test_encoding_refuses_a_date_key_that_is_not_a_date() -> None:
     with pytest.raises(TypeError, match="is not a datetime"):
-        p.encode_cursor(SORTS.resolve("at"), ("2024-05-01", "p1"))
-    assert p.decode_cursor(SORTS.resolve("day"), p.encode_cursor(SORTS.resolve("day"), (None, "p1"))) == (None, "p1")
+        p.encode_cursor(sorts().resolve("at"), ("2024-05-01", "p1"))
+    assert p.decode_cursor(sorts().resolve("day"), p.encode_cursor(sorts().resolve("day"), (None, "p1"))) == (
+        None,
+        "p1",
+    )
 
 
 def _request(query: str, path: str = "/v1/people") -> Request:
@@ -117,7 +128,7 @@ def _request(query: str, path: str = "/v1/people") -> Request:
 
 
 def test_a_next_link_has_exactly_one_cursor_and_keeps_every_other_parameter() -> None:
-    order = SORTS.resolve("-name")
+    order = sorts().resolve("-name")
     incoming = p.encode_cursor(order, ("Zed", "p9"))
     request = _request(f"cursor={incoming}&limit=2&party=Green&party=Red&sort=-name&cursor={incoming}")
     link = p.PageRequest(limit=2, after=("Zed", "p9"), order=order, request=request).next_url(("Ann", "p1"))
@@ -145,14 +156,51 @@ def test_the_limit_defaults_to_the_setting_and_is_bounded_by_it() -> None:
 
 
 def test_sort_names_are_trimmed_and_default_when_absent() -> None:
-    assert SORTS.resolve(None).name == "name" and SORTS.resolve("").name == "name"
-    assert SORTS.resolve(" -day ").name == "-day" and SORTS.resolve("-day").descending
-    assert not SORTS.resolve("day").descending
-    assert [k.kind for k in SORTS.resolve("rank").keys] == ["int", "str"]
+    assert sorts().resolve(None).name == "name" and sorts().resolve("").name == "name"
+    assert sorts().resolve(" -day ").name == "-day" and sorts().resolve("-day").descending
+    assert not sorts().resolve("day").descending
+    assert [k.kind for k in sorts().resolve("rank").keys] == ["int", "str"]
     with pytest.raises(BadParameter) as info:
-        SORTS.resolve("colour")
+        sorts().resolve("colour")
     assert info.value.detail == (
         "sort: unknown sort order 'colour'; choose one of: -at, at, -day, day, -name, name, -rank, rank"
     )
     with pytest.raises(ValueError, match="default sort 'size' is not one of"):
         p.Sorts({"name": p.SortKey(column("name"), "str")}, default="size", tiebreak=column("id"))
+
+
+class _Party(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    party: Annotated[str | None, Query(description="Party.")] = None
+
+
+def test_a_list_query_documents_its_filters_then_its_page_and_the_sort_orders() -> None:
+    query = p.ListQuery(sorts(), _Party)
+    parameters = {parameter["name"]: parameter for parameter in query.openapi["parameters"]}
+    assert list(parameters) == ["party", "limit", "cursor", "sort"]  # filters first, then the page
+    assert parameters["party"]["description"] == "Party." and parameters["party"]["required"] is False
+    assert "default" not in parameters["limit"]["schema"]
+    doc = (
+        "Sort order: a field name, `-` prefix for descending. One of: -at, at, -day, day, -name, name, -rank, rank."
+        " Records without a value for day come last in both directions."
+    )
+    sort = parameters["sort"]
+    assert sort["description"] == sort["schema"]["description"] == doc
+    assert sort["schema"]["anyOf"] == [{"type": "string", "enum": list(sorts().choices)}, {"type": "null"}]
+    assert sort["schema"]["examples"] == ["name"]
+    assert query.openapi["responses"] == {"422": {"description": "Invalid"}}
+    assert query.resolves_jurisdiction is False
+    plain = p.Sorts({"name": p.SortKey(column("name"), "str")}, default="-name", tiebreak=column("id"))
+    plain_sort = next(x for x in p.ListQuery(plain, _Party).openapi["parameters"] if x["name"] == "sort")
+    assert plain_sort["description"] == "Sort order: a field name, `-` prefix for descending. One of: -name, name."
+    assert plain_sort["schema"]["examples"] == ["-name"]
+
+
+def test_a_list_query_reads_filters_and_page_in_one_step() -> None:
+    query = p.ListQuery(sorts(), _Party)
+    cursor = p.encode_cursor(sorts().resolve("-day"), (None, "p1"))
+    listing = asyncio.run(query(_request(f"party=Green&limit=3&sort=-day&cursor={cursor}")))
+    assert listing.filters.party == "Green" and listing.shape == (("party", "Green"),)
+    assert (listing.page.limit, listing.page.order.name, listing.page.after) == (3, "-day", (None, "p1"))
+    default = asyncio.run(query(_request("")))
+    assert (default.page.limit, default.page.order.name, default.page.after, default.shape) == (20, "name", None, ())
