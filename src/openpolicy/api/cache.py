@@ -64,8 +64,9 @@ GZIP_MEMO_ITEMS = 512  # compressed bodies kept per process (LRU), each at most 
 GZIP_MEMO_MAX_ITEM = 64 * 1024
 MAX_BUFFERED_BYTES = 16 * 1024 * 1024
 # Never kept in Redis: /v1/exports answers with whole files (they would fill Redis) and lists what the export job
-# writes, which bumps no generation (its own ETag and Cache-Control serve clients and proxies).
-NOT_STORED: frozenset[str] = frozenset({"exports"})
+# writes, which bumps no generation (its own ETag and Cache-Control serve clients and proxies); /v1/subscriptions
+# answers differ per API key, which the cache key does not hold, and change with every write.
+NOT_STORED: frozenset[str] = frozenset({"exports", "subscriptions"})
 _COMPRESSIBLE = (b"application/json", b"application/problem+json", b"text/", b"application/javascript")
 _DROP_ON_STORE = frozenset({b"content-length", b"etag", b"x-request-id", b"date", b"server", b"x-cache"})
 
