@@ -148,6 +148,16 @@ def test_a_changed_person_reaches_every_document_that_shows_them(imported: str, 
             path = {"person": "people", "vote": "votes", "bill": "bills"}[kind]
             response = api.get(f"/v1/{path}/{ident}")
             assert response.status_code == 200 and response.content == after[(kind, ident)][0]
+    # a revert of that import puts the documents back in its own transaction: the old name, the old groups
+    env = {"DATABASE_URL": imported, "PATH": "/usr/bin:/bin"}
+    revert = [sys.executable, "-m", "openpolicy.cli", "import-runs", "revert", str(report.run_id)]
+    done = subprocess.run(revert, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    reverted = documents(imported)
+    assert json.loads(reverted[("person", person)][0])["name"] == old_name
+    assert all("Renamed Person" not in reverted[key][0].decode() for key in shows)
+    rebuild_documents(imported)
+    assert documents(imported) == reverted
 
 
 def test_a_stale_person_document_is_answered_from_the_facts_and_rebuilt_by_the_stale_job(imported: str) -> None:
