@@ -2,7 +2,7 @@
 
 1. a fresh database ``openpolicy_bench_notifier`` gets 100 people and 100 subscriptions, each following one person
    (``person_id``), all pointing at one local receiver: a raw ASGI app under uvicorn that reads each body and
-   answers 204 (``bench/webhook_receiver.py``);
+   answers 200 (``bench/webhook_receiver.py``);
 2. baseline: the same number of plain POSTs (same body size, no signature, no database) sent to that receiver
    ``WEBHOOK_CONCURRENCY`` at a time through the notifier's client layout (one small httpx pool per
    subscription) — what the receiver and the HTTP client manage here;

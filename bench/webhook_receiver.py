@@ -1,5 +1,5 @@
 """The notifier benchmark's receiver: a raw ASGI app that reads each request's body whole (as a real receiver does,
-which lets uvicorn keep the connection for the next request) and answers 204."""
+which lets uvicorn keep the connection for the next request) and answers 200 with no body."""
 
 from __future__ import annotations
 
@@ -21,5 +21,5 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     while more:
         message = await receive()
         more = message.get("more_body", False)
-    await send({"type": "http.response.start", "status": 204, "headers": HEADERS})
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
     await send({"type": "http.response.body", "body": b""})

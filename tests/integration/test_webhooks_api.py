@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from standardwebhooks import Webhook
-from tests.support import start_api
+from tests.support import REDIS_BASE_URL, start_api
 from tests.support.ingest import query, run
 from tests.support.webhooks import POPOLO_BASE, SECRETS_KEY, create_key, person_id, webhook_database, write_popolo
 
@@ -22,11 +22,14 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def site(tmp_path_factory: pytest.TempPathFactory, redis_index: int) -> Iterator[tuple[str, str]]:
+    """An api with the Redis response cache on: subscription answers must never come from it."""
     tmp = tmp_path_factory.mktemp("webhooks-api")
     with webhook_database() as url:
         run(url, "popolo", str(write_popolo(tmp / "popolo", POPOLO_BASE)), jurisdiction="ca")
-        api, base = start_api(url, tmp, extra_env={"WEBHOOK_SECRETS_KEY": SECRETS_KEY})
+        api, base = start_api(
+            url, tmp, redis_url=f"{REDIS_BASE_URL}/{redis_index}", extra_env={"WEBHOOK_SECRETS_KEY": SECRETS_KEY}
+        )
         try:
             yield url, base
         finally:
@@ -131,7 +134,10 @@ def test_a_key_sees_only_its_own_subscriptions(site: tuple[str, str]) -> None:
     url, base = site
     owner, other = {"X-API-Key": create_key(url, "owner")}, {"X-API-Key": create_key(url, "other")}
     sub = httpx.post(f"{base}/v1/subscriptions", headers=owner, json={"url": PUBLIC_IP_TARGET}).json()
-    assert [s["id"] for s in httpx.get(f"{base}/v1/subscriptions", headers=other).json()["results"]] == []
+    mine = httpx.get(f"{base}/v1/subscriptions", headers=owner)
+    assert [s["id"] for s in mine.json()["results"]] == [sub["id"]] and "x-cache" not in mine.headers
+    theirs = httpx.get(f"{base}/v1/subscriptions", headers=other)  # the same URL: never a cached answer
+    assert theirs.json()["results"] == [] and "x-cache" not in theirs.headers
     for method, path in [
         ("GET", ""),
         ("DELETE", ""),

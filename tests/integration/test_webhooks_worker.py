@@ -1,6 +1,7 @@
 """The notifier's work loop in-process against real PostgreSQL and a loopback receiver: fan-out is idempotent and
 held by one replica at a time, claims are exclusive, a delivery failing past its retry window is given up,
-deliveries in flight at a stop are released, and the command refuses to start without its secrets key."""
+deliveries in flight at a stop are released, a revoked key's subscriptions stop, and the command refuses to start
+without its secrets key."""
 
 from __future__ import annotations
 
@@ -144,6 +145,17 @@ async def _scenario(url: str, rx: Receiver) -> None:
             "SELECT status, attempts, claimed_by, next_attempt_at <= now() AS due FROM webhook_deliveries"
         )
         assert [tuple(r) for r in rows] == [("pending", 0, None, True)] * 2
+
+        # a revoked key's subscription hears and sends nothing more
+        await conn.execute("UPDATE api_keys SET revoked_at = now()")
+        assert await one.claim_and_start(10) == 0
+        await conn.execute("UPDATE webhook_notifier_cursor SET position = (SELECT max(id) FROM change_log)")
+        await conn.execute(
+            "INSERT INTO change_log (entity_type, entity_id, operation, data) "
+            "VALUES ('person', 'ocd-person/w1', 'update', json_build_object('id', 'ocd-person/w1', 'name', 'Late'))"
+        )
+        assert await one.fan_out_once() == 1
+        assert await conn.fetchval("SELECT count(*) FROM webhook_deliveries") == 2
     finally:
         for notifier in (one, two):
             if notifier.pool is not None:

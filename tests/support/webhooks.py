@@ -137,6 +137,8 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length)
+            if len(body) < length:
+                return  # the sender died mid-request (a notifier killed on purpose): nothing was delivered
             headers = {k.lower(): v for k, v in self.headers.items()}
             record = Received(self.path, headers, body, time.monotonic())
             secret = state.secrets.get(self.path)

@@ -2,9 +2,9 @@
 
 **Fan-out** (one replica at a time: the cursor row is taken ``FOR UPDATE SKIP LOCKED``): read ``change_log``
 after the cursor, turn each change into events (:mod:`.events`), write one ``webhook_deliveries`` row per
-matching active subscription (``ON CONFLICT DO NOTHING`` on (subscription, event)) and advance the cursor, all
-in one transaction — a crash before the commit leaves both unchanged. Imports write the change log one at a
-time, each in one transaction, so the cursor never passes an uncommitted change.
+matching active subscription of an unrevoked API key (``ON CONFLICT DO NOTHING`` on (subscription, event)) and
+advance the cursor, all in one transaction — a crash before the commit leaves both unchanged. Imports write the
+change log one at a time, each in one transaction, so the cursor never passes an uncommitted change.
 
 **Delivery** (every replica): claim due pending rows — per active subscription at most
 ``WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY`` less those already in flight here, in all at most the free slots of
@@ -189,8 +189,9 @@ class Notifier:
                 if position is None:
                     return 0  # another replica made it just now
             subscriptions = await conn.fetch(
-                "SELECT id, start_change_id, event_types, person_id, bill_id, jurisdiction_id, query "
-                "FROM webhook_subscriptions WHERE status = 'active'"
+                "SELECT s.id, s.start_change_id, s.event_types, s.person_id, s.bill_id, s.jurisdiction_id, s.query "
+                "FROM webhook_subscriptions s JOIN api_keys k ON k.id = s.api_key_id AND k.revoked_at IS NULL "
+                "WHERE s.status = 'active'"
             )
             if not subscriptions:
                 last = await conn.fetchval(
@@ -368,6 +369,7 @@ class Notifier:
             """
             WITH c AS (
                 SELECT d.id FROM webhook_subscriptions s
+                JOIN api_keys k ON k.id = s.api_key_id AND k.revoked_at IS NULL
                 LEFT JOIN unnest($2::bigint[], $3::int[]) AS b(sub, busy) ON b.sub = s.id
                 CROSS JOIN LATERAL (
                     SELECT d.id, d.next_attempt_at FROM webhook_deliveries d
