@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import asyncpg
+import pytest
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
@@ -49,9 +49,8 @@ ROWS = [
 ]
 
 
-@functools.cache
 def sorts() -> p.Sorts:
-    """Built on first use, in a test: ``make mutate`` judges the mutated Sorts, not one built at import."""
+    """Built in each test that uses it: ``make mutate`` judges a mutated Sorts by the tests that build one."""
     return p.Sorts(
         {
             "name": p.SortKey(THINGS.c.name, "str"),
@@ -67,7 +66,6 @@ class NoFilters(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-@functools.cache
 def list_query() -> p.ListQuery[NoFilters]:
     return p.ListQuery(sorts(), NoFilters)
 
@@ -83,6 +81,12 @@ def expected(order: str, rows: list[tuple[Any, ...]] = ROWS) -> list[str]:
     valued = sorted((r for r in rows if r[index] is not None), key=lambda r: (r[index], r[0]), reverse=descending)
     empty = sorted((r for r in rows if r[index] is None), key=lambda r: r[0], reverse=descending)
     return [r[0] for r in valued + empty]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test compiles its own page statements (``make mutate`` forks from a process whose cache is full)."""
+    monkeypatch.setattr(p, "STATEMENTS", p.StatementCache())
 
 
 def _request(query: str) -> Request:
@@ -103,8 +107,9 @@ async def walk(fetch: Fetch, order: str, limit: int) -> list[list[str]]:
     """Every page of the listing, following ``next`` links as a client does; checks each link on the way."""
     pages: list[list[str]] = []
     query = f"limit={limit}&sort={order}"
+    listing_query = list_query()
     while True:
-        listing = await list_query()(_request(query))
+        listing = await listing_query(_request(query))
         ids, link = await fetch(listing.page)
         pages.append(ids)
         if link is None:
@@ -189,7 +194,8 @@ def test_placeholders_of_the_listing_are_bound_per_request() -> None:
     async def run(conn: asyncpg.Connection) -> None:
         for min_rank, ids in ((2, ["p1", "p2", "p3", "p6", "p7"]), (5, ["p4", "p7", "p8"]), (1, ["p2"])):
             kept = [r for r in ROWS if r[3] >= min_rank and r[0] in ids]
-            listing = await list_query()(_request("limit=2&sort=-day"))
+            listing_query = list_query()
+            listing = await listing_query(_request("limit=2&sort=-day"))
             got: list[str] = []
             page: p.PageRequest | None = listing.page
             while page is not None:
@@ -197,7 +203,7 @@ def test_placeholders_of_the_listing_are_bound_per_request() -> None:
                     conn, ("filtered",), build, page, lambda s: s, {"min_rank": min_rank, "ids": ids}
                 )
                 got += [row["id"] for row in rows]
-                page = (await list_query()(_request(urlsplit(link).query))).page if link else None
+                page = (await listing_query(_request(urlsplit(link).query))).page if link else None
             assert got == expected("-day", kept)
 
     asyncio.run(_with_rows(run))

@@ -89,7 +89,15 @@ def test_resource_of_names_the_v1_resource_an_import_invalidates(path: str, reso
 
 @pytest.mark.parametrize(
     ("route", "segment"),
-    [("/people/{person_id}", "people"), ("/people", "people"), ("people/x", "people"), ("/", ""), ("//x", "x")],
+    [
+        ("/people/{person_id}", "people"),
+        ("/people/{person_id}/votes", "people"),
+        ("/people", "people"),
+        ("people/x", "people"),
+        ("/", ""),
+        ("//x", "x"),
+        ("/Xrays/{id}", "Xrays"),
+    ],
 )
 def test_first_segment_of_a_route_path(route: str, segment: str) -> None:
     assert first_segment(route) == segment

@@ -115,9 +115,15 @@ def logged(monkeypatch: pytest.MonkeyPatch) -> _Recorder:
     return recorder
 
 
+@pytest.fixture(autouse=True)
+def _fresh_app() -> None:
+    """One app per test, built in it: ``make mutate`` picks the tests of a mutated install_error_handlers or
+    document_problems by the tests that called them."""
+    _app.cache_clear()
+
+
 @functools.cache
 def _app() -> FastAPI:
-    """Built on first use (in the test, so a mutated install_error_handlers or document_problems is the one built)."""
     app = FastAPI()
     install_error_handlers(app)
     document_problems(app)
@@ -188,6 +194,8 @@ def _app() -> FastAPI:
             raise RequestValidationError([])
         if kind == "bare":
             raise RequestValidationError([{"type": "value_error", "loc": ("query", "kind")}])
+        if kind == "nowhere":
+            raise RequestValidationError([{"type": "value_error", "msg": "inconsistent"}])
         raise RequestValidationError([{"type": "value_error", "loc": ("state", "kind"), "msg": "inconsistent"}])
 
     strict = APIRouter(route_class=StrictRoute)
@@ -195,6 +203,10 @@ def _app() -> FastAPI:
     @strict.get("/strict")
     async def strict_route(sort: Literal["name", "date"] = "name") -> dict[str, str]:
         return {"sort": sort}
+
+    @strict.get("/strict-required")
+    async def strict_required(mode: Literal["fast", "full"]) -> dict[str, str]:
+        return {"mode": mode}
 
     app.include_router(strict)
     return app
@@ -376,7 +388,9 @@ def test_a_failing_statement_or_another_error_is_a_500_not_an_outage(name: str, 
     body = _problem(response, 500)
     assert body["request_id"] == "rid-7" and body["instance"] == f"/raise/{name}" and "dependency" not in body
     assert "retry-after" not in response.headers
-    assert [(level, event) for level, event, _ in logged.calls] == [("error", "unhandled exception")]
+    ((level, event, fields),) = logged.calls
+    assert (level, event, fields["path"]) == ("error", "unhandled exception", f"/raise/{name}")
+    assert fields["exc_info"] is _FAILED[name]  # the error itself, with its traceback
 
 
 def test_asyncpg_connection_lost_names_the_driver_errors_of_a_connection_that_is_gone() -> None:
@@ -473,6 +487,7 @@ def test_method_not_allowed_without_an_allow_header_says_so_plainly() -> None:
          "Input should be a valid integer, unable to parse string as an integer"),
         ("/invalid?kind=other", {}, "request", "state.kind", "inconsistent"),
         ("/invalid?kind=bare", {}, "query", "kind", "invalid"),
+        ("/invalid?kind=nowhere", {}, "request", "request", "inconsistent"),  # an error without a location
     ],
 )  # fmt: skip
 def test_validation_errors_name_path_cookie_and_other_locations(
@@ -596,6 +611,7 @@ def _documented_app(settings: Settings | None) -> FastAPI:
         lon: float | None = None,
         since: datetime | None = None,
         kind: Literal["a", "b"] | None = None,
+        when: int | datetime | None = None,
         other: str = "",
         x_limit: Annotated[int | None, Header()] = None,
     ) -> dict[str, str]:
@@ -668,3 +684,28 @@ def test_openapi_says_a_date_time_parameter_also_takes_a_date() -> None:
         {"type": "null"},
     ]
     assert detail["kind"]["anyOf"] == [{"type": "string", "enum": ["a", "b"]}, {"type": "null"}]
+    assert detail["when"]["anyOf"] == [
+        {"type": "integer"},
+        {"type": "string", "format": "date-time"},
+        {"type": "string", "format": "date"},
+        {"type": "null"},
+    ]
+
+
+def test_a_missing_value_of_a_closed_set_is_a_422_naming_it_not_a_400_listing_values() -> None:
+    body = _problem(_get("GET", "/strict-required"), 422)
+    assert body["errors"] == [{"in": "query", "parameter": "mode", "message": "Field required"}]
+
+
+def test_openapi_keeps_the_validation_schemas_a_route_still_refers_to() -> None:
+    app = FastAPI()
+    document_problems(app)
+    ref = {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}
+
+    @app.get("/v1/batch", responses={409: {"description": "Some items were refused", "content": ref}})
+    async def batch(size: int = 1) -> dict[str, str]:
+        return {}
+
+    schemas = app.openapi()["components"]["schemas"]
+    assert "HTTPValidationError" in schemas  # still referred to by the 409
+    assert "Problem" in schemas

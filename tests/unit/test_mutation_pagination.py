@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import datetime as dt
-import functools
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -20,12 +19,11 @@ from starlette.requests import Request
 
 from openpolicy.api import pagination as p
 from openpolicy.api.errors import BadParameter
-from openpolicy.config import Settings
+from openpolicy.config import Settings, get_settings
 
 
-@functools.cache
 def sorts() -> p.Sorts:
-    """Built on first use, in a test: ``make mutate`` judges the mutated Sorts, not one built at import."""
+    """Built in each test that uses it: ``make mutate`` judges a mutated Sorts by the tests that build one."""
     return p.Sorts(
         {
             "name": p.SortKey(column("name"), "str"),
@@ -61,6 +59,7 @@ def refused(order: str, cursor: str) -> BadParameter:
         ("name", ["Ann", None]),  # the id is never NULL
         ("rank", [True, "p1"]),  # a bool is not an int
         ("rank", ["3", "p1"]),
+        ("rank", ["2024-05-01", "p1"]),  # a date where a number belongs
         ("rank", [3.5, "p1"]),
         ("name", [3, "p1"]),
         ("day", [20240501, "p1"]),
@@ -104,7 +103,9 @@ def test_cursor_length_is_bounded_at_its_limit() -> None:
     assert len(fits) <= p.MAX_CURSOR_LENGTH and p.decode_cursor(order, fits) == ("x" * 3000, "p1")
     edge = "A" * p.MAX_CURSOR_LENGTH  # exactly at the limit: decoded (and refused for its content, not its length)
     assert "too long" not in (refused("name", edge).detail or "")
-    assert "cursor is too long" in (refused("name", edge + "A").detail or "")
+    assert refused("name", edge + "A").detail == (
+        "cursor: cursor is too long; use the `next` link of the previous page unchanged"
+    )
 
 
 def test_encoding_refuses_a_date_key_that_is_not_a_date() -> None:
@@ -177,6 +178,7 @@ class _Party(BaseModel):
 def test_a_list_query_documents_its_filters_then_its_page_and_the_sort_orders() -> None:
     query = p.ListQuery(sorts(), _Party)
     parameters = {parameter["name"]: parameter for parameter in query.openapi["parameters"]}
+    assert all(parameter["in"] == "query" for parameter in parameters.values())
     assert list(parameters) == ["party", "limit", "cursor", "sort"]  # filters first, then the page
     assert parameters["party"]["description"] == "Party." and parameters["party"]["required"] is False
     assert "default" not in parameters["limit"]["schema"]
@@ -204,3 +206,49 @@ def test_a_list_query_reads_filters_and_page_in_one_step() -> None:
     assert (listing.page.limit, listing.page.order.name, listing.page.after) == (3, "-day", (None, "p1"))
     default = asyncio.run(query(_request("")))
     assert (default.page.limit, default.page.order.name, default.page.after, default.shape) == (20, "name", None, ())
+
+
+class _Place(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    jurisdiction: Annotated[str | None, Query(description="Jurisdiction.")] = None
+
+
+def test_a_list_query_resolves_a_jurisdiction_filter_to_its_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openpolicy.api.queries.jurisdictions as jurisdictions
+
+    asked: list[tuple[Request, str]] = []
+
+    async def resolve(request: Request, value: str) -> str:
+        asked.append((request, value))
+        return f"ocd-jurisdiction/country:{value.lower()}/legislature"
+
+    monkeypatch.setattr(jurisdictions, "jurisdiction_id", resolve)
+    query = p.ListQuery(sorts(), _Place)
+    assert query.resolves_jurisdiction is True
+    request = _request("jurisdiction=CA")
+    listing = asyncio.run(query(request))
+    assert listing.filters.jurisdiction == "ocd-jurisdiction/country:ca/legislature"
+    assert asked == [(request, "CA")]
+    assert asyncio.run(query(_request(""))).filters.jurisdiction is None and len(asked) == 1
+
+
+def test_every_nullable_sort_field_is_named_in_the_sort_documentation() -> None:
+    two = p.Sorts(
+        {
+            "day": p.SortKey(column("day"), "date", nullable=True),
+            "at": p.SortKey(column("at"), "datetime", nullable=True),
+        },
+        default="day",
+        tiebreak=column("id"),
+    )
+    sort = next(x for x in p.ListQuery(two, _Party).openapi["parameters"] if x["name"] == "sort")
+    assert sort["description"].endswith(" Records without a value for day, at come last in both directions.")
+
+
+def test_without_settings_in_the_app_the_process_settings_bound_the_limit() -> None:
+    class _App:
+        state = type("State", (), {})()
+
+    request = Request({"type": "http", "path": "/v1/x", "query_string": b"", "headers": [], "app": _App()})
+    assert p.request_settings(request) is get_settings()
+    assert p.page_limit(request, None) == get_settings().page_size_default
