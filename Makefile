@@ -62,7 +62,7 @@ format: install ## apply ruff's fixes and formatting
 test-python: install system-deps $(TEST_PREREQS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint test-python test-lowest ## everything: lint, unit, integration, e2e, infrastructure tests, lowest versions
+test: lint test-python test-lowest mutate ## everything: lint, unit, integration, e2e, infrastructure tests, lowest versions, mutation floor
 
 bench: install $(BENCH_TARGETS) ## benchmarks (print figures and ratios against a baseline in the same run)
 
