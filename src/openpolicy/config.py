@@ -44,10 +44,11 @@ class Settings(BaseSettings):
         default=4,
         ge=1,
         le=200,
-        description="SQLAlchemy pool size per process; one connection is kept for /health/ready and /metrics, the "
-        "rest bound how many statements one process runs at once. An api process is one event loop: beyond a few "
-        "statements in flight per database core it only queues work in PostgreSQL and competes with it for CPU. "
-        "Raise it when the database has more cores.",
+        description="Connections per pool and process: the api's document path (an asyncpg pool, with "
+        "DB_MAX_OVERFLOW its maximum) and SQLAlchemy's pool (the ORM endpoints, /health/ready, the other services) "
+        "each. They bound how many statements one process runs at once; an api process is one event loop, and "
+        "beyond a few statements in flight per database core it only queues work in PostgreSQL. Raise it when the "
+        "database has more cores.",
     )
     db_max_overflow: int = Field(
         default=0,
