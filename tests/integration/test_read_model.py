@@ -57,14 +57,23 @@ def test_the_imports_wrote_a_document_of_every_resource_equal_to_a_rebuild(impor
     assert documents(imported) == written  # byte for byte, stale_after included
 
 
-def test_the_cli_rebuilds_one_kind_and_refuses_an_unknown_one(imported: str) -> None:
+def test_the_cli_rebuilds_one_kind_and_refuses_an_unknown_one(imported: str, redis_url: str) -> None:
+    import redis
+
+    from openpolicy.db.generations import generation_key
+
+    cache = redis.Redis.from_url(redis_url)
+    generations = {r: int(cache.get(generation_key(r)) or 0) for r in ("votes", "people")}
     before = documents(imported)
-    env = {"DATABASE_URL": imported, "PATH": "/usr/bin:/bin"}
+    env = {"DATABASE_URL": imported, "REDIS_URL": redis_url, "PATH": "/usr/bin:/bin"}
     cli = [sys.executable, "-m", "openpolicy.cli", "documents", "rebuild"]
     done = subprocess.run([*cli, "--kind", "vote"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     votes = sum(1 for kind, _ in before if kind == "vote")
     assert f"vote: {votes} documents" in done.stdout and "person:" not in done.stdout
+    # the api's cached vote answers are invalidated; the people's are not
+    assert int(cache.get(generation_key("votes")) or 0) == generations["votes"] + 1
+    assert int(cache.get(generation_key("people")) or 0) == generations["people"]
     refused = subprocess.run([*cli, "--kind", "senator"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "'senator' is not one of: person, vote, bill" in refused.stderr
     assert documents(imported) == before

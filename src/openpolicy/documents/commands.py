@@ -7,6 +7,8 @@ import typer
 
 from openpolicy.documents.store import KINDS
 
+RESOURCES = {"person": "people", "vote": "votes", "bill": "bills"}  # the api resource that serves each kind
+
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
@@ -53,6 +55,11 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         started = time.monotonic()
         counts = asyncio.run(run())
         seconds = time.monotonic() - started
+        if settings.redis_url and any(counts.values()):
+            from openpolicy.db.generations import bump
+
+            # answers cached from the documents before the rebuild are unreachable from now on
+            bump(settings.redis_url, {RESOURCES[name] for name, count in counts.items() if count})
         for name, count in counts.items():
             typer.echo(f"{name}: {count} documents")
         typer.echo(f"rebuilt in {seconds:.1f} s")
