@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import asyncpg
 import pytest
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, select
+from sqlalchemy import Column, Date, Integer, MetaData, Table, Text, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from starlette.requests import Request
 from tests.support import PG_ADMIN_URL
@@ -143,10 +143,44 @@ def _check(pages: list[list[str]], order: str, limit: int) -> None:
     assert all(len(page) == limit for page in pages[:-1]) and 1 <= len(pages[-1]) <= limit
 
 
+class Reads:
+    """Stands in for the connection or session: counts the rows each statement of a page read."""
+
+    def __init__(self, target: Any) -> None:
+        self.target = target
+        self.counts: list[int] = []
+
+    async def fetch(self, sql: str, *values: Any) -> list[Any]:
+        rows = await self.target.fetch(sql, *values)
+        assert [row["_n"] for row in rows] == list(range(1, len(rows) + 1))  # each row's place in its part
+        self.counts.append(len(rows))
+        return list(rows)
+
+    async def execute(self, stmt: Any) -> Any:
+        rows = (await self.target.execute(stmt)).all()
+        self.counts.append(len(rows))
+        return type("Result", (), {"all": lambda _self: rows})()
+
+    def page_done(self, limit: int) -> None:
+        """A page reads at most ``limit + 1`` rows, and a second statement only when the first gave fewer."""
+        assert self.counts and all(count <= limit + 1 for count in self.counts), self.counts
+        assert all(sum(self.counts[: i + 1]) < limit + 1 for i in range(len(self.counts) - 1)), self.counts
+        self.counts = []
+
+
+def _marked(stmt: Any) -> Any:
+    """The document path's wrap: what a page statement becomes before it runs (here: one more column)."""
+    return stmt.add_columns(literal("wrapped").label("marker"))
+
+
 def test_the_document_path_walks_every_order_to_its_end() -> None:
     async def run(conn: asyncpg.Connection) -> None:
+        reads = Reads(conn)
+
         async def fetch(page: p.PageRequest) -> tuple[list[str], str | None]:
-            rows, link = await p.fetch_page_rows(conn, ("things",), lambda: select(THINGS.c.id), page, lambda s: s)
+            rows, link = await p.fetch_page_rows(reads, ("things",), lambda: select(THINGS.c.id), page, _marked)
+            reads.page_done(page.limit)
+            assert all(row["marker"] == "wrapped" for row in rows)
             return [row["id"] for row in rows], link
 
         for order in ORDERS:
@@ -167,10 +201,11 @@ def test_the_orm_path_walks_every_order_to_its_end() -> None:
                 await sa_conn.execute(
                     THINGS.insert(), [dict(zip(("id", "name", "day", "rank"), row, strict=True)) for row in ROWS]
                 )
-                session = AsyncSession(bind=sa_conn)
+                reads = Reads(AsyncSession(bind=sa_conn))
 
                 async def fetch(page: p.PageRequest) -> tuple[list[str], str | None]:
-                    rows, link = await p.fetch_page(session, select(THINGS.c.id), page)
+                    rows, link = await p.fetch_page(reads, select(THINGS.c.id), page)  # type: ignore[arg-type]
+                    reads.page_done(page.limit)
                     assert all(len(row) == 1 for row in rows)  # the key columns are stripped
                     return [row[0] for row in rows], link
 
@@ -192,6 +227,10 @@ def test_placeholders_of_the_listing_are_bound_per_request() -> None:
         )
 
     async def run(conn: asyncpg.Connection) -> None:
+        # another listing's page first, of the same order and cursor form: the cache tells them apart by shape
+        unfiltered = (await list_query()(_request("limit=2&sort=-day"))).page
+        rows, _ = await p.fetch_page_rows(conn, ("things",), lambda: select(THINGS.c.id), unfiltered, lambda s: s)
+        assert [row["id"] for row in rows] == expected("-day")[:2]
         for min_rank, ids in ((2, ["p1", "p2", "p3", "p6", "p7"]), (5, ["p4", "p7", "p8"]), (1, ["p2"])):
             kept = [r for r in ROWS if r[3] >= min_rank and r[0] in ids]
             listing_query = list_query()
