@@ -215,6 +215,7 @@ def test_jobs_and_cronjobs() -> None:
         "openpolicy-api-service-import-boundaries",
         "openpolicy-api-service-backup",
         "openpolicy-api-service-export",
+        "openpolicy-api-service-documents",
     }  # the names they had in the api-service chart: an upgrade keeps their Jobs' history
     for name, job in cron.items():
         spec = job["spec"]
@@ -229,6 +230,10 @@ def test_jobs_and_cronjobs() -> None:
     assert args["containers"][0]["args"][:2] == ["import", "popolo"]
     shapes = cron["openpolicy-api-service-import-boundaries"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert shapes["containers"][0]["args"][:2] == ["import", "boundaries"]
+    # the read model's daily refresh of date-dependent documents, with Redis to invalidate the api's cached answers
+    refresh = cron["openpolicy-api-service-documents"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert refresh["containers"][0]["args"] == ["documents", "rebuild", "--stale"]
+    assert "REDIS_URL" in {e["name"] for e in refresh["containers"][0]["env"]}
     backup = cron["openpolicy-api-service-backup"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     assert backup["containers"][0]["args"] == ["backup", "/backups"]
     claims = {o["metadata"]["name"]: o["spec"] for o in objs if o["kind"] == "PersistentVolumeClaim"}
