@@ -11,7 +11,8 @@
    delivery per event;
 4. when every delivery is made: deliveries per second (first commit → last delivery) and the commit → delivery lag
    (p50, p99, max) read from the delivery rows (``delivered_at − committed_at``), and the ratio of the notifier's
-   rate to the baseline's.
+   rate to the baseline's. A burst's lag is mostly its queue; so
+5. then 1,000 more changes at a steady 100 a second (a transaction every 0.1 s), and their lag alone.
 
 ``BENCH_EVENTS``, ``BENCH_SUBSCRIPTIONS`` and ``BENCH_REPLICAS`` (notifier processes) change the sizes. Prints a
 table; not a test.
@@ -40,6 +41,8 @@ PER_SUBSCRIPTION = 4  # WEBHOOK_PER_SUBSCRIPTION_CONCURRENCY
 COMMIT_BATCH = 1000
 SECRETS_KEY = "bench-webhook-secrets-key-not-a-real-secret-0123"  # a benchmark value, not a secret
 TIMEOUT_SECONDS = 600.0
+STEADY_EVENTS = int(os.environ.get("BENCH_STEADY_EVENTS", "1000"))
+STEADY_RATE = int(os.environ.get("BENCH_STEADY_RATE", "100"))  # changes a second, committed every 0.1 s
 
 
 async def fresh_database() -> str:
@@ -91,13 +94,18 @@ async def setup(url: str, receiver: str) -> list[str]:
         await conn.close()
 
 
-async def commit_changes(url: str, people: list[str]) -> float:
-    """EVENTS person updates, round robin over ``people``, in transactions of COMMIT_BATCH; seconds it took."""
+async def commit_changes(
+    url: str, people: list[str], events: int = EVENTS, batch: int = COMMIT_BATCH, every: float = 0.0
+) -> float:
+    """``events`` person updates, round robin over ``people``, in transactions of ``batch``, one transaction every
+    ``every`` seconds (0: back to back); seconds it took."""
     conn = await asyncpg.connect(url)
     started = time.perf_counter()
     try:
-        for start in range(0, EVENTS, COMMIT_BATCH):
-            count = min(COMMIT_BATCH, EVENTS - start)
+        for start in range(0, events, batch):
+            count = min(batch, events - start)
+            if every:
+                await asyncio.sleep(max(0.0, started + (start // batch) * every - time.perf_counter()))
             await conn.execute(
                 """
                 INSERT INTO change_log (entity_type, entity_id, operation, data)
@@ -144,22 +152,23 @@ async def baseline(receiver: str, body: bytes) -> float:
             await client.aclose()
 
 
-async def wait_delivered(url: str) -> None:
+async def wait_delivered(url: str, total: int) -> None:
     conn = await asyncpg.connect(url)
     deadline = time.monotonic() + TIMEOUT_SECONDS
     try:
         while True:
             done = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered'")
-            if done >= EVENTS:
+            if done >= total:
                 return
             if time.monotonic() > deadline:
-                raise SystemExit(f"only {done} of {EVENTS} deliveries made within {TIMEOUT_SECONDS:.0f} s")
+                raise SystemExit(f"only {done} of {total} deliveries made within {TIMEOUT_SECONDS:.0f} s")
             await asyncio.sleep(0.25)
     finally:
         await conn.close()
 
 
-async def figures(url: str) -> dict[str, float]:
+async def figures(url: str, after_change: int = 0) -> dict[str, float]:
+    """Rate and lag of the deliveries of the changes after ``after_change``."""
     conn = await asyncpg.connect(url)
     try:
         row = await conn.fetchrow(
@@ -171,8 +180,9 @@ async def figures(url: str) -> dict[str, float]:
                    extract(epoch FROM max(delivered_at - committed_at)) AS worst,
                    sum(attempts) AS attempts,
                    avg(octet_length(payload::text)) AS body
-            FROM webhook_deliveries WHERE status = 'delivered'
-            """
+            FROM webhook_deliveries WHERE status = 'delivered' AND change_id > $1
+            """,
+            after_change,
         )
         return {k: float(row[k]) for k in ("n", "span", "p50", "p99", "worst", "attempts", "body")}
     finally:
@@ -220,8 +230,12 @@ def main() -> int:
             )
         log(f"committing {EVENTS} changes for {SUBSCRIPTIONS} subscriptions, {REPLICAS} notifier process(es)")
         commit_seconds = asyncio.run(commit_changes(url, people))
-        asyncio.run(wait_delivered(url))
+        asyncio.run(wait_delivered(url, EVENTS))
         result = asyncio.run(figures(url))
+        log(f"steady: {STEADY_EVENTS} changes at {STEADY_RATE}/s")
+        asyncio.run(commit_changes(url, people, STEADY_EVENTS, STEADY_RATE // 10, 0.1))
+        asyncio.run(wait_delivered(url, EVENTS + STEADY_EVENTS))
+        steady = asyncio.run(figures(url, EVENTS))
     rate = result["n"] / result["span"]
     print(
         f"notifier benchmark: {EVENTS} events to {SUBSCRIPTIONS} subscriptions (one delivery each), "
@@ -234,6 +248,10 @@ def main() -> int:
     print(
         f"  commit → delivery lag           p50 {result['p50']:6.2f} s  p99 {result['p99']:6.2f} s  "
         f"max {result['worst']:6.2f} s"
+    )
+    print(
+        f"  steady {STEADY_RATE}/s, {STEADY_EVENTS} changes: lag  p50 {steady['p50']:6.2f} s  "
+        f"p99 {steady['p99']:6.2f} s  max {steady['worst']:6.2f} s"
     )
     print(f"  attempts per delivery           {result['attempts'] / result['n']:8.3f}")
     print(f"  payload size                    {result['body']:8.0f} bytes")
