@@ -14,14 +14,15 @@ import os
 import secrets as _random
 from typing import Final
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from Crypto.Cipher import AES
+from Crypto.Hash import SHA256
+from Crypto.Protocol.KDF import HKDF
 
 SECRET_PREFIX: Final = "whsec_"  # noqa: S105 - the form of a secret, not one
 _VERSION: Final = b"\x01"
 _INFO: Final = b"openpolicy webhook secrets v1"
+_NONCE: Final = 12
+_TAG: Final = 16
 
 
 class SecretsKeyMissing(RuntimeError):
@@ -41,8 +42,9 @@ class SecretBox:
     """Seals and opens the signing secrets of subscriptions with one key (see the module docstring)."""
 
     def __init__(self, key: str) -> None:
-        material = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key.encode())
-        self._aead = AESGCM(material)
+        derived = HKDF(key.encode(), 32, salt=None, hashmod=SHA256, context=_INFO)
+        assert isinstance(derived, bytes)  # one key asked, one key given
+        self._key = derived
 
     @classmethod
     def from_settings(cls, settings: object) -> SecretBox:
@@ -56,15 +58,21 @@ class SecretBox:
         return f"webhook_subscriptions:{subscription_id}".encode()
 
     def seal(self, subscription_id: int, secret: str) -> bytes:
-        nonce = os.urandom(12)
-        return _VERSION + nonce + self._aead.encrypt(nonce, secret.encode(), self._aad(subscription_id))
+        nonce = os.urandom(_NONCE)
+        cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce, mac_len=_TAG)
+        cipher.update(self._aad(subscription_id))
+        ciphertext, tag = cipher.encrypt_and_digest(secret.encode())
+        return _VERSION + nonce + ciphertext + tag
 
     def open(self, subscription_id: int, sealed: bytes) -> str:
-        if len(sealed) < 1 + 12 + 16 or sealed[:1] != _VERSION:
+        if len(sealed) < 1 + _NONCE + _TAG or sealed[:1] != _VERSION:
             raise SealedSecretInvalid(f"subscription {subscription_id}: not a sealed secret of this version")
+        nonce, ciphertext, tag = sealed[1 : 1 + _NONCE], sealed[1 + _NONCE : -_TAG], sealed[-_TAG:]
+        cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce, mac_len=_TAG)
+        cipher.update(self._aad(subscription_id))
         try:
-            return self._aead.decrypt(sealed[1:13], sealed[13:], self._aad(subscription_id)).decode()
-        except InvalidTag:
+            return cipher.decrypt_and_verify(ciphertext, tag).decode()
+        except ValueError:  # the tag does not verify
             raise SealedSecretInvalid(
                 f"subscription {subscription_id}: the secret does not open with WEBHOOK_SECRETS_KEY"
             ) from None
