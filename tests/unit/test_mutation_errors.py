@@ -342,7 +342,10 @@ def test_openapi_documents_422_as_a_problem_document() -> None:
     for path in ("/items",):
         for method in ("get", "post"):
             invalid = schema["paths"][path][method]["responses"]["422"]
-            assert invalid["content"] == {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+            assert invalid == {
+                "description": "A parameter is invalid (the problem names it)",
+                "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
     assert "422" not in schema["paths"]["/bad"]["get"]["responses"]
 
 
