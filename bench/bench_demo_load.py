@@ -17,31 +17,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
-import uuid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from scratch import ADMIN_URL, scratch_database
 
 from openpolicy.config import load_settings
 from openpolicy.db.migrations import upgrade
 from openpolicy.ingest import demo
-
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-async def admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def ceiling(url: str, data: demo.DemoData) -> float:
@@ -66,10 +49,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    name = f"openpolicy_bench_demo_{uuid.uuid4().hex[:8]}"
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = with_database(ADMIN_URL, name)
-    try:
+    with scratch_database("openpolicy_bench_demo") as url:
         upgrade(url)
         t0 = time.perf_counter()
         data = demo.generate(args.scale, args.seed)
@@ -78,8 +58,6 @@ def main() -> int:
         report = asyncio.run(demo.load(settings, data, database_url=url, generate_seconds=generated))
         again = asyncio.run(demo.load(settings, data, database_url=url))
         raw = asyncio.run(ceiling(url, data))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     ballots = report.counts["ballots"]
     load = report.seconds["load"]

@@ -21,27 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from scratch import scratch_database
+
 OPENPOLICY = str(Path(sys.executable).with_name("openpolicy"))
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-async def admin(sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(ADMIN_URL)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def baseline(url: str, folder: Path) -> float:
@@ -93,15 +77,17 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=5)
     args = parser.parse_args()
 
-    name = f"openpolicy_bench_export_{uuid.uuid4().hex[:8]}"
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = with_database(ADMIN_URL, name)
+    with scratch_database("openpolicy_bench_export") as url:
+        return _measure(args.scale, url)
+
+
+def _measure(scale: int, url: str) -> int:
     work = Path(tempfile.mkdtemp(prefix="openpolicy-bench-export-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EXPORT_", "AWS_")) and k != "REDIS_URL"}
     env["DATABASE_URL"] = url
     try:
         run(env, "migrate")
-        load_s, _, _ = run(env, "demo-data", "--scale", str(args.scale))
+        load_s, _, _ = run(env, "demo-data", "--scale", str(scale))
         (work / "baseline").mkdir()
         raw_s = asyncio.run(baseline(url, work / "baseline"))
         raw_bytes = sum(p.stat().st_size for p in (work / "baseline").iterdir())
@@ -114,7 +100,7 @@ def main() -> int:
         files = manifest["files"]
         rows, written = sum(f["rows"] for f in files), sum(f["bytes"] for f in files)
         ballots = sum(f["rows"] for f in files if f["path"].endswith("/ballots.csv"))
-        print(f"demo data scale {args.scale}: loaded in {load_s:.1f} s; {ballots:,} ballots exported")
+        print(f"demo data scale {scale}: loaded in {load_s:.1f} s; {ballots:,} ballots exported")
         print(f"export:   {export_s:6.2f} s  {len(files)} files, {rows:,} rows, {written / 1e6:,.1f} MB "
               f"(CSV, Popolo, JSON Lines{'' if manifest['documents'] else ', no documents table'}), "
               f"peak RSS {rss / 1e6:.0f} MB = {rss / written:.2f} x the bytes written")  # fmt: skip
@@ -125,7 +111,6 @@ def main() -> int:
         print(out.strip())
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     return 0
 
 
