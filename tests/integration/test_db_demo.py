@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Iterator
 
-import asyncpg
 import pytest
 from tests.support import temporary_database
+from tests.support.ingest import query, scalar
 
 from openpolicy.db.migrations import schema_diff
 from openpolicy.ingest import demo
-
-
-def fetch(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    async def run() -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(url)
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
-def value(url: str, sql: str, *args: object) -> object:
-    return fetch(url, sql, *args)[0][0]
 
 
 def digest(data: demo.DemoData) -> str:
@@ -68,18 +52,18 @@ def test_load_writes_every_row_and_keeps_the_schema_intact(loaded: tuple[str, de
     url, report = loaded
     assert not report.skipped and not report.replaced
     for table, count in report.counts.items():
-        assert value(url, f"SELECT count(*) FROM {table}") == count, table
+        assert scalar(url, f"SELECT count(*) FROM {table}") == count, table
     assert report.counts["ballots"] == 205_000
     assert report.ballots_per_second > 0
     # The ballot keys dropped for the bulk load were re-created exactly as the models define them.
     assert schema_diff(url) == []
-    run = fetch(url, "SELECT source, status, counts FROM import_runs WHERE id = $1", report.import_run_id)[0]
+    run = query(url, "SELECT source, status, counts FROM import_runs WHERE id = $1", report.import_run_id)[0]
     assert (run["source"], run["status"]) == ("demo", "succeeded")
 
 
 def test_published_counts_equal_the_ballots(loaded: tuple[str, demo.LoadReport]) -> None:
     url, _ = loaded
-    mismatches = value(
+    mismatches = scalar(
         url,
         """
         SELECT count(*) FROM (
@@ -90,7 +74,7 @@ def test_published_counts_equal_the_ballots(loaded: tuple[str, demo.LoadReport])
         """,
     )
     assert mismatches == 0
-    wrong_results = value(
+    wrong_results = scalar(
         url,
         """
         SELECT count(*) FROM vote_events v
@@ -103,13 +87,13 @@ def test_published_counts_equal_the_ballots(loaded: tuple[str, demo.LoadReport])
         """,
     )
     assert wrong_results == 0
-    options = {r["option"] for r in fetch(url, "SELECT DISTINCT option FROM ballots")}
+    options = {r["option"] for r in query(url, "SELECT DISTINCT option FROM ballots")}
     assert {"yes", "no", "absent", "paired", "abstain"} <= options
 
 
 def test_every_ballot_is_cast_by_a_member_seated_that_day(loaded: tuple[str, demo.LoadReport]) -> None:
     url, _ = loaded
-    unseated = value(
+    unseated = scalar(
         url,
         """
         SELECT count(*) FROM ballots b JOIN vote_events v ON v.id = b.vote_event_id
@@ -121,13 +105,13 @@ def test_every_ballot_is_cast_by_a_member_seated_that_day(loaded: tuple[str, dem
         """,
     )
     assert unseated == 0
-    per_vote = {r[0] for r in fetch(url, "SELECT count(*) FROM ballots GROUP BY vote_event_id")}
+    per_vote = {r[0] for r in query(url, "SELECT count(*) FROM ballots GROUP BY vote_event_id")}
     assert per_vote == {demo.SEATS}
 
 
 def test_bill_votes_agree_with_the_bill_history(loaded: tuple[str, demo.LoadReport]) -> None:
     url, _ = loaded
-    rows = fetch(
+    rows = query(
         url,
         """
         SELECT v.result, a.description FROM vote_events v
@@ -142,77 +126,77 @@ def test_bill_votes_agree_with_the_bill_history(loaded: tuple[str, demo.LoadRepo
 
 def test_realistic_and_labelled_synthetic(loaded: tuple[str, demo.LoadReport]) -> None:
     url, _ = loaded
-    jurisdiction = fetch(url, "SELECT name, extras FROM jurisdictions")[0]
+    jurisdiction = query(url, "SELECT name, extras FROM jurisdictions")[0]
     assert "(synthetic)" in jurisdiction["name"]
     assert '"synthetic": true' in jurisdiction["extras"]
-    assert value(url, "SELECT count(*) FROM people WHERE NOT (extras @> '{\"synthetic\": true}')") == 0
-    parties = fetch(url, "SELECT name, color FROM organizations WHERE classification = 'party'")
+    assert scalar(url, "SELECT count(*) FROM people WHERE NOT (extras @> '{\"synthetic\": true}')") == 0
+    parties = query(url, "SELECT name, color FROM organizations WHERE classification = 'party'")
     assert len(parties) == len(demo.PARTIES) and all(p["color"] for p in parties)
-    assert value(url, "SELECT count(*) FROM organizations WHERE classification = 'committee'") == 12
-    assert value(url, "SELECT count(*) FROM organizations WHERE classification = 'subcommittee'") >= 1
-    current = value(
+    assert scalar(url, "SELECT count(*) FROM organizations WHERE classification = 'committee'") == 12
+    assert scalar(url, "SELECT count(*) FROM organizations WHERE classification = 'subcommittee'") >= 1
+    current = scalar(
         url,
         "SELECT count(*) FROM memberships m JOIN organizations o ON o.id = m.organization_id "
         "WHERE o.classification = 'chamber' AND m.end_date IS NULL",
     )
     assert current == demo.SEATS  # every seat held today
-    past = value(url, "SELECT count(DISTINCT person_id) FROM memberships WHERE end_date IS NOT NULL")
+    past = scalar(url, "SELECT count(DISTINCT person_id) FROM memberships WHERE end_date IS NOT NULL")
     assert past > 200
-    chairs = value(url, "SELECT count(*) FROM memberships WHERE role = 'chair' AND end_date IS NULL")
+    chairs = scalar(url, "SELECT count(*) FROM memberships WHERE role = 'chair' AND end_date IS NULL")
     assert chairs >= 12
     assert (
-        value(
+        scalar(
             url, "SELECT count(*) FROM bills b WHERE NOT EXISTS (SELECT 1 FROM bill_actions a WHERE a.bill_id = b.id)"
         )
         == 0
     )
     assert (
-        value(
+        scalar(
             url,
             "SELECT count(*) FROM bills b WHERE NOT EXISTS "
             "(SELECT 1 FROM bill_sponsorships s WHERE s.bill_id = b.id AND s.primary)",
         )
         == 0
     )
-    statuses = {r[0] for r in fetch(url, "SELECT DISTINCT status FROM bills")}
+    statuses = {r[0] for r in query(url, "SELECT DISTINCT status FROM bills")}
     assert {"first reading", "enacted", "defeated"} <= statuses
-    assert value(url, "SELECT count(*) FROM bills WHERE cardinality(subjects) = 0") == 0
-    firearms = value(url, "SELECT count(*) FROM bills WHERE subjects @> ARRAY['Firearms']")
+    assert scalar(url, "SELECT count(*) FROM bills WHERE cardinality(subjects) = 0") == 0
+    firearms = scalar(url, "SELECT count(*) FROM bills WHERE subjects @> ARRAY['Firearms']")
     assert firearms > 0
-    assert value(url, "SELECT count(*) FROM bills WHERE search_vector @@ plainto_tsquery('french', 'loi')") > 0
+    assert scalar(url, "SELECT count(*) FROM bills WHERE search_vector @@ plainto_tsquery('french', 'loi')") > 0
     # Birth names (other_names) are searchable like names.
-    birth = fetch(url, "SELECT id, other_names->0->>'name' AS n FROM people WHERE other_names <> '[]' LIMIT 1")[0]
+    birth = query(url, "SELECT id, other_names->0->>'name' AS n FROM people WHERE other_names <> '[]' LIMIT 1")[0]
     family = birth["n"].split()[-1]
-    found = fetch(url, "SELECT id FROM people WHERE search_vector @@ plainto_tsquery('simple', $1)", family)
+    found = query(url, "SELECT id FROM people WHERE search_vector @@ plainto_tsquery('simple', $1)", family)
     assert birth["id"] in {r["id"] for r in found}
 
 
 def test_reload_replaces_and_leaves_other_data_alone() -> None:
     with temporary_database("openpolicy_test_db_demo_re") as url:
-        fetch(
+        query(
             url,
             "INSERT INTO jurisdictions (id, name, country) "
             "VALUES ('ocd-jurisdiction/country:ca/legislature', 'Canada', 'ca')",
         )
-        fetch(url, "INSERT INTO people (id, name, sort_name) VALUES ('ocd-person/real', 'Real Person', 'Person, Real')")
-        fetch(
+        query(url, "INSERT INTO people (id, name, sort_name) VALUES ('ocd-person/real', 'Real Person', 'Person, Real')")
+        query(
             url,
             "INSERT INTO vote_events (id, jurisdiction_id, motion_text, start_date, result) "
             "VALUES ('ocd-vote/real', 'ocd-jurisdiction/country:ca/legislature', 'Real motion', '2024-01-01', 'pass')",
         )
-        fetch(url, "INSERT INTO ballots VALUES ('ocd-vote/real', 0, 'ocd-person/real', 'Real Person', 'yes')")
+        query(url, "INSERT INTO ballots VALUES ('ocd-vote/real', 0, 'ocd-person/real', 'Real Person', 'yes')")
 
         skipped = demo.generate_and_load(url, scale=1, seed=2, if_empty=True)
         assert skipped.skipped
-        assert value(url, "SELECT count(*) FROM bills") == 0
+        assert scalar(url, "SELECT count(*) FROM bills") == 0
 
         first = demo.generate_and_load(url, scale=1, seed=2)
         again = demo.generate_and_load(url, scale=1, seed=2)
         assert not first.replaced and again.replaced
-        assert value(url, "SELECT count(*) FROM ballots") == first.counts["ballots"] + 1
-        assert value(url, "SELECT count(*) FROM people") == first.counts["people"] + 1
-        assert value(url, "SELECT option FROM ballots WHERE vote_event_id = 'ocd-vote/real'") == "yes"
-        assert value(url, "SELECT count(*) FROM jurisdictions") == 2
+        assert scalar(url, "SELECT count(*) FROM ballots") == first.counts["ballots"] + 1
+        assert scalar(url, "SELECT count(*) FROM people") == first.counts["people"] + 1
+        assert scalar(url, "SELECT option FROM ballots WHERE vote_event_id = 'ocd-vote/real'") == "yes"
+        assert scalar(url, "SELECT count(*) FROM jurisdictions") == 2
 
 
 def test_unmigrated_database_is_refused() -> None:

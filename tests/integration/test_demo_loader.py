@@ -5,32 +5,15 @@ and that replacement can be reverted exactly."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
-import asyncpg
 import redis
 from tests.support import temporary_database
-from tests.support.ingest import snapshot
+from tests.support.ingest import query, scalar, snapshot
 
 from openpolicy.config import load_settings
 from openpolicy.db.generations import generation_key
 from openpolicy.ingest import demo
 from openpolicy.ingest.revert import run_revert
-
-
-def fetch(url: str, sql: str, *args: object) -> list[asyncpg.Record]:
-    async def run() -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(url)
-        try:
-            return list(await conn.fetch(sql, *args))
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
-def value(url: str, sql: str, *args: object) -> Any:
-    return fetch(url, sql, *args)[0][0]
 
 
 def state(url: str) -> tuple[dict[str, tuple[int, str]], list[tuple[str, ...]], list[tuple[str, str]]]:
@@ -40,9 +23,9 @@ def state(url: str) -> tuple[dict[str, tuple[int, str]], list[tuple[str, ...]], 
     tables = snapshot(
         url, skip_tables=frozenset({"change_log", "documents", "person_identifiers"}), skip_columns=("ballots_digest",)
     )
-    identifiers = [tuple(r) for r in fetch(url, "SELECT person_id, scheme, scope, identifier FROM person_identifiers "
+    identifiers = [tuple(r) for r in query(url, "SELECT person_id, scheme, scope, identifier FROM person_identifiers "
                                                 "ORDER BY 1, 2, 3, 4")]  # fmt: skip
-    documents = [tuple(r) for r in fetch(url, "SELECT kind, id FROM documents ORDER BY 1, 2")]
+    documents = [tuple(r) for r in query(url, "SELECT kind, id FROM documents ORDER BY 1, 2")]
     return tables, identifiers, documents
 
 
@@ -56,12 +39,12 @@ def test_demo_data_is_an_import_run_and_replaces_itself(redis_url: str) -> None:
     with temporary_database("openpolicy_test_demo_loader") as url:
         first = demo.generate_and_load(url, scale=1, seed=3, settings=settings)
         counts = first.counts
-        run = fetch(url, "SELECT source, status, counts FROM import_runs WHERE id = $1", first.import_run_id)[0]
+        run = query(url, "SELECT source, status, counts FROM import_runs WHERE id = $1", first.import_run_id)[0]
         assert (run["source"], run["status"]) == (demo.SOURCE, "succeeded")
         assert first.changes["person"]["inserted"] == counts["people"]
         assert first.changes["ballot"]["inserted"] == counts["ballots"] == 500 * demo.SEATS
         logged = dict(
-            fetch(
+            query(
                 url,
                 "SELECT entity_type, count(*) FROM change_log WHERE import_run_id = $1 AND operation = 'insert' "
                 "GROUP BY 1",
@@ -71,7 +54,7 @@ def test_demo_data_is_an_import_run_and_replaces_itself(redis_url: str) -> None:
         assert logged["person"] == counts["people"]
         assert logged["bill"] == counts["bills"] and logged["vote"] == counts["vote_events"]
         assert logged["membership"] == counts["memberships"] and logged["organization"] == counts["organizations"]
-        ballots_of_a_vote = value(
+        ballots_of_a_vote = scalar(
             url,
             "SELECT json_array_length(data -> 'ballots' -> 'person_id') FROM change_log "
             "WHERE import_run_id = $1 AND entity_type = 'vote' LIMIT 1",
@@ -79,13 +62,13 @@ def test_demo_data_is_an_import_run_and_replaces_itself(redis_url: str) -> None:
         )
         assert ballots_of_a_vote == demo.SEATS
         # Sponsors are resolved to people by their member number, as the importers' sponsors are.
-        assert value(url, "SELECT count(*) FROM bill_sponsorships WHERE person_id IS NULL") == 0
-        assert value(url, "SELECT count(*) FROM bill_sponsorships") == counts["bill_sponsorships"]
-        assert value(url, "SELECT count(*) FROM documents WHERE kind = 'person'") == counts["people"]
-        assert value(url, "SELECT count(*) FROM documents WHERE kind = 'vote'") == counts["vote_events"]
+        assert scalar(url, "SELECT count(*) FROM bill_sponsorships WHERE person_id IS NULL") == 0
+        assert scalar(url, "SELECT count(*) FROM bill_sponsorships") == counts["bill_sponsorships"]
+        assert scalar(url, "SELECT count(*) FROM documents WHERE kind = 'person'") == counts["people"]
+        assert scalar(url, "SELECT count(*) FROM documents WHERE kind = 'vote'") == counts["vote_events"]
         for resource in ("people", "votes", "bills", "status"):
             assert client.get(generation_key(resource)) == b"1", resource
-        audit = fetch(url, "SELECT action, outcome, target FROM audit_events ORDER BY id")
+        audit = query(url, "SELECT action, outcome, target FROM audit_events ORDER BY id")
         assert [(a["action"], a["outcome"]) for a in audit] == [("import", "success")]
         assert audit[0]["target"].startswith("demo:generated: scale=1 seed=3")
 
@@ -99,16 +82,16 @@ def test_demo_data_is_an_import_run_and_replaces_itself(redis_url: str) -> None:
         assert other.replaced
         assert other.deleted["person"] == counts["people"] and other.deleted["vote"] == counts["vote_events"]
         assert other.changes["person"]["deleted"] == counts["people"]
-        deletes = value(
+        deletes = scalar(
             url,
             "SELECT count(*) FROM change_log WHERE import_run_id = $1 AND operation = 'delete'",
             other.import_run_id,
         )
         assert deletes == sum(other.deleted.values())
         for table in ("people", "bills", "vote_events", "ballots", "memberships", "organizations"):
-            assert value(url, f"SELECT count(*) FROM {table}") == other.counts[table], table
-        assert value(url, "SELECT count(*) FROM documents WHERE kind = 'person'") == other.counts["people"]
-        assert value(url, "SELECT count(*) FROM person_identifiers WHERE scope = ''") == other.counts["people"]
+            assert scalar(url, f"SELECT count(*) FROM {table}") == other.counts[table], table
+        assert scalar(url, "SELECT count(*) FROM documents WHERE kind = 'person'") == other.counts["people"]
+        assert scalar(url, "SELECT count(*) FROM person_identifiers WHERE scope = ''") == other.counts["people"]
         assert client.get(generation_key("people")) == b"2"
 
         # The replacement is an import run like any other: reverting it gives back the first parliament exactly.
