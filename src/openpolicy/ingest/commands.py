@@ -245,8 +245,9 @@ def _print_report(report: demo.LoadReport, where: str, scale: int, seed: int) ->
     changes = sum(c["inserted"] + c["updated"] + c["deleted"] for c in report.changes.values())
     action = "replaced the earlier demo parliament" if report.replaced else "loaded"
     phases = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in report.seconds.items())
+    rate = report.counts.get("ballots", 0) / report.total_seconds if report.total_seconds > 0 else 0.0
     console.print(
-        f"{action} in {report.total_seconds:.1f} s ({phases}); {changes:,} changes "
+        f"{action} in {report.total_seconds:.1f} s ({rate:,.0f} ballots/s; {phases}); {changes:,} changes "
         f"({sum(report.deleted.values()):,} entities of the earlier one deleted); "
         f"import run {report.import_run_id} ({where})",
         highlight=False,
