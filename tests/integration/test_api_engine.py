@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from sqlalchemy import text
@@ -52,7 +53,7 @@ def test_the_document_pool_is_read_only_reuses_connections_and_replaces_lost_one
     import asyncpg
 
     from openpolicy.api.deps import Database
-    from openpolicy.api.errors import DatabaseUnavailable
+    from openpolicy.api.errors import DatabaseUnavailable, asyncpg_connection_lost
     from openpolicy.db.engine import create_pool
 
     async def check() -> None:
@@ -92,9 +93,12 @@ def test_the_document_pool_is_read_only_reuses_connections_and_replaces_lost_one
                 await admin.execute("SELECT pg_terminate_backend($1)", first)
             finally:
                 await admin.close()
-            with pytest.raises((asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.AdminShutdownError)):
+            # Whether this request meets the dead connection depends on timing (the pool may already have seen it
+            # close): if it does, the failure is one of the errors the api answers as a 503; either way the
+            # connection is never used again.
+            with contextlib.suppress(asyncpg_connection_lost()):
                 async with database.connection() as conn:
-                    await conn.fetchval("SELECT 1")
+                    assert await conn.fetchval("SELECT pg_backend_pid()") != first
             async with database.connection() as conn:
                 assert await conn.fetchval("SELECT pg_backend_pid()") != first
         finally:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from openpolicy.api.errors import DatabaseUnavailable
+from openpolicy.api.errors import DatabaseUnavailable, asyncpg_connection_lost
 from openpolicy.config import Settings
 
 if TYPE_CHECKING:
@@ -41,8 +41,11 @@ class Database:
             raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
         try:
             yield connection
-        except OSError as exc:
-            raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        except asyncpg_connection_lost() as exc:
+            connection.terminate()  # never handed out again: the pool opens a new one for a later request
+            if isinstance(exc, OSError):
+                raise DatabaseUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise
         finally:
             await self.pool.release(connection)
 

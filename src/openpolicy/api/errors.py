@@ -50,10 +50,11 @@ class DatabaseUnavailable(Exception):
 
 def asyncpg_connection_lost() -> tuple[type[BaseException], ...]:
     """asyncpg's errors for a connection that is gone (server stopped or restarted, network, socket file removed):
-    the connection cannot be used again."""
+    the connection cannot be used again. ``InternalClientError`` is the driver finding its own connection in an
+    impossible state, as after its backend was terminated between two statements: that connection is done too."""
     from asyncpg import exceptions as pg
 
-    return (pg.PostgresConnectionError, pg.InterfaceError, pg.AdminShutdownError, OSError)
+    return (pg.PostgresConnectionError, pg.InterfaceError, pg.InternalClientError, pg.AdminShutdownError, OSError)
 
 
 def _asyncpg_unavailable() -> tuple[type[BaseException], ...]:
