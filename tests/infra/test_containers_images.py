@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.podman, pytest.mark.slow]
 # api-service ≤ 225 MB uncompressed (podman's SI megabytes): 150 MB until the electoral boundaries brought shapely
 # (GEOS: point in polygon, ring repair) and with it numpy and its OpenBLAS (≈ 60 MB that no build option drops);
 # 210 MB until exports and webhooks brought the S3 client (minio, with pycryptodome, which also seals the webhook
-# secrets), Standard Webhooks and the Swagger UI served offline (≈ 13 MB, measured 218.9 MB on 2026-12-08).
+# secrets), Standard Webhooks and the Swagger UI served offline (≈ 8 MB, measured 214 MB on 2026-12-08).
 SIZE_LIMIT_BYTES = 225 * 1000 * 1000
 
 
