@@ -400,6 +400,7 @@ def test_asyncpg_connection_lost_names_the_driver_errors_of_a_connection_that_is
     assert set(asyncpg_connection_lost()) == {
         pg.PostgresConnectionError,
         pg.InterfaceError,
+        pg.InternalClientError,  # the driver's own connection in an impossible state (its backend terminated)
         pg.AdminShutdownError,
         OSError,
     }
