@@ -63,7 +63,7 @@ def test_the_cli_rebuilds_one_kind_and_refuses_an_unknown_one(imported: str, red
     from openpolicy.db.generations import generation_key
 
     cache = redis.Redis.from_url(redis_url)
-    generations = {r: int(cache.get(generation_key(r)) or 0) for r in ("votes", "people")}
+    generations = {r: int(cache.get(generation_key(r)) or 0) for r in ("votes", "jurisdictions")}
     before = documents(imported)
     env = {"DATABASE_URL": imported, "REDIS_URL": redis_url, "PATH": "/usr/bin:/bin"}
     cli = [sys.executable, "-m", "openpolicy.cli", "documents", "rebuild"]
@@ -71,9 +71,9 @@ def test_the_cli_rebuilds_one_kind_and_refuses_an_unknown_one(imported: str, red
     assert done.returncode == 0, done.stderr
     votes = sum(1 for kind, _ in before if kind == "vote")
     assert f"vote: {votes} documents" in done.stdout and "person:" not in done.stdout
-    # the api's cached vote answers are invalidated; the people's are not
+    # the api's cached answers that show votes are invalidated (as an import of votes would); the others are not
     assert int(cache.get(generation_key("votes")) or 0) == generations["votes"] + 1
-    assert int(cache.get(generation_key("people")) or 0) == generations["people"]
+    assert int(cache.get(generation_key("jurisdictions")) or 0) == generations["jurisdictions"]
     refused = subprocess.run([*cli, "--kind", "senator"], env=env, capture_output=True, text=True, timeout=60)
     assert refused.returncode == 2 and "'senator' is not one of: person, vote, bill" in refused.stderr
     assert documents(imported) == before

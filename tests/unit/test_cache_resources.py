@@ -11,7 +11,7 @@ import openpolicy.api.routers
 from openpolicy.api import cache
 from openpolicy.api.app import create_app
 from openpolicy.config import Settings
-from openpolicy.ingest.loader import resources_for
+from openpolicy.db.generations import resources_for
 
 
 def _v1_paths() -> list[str]:

@@ -3,8 +3,9 @@
 Each api resource (the first path segment after /v1, e.g. ``people``) has a counter at :func:`generation_key`.
 A writer (an import, ``openpolicy cache purge``) calls :func:`bump` after its commit; the response cache keys
 every stored answer by the resource's current counter, so a bump makes the resource's earlier answers
-unreachable at once. This module knows no resource names: the api derives them from its routers and checks
-what it is given (``openpolicy.api.cache``).
+unreachable at once. :func:`resources_for` says which resources show each entity type, for every writer (imports,
+reverts, the read model's rebuild); the api derives its resources from its routers and checks what it is given
+(``openpolicy.api.cache``).
 """
 
 from __future__ import annotations
@@ -66,3 +67,28 @@ def bump(redis_url: str, resources: Iterable[str], *, timeout: float = 2.0, rais
             raise
     finally:
         client.close()
+
+
+def resources_for(entities: Iterable[str]) -> set[str]:
+    """The api cache resources (first path segment after /v1) to invalidate for changed entity types."""
+    table = {
+        "jurisdiction": {"jurisdictions"},
+        "organization": {"organizations", "committees", "people"},
+        "person": {"people", "votes", "bills"},
+        "membership": {"people", "organizations", "committees"},
+        "area": {"areas", "people"},
+        "post": {"organizations", "people"},
+        "legislative_period": {"jurisdictions"},
+        "session": {"jurisdictions", "bills", "votes"},
+        "bill": {"bills", "votes"},
+        "vote": {"votes", "bills", "people"},
+        "debate": {"debates", "speeches", "people"},
+        "boundary_set": {"areas", "represent"},
+        "boundary": {"areas", "represent"},
+    }
+    out: set[str] = set()
+    for entity in entities:
+        out |= table.get(entity, set())
+    if out:
+        out |= {"search", "changes", "stats"}
+    return out

@@ -7,8 +7,6 @@ import typer
 
 from openpolicy.documents.store import KINDS
 
-RESOURCES = {"person": "people", "vote": "votes", "bill": "bills"}  # the api resource that serves each kind
-
 
 def register(app: typer.Typer, serve: typer.Typer) -> None:
     """Add this area's commands to the CLI."""
@@ -56,10 +54,11 @@ def register(app: typer.Typer, serve: typer.Typer) -> None:
         counts = asyncio.run(run())
         seconds = time.monotonic() - started
         if settings.redis_url and any(counts.values()):
-            from openpolicy.db.generations import bump
+            from openpolicy.db.generations import bump, resources_for
 
-            # answers cached from the documents before the rebuild are unreachable from now on
-            bump(settings.redis_url, {RESOURCES[name] for name, count in counts.items() if count})
+            # answers cached from the documents before the rebuild are unreachable from now on (a kind is named
+            # like the entity type it documents)
+            bump(settings.redis_url, resources_for(name for name, count in counts.items() if count))
         for name, count in counts.items():
             typer.echo(f"{name}: {count} documents")
         typer.echo(f"rebuilt in {seconds:.1f} s")

@@ -1119,28 +1119,3 @@ def summarize_ballots(
     tally = {vote_id: Counter(map(option, group)) for vote_id, group in groups.items()}
     digests = {vote: ballots_digest(groups[vote]) if vote in groups else EMPTY_DIGEST for vote in vote_ids}
     return BallotSummary(images, tally, digests)
-
-
-def resources_for(entities: Iterable[str]) -> set[str]:
-    """The api cache resources (first path segment after /v1) to invalidate for changed entity types."""
-    table = {
-        "jurisdiction": {"jurisdictions"},
-        "organization": {"organizations", "committees", "people"},
-        "person": {"people", "votes", "bills"},
-        "membership": {"people", "organizations", "committees"},
-        "area": {"areas", "people"},
-        "post": {"organizations", "people"},
-        "legislative_period": {"jurisdictions"},
-        "session": {"jurisdictions", "bills", "votes"},
-        "bill": {"bills", "votes"},
-        "vote": {"votes", "bills", "people"},
-        "debate": {"debates", "speeches", "people"},
-        "boundary_set": {"areas", "represent"},
-        "boundary": {"areas", "represent"},
-    }
-    out: set[str] = set()
-    for entity in entities:
-        out |= table.get(entity, set())
-    if out:
-        out |= {"search", "changes", "stats"}
-    return out

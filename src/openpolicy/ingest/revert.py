@@ -286,7 +286,7 @@ async def run_revert(
 
     from openpolicy.db.embedded import resolve_database_url
     from openpolicy.db.engine import to_asyncpg_dsn
-    from openpolicy.ingest.loader import resources_for
+    from openpolicy.db.generations import resources_for
     from openpolicy.ingest.runs import IMPORT_LOCK_KEY, _actor, _audit, _bump_cache
 
     url = database_url or resolve_database_url(settings)

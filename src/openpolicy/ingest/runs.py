@@ -297,8 +297,9 @@ async def load_run(
 
     from openpolicy.db.embedded import resolve_database_url
     from openpolicy.db.engine import to_asyncpg_dsn
+    from openpolicy.db.generations import resources_for
     from openpolicy.ingest.checks import run_checks
-    from openpolicy.ingest.loader import Loader, Outcome, resources_for
+    from openpolicy.ingest.loader import Loader, Outcome
 
     reporter = reporter or Reporter()
     url = database_url or resolve_database_url(settings)
