@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from openpolicy.ops import s3
+from openpolicy.export import objectstore as s3
 from openpolicy.ops.output import ExitCode, OpsError, Reporter
 
 MANIFEST = "manifest.json"
@@ -296,7 +296,7 @@ def backup(database_url: str, dest: str, reporter: Reporter, keep: int = 0) -> d
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = f"openpolicy-{now.strftime('%Y%m%dT%H%M%SZ')}"
     remote = s3.parse_s3_url(dest) if s3.is_s3_url(dest) else None
-    creds = s3.credentials_from_env() if remote else None
+    creds = s3.Credentials.from_env() if remote else None
     with contextlib.ExitStack() as stack:
         if remote:
             # S3: dump into a temporary folder, upload, forget it
@@ -435,7 +435,7 @@ def restore(database_url: str, src: str, *, database: str | None, force: bool, r
     with tempfile.TemporaryDirectory(prefix="openpolicy-restore-") as tmp:
         if s3.is_s3_url(src):
             location = s3.parse_s3_url(src)
-            creds = s3.credentials_from_env()
+            creds = s3.Credentials.from_env()
             folder = Path(tmp)
             with reporter.status(f"download {location}"):
                 s3.get_file(location.child(MANIFEST), folder / MANIFEST, creds)

@@ -97,12 +97,18 @@ class Reporter:
 
 
 def run_command(json_output: bool, action: Callable[[Reporter], tuple[dict[str, Any], str]]) -> None:
-    """Run ``action(reporter)`` → (result, human summary); turn :class:`OpsError` into its exit code."""
+    """Run ``action(reporter)`` → (result, human summary); turn :class:`OpsError` into its exit code, and an object
+    store's error (:class:`~openpolicy.export.objectstore.ObjectStoreError`) into one too (bad settings: usage)."""
+    from openpolicy.export.objectstore import ObjectStoreError
+
     reporter = Reporter(json_output=json_output)
     try:
         result, summary = action(reporter)
     except OpsError as exc:
         reporter.fail(exc)
+        return
+    except ObjectStoreError as exc:
+        reporter.fail(OpsError(str(exc), ExitCode.USAGE if exc.usage else ExitCode.FAILED))
         return
     result.setdefault("ok", True)
     reporter.finish(result, lambda _r: summary, ExitCode.OK)
