@@ -16,7 +16,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from openpolicy.web import types as s
-from openpolicy.web.pages import ListView, Text, _api, _list_page, _render, web_path
+from openpolicy.web.pages import ListView, Text, _api, _list_page, _render
+from openpolicy.web.views import debate_path, web_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,14 +29,6 @@ DEBATES = ListView(
     "/debates",
     "Sittings of the House and committee meetings, with every speech.",
 )
-
-
-def debate_path(debate_id: str, language: str | None = None, ordinal: int | None = None) -> str:
-    """The site's page of a debate, in ``language`` (when not English), at a speech."""
-    path = f"/debates/{debate_id}"
-    if language and language != "en":
-        path += f"?lang={language}"
-    return path + (f"#speech-{ordinal}" if ordinal is not None else "")
 
 
 @dataclass

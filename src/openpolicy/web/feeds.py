@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Query, Request
@@ -28,6 +28,7 @@ from fastapi.responses import Response
 
 from openpolicy import __version__
 from openpolicy.web.client import ApiClient, ApiNotFound
+from openpolicy.web.views import debate_path, web_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -79,11 +80,6 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
-
-
-def _page(kind: str, ident: str) -> str:
-    """The site path of an api record (ids keep their slashes: the site's routes take them whole)."""
-    return f"/{kind}/{quote(ident, safe='/:')}"
 
 
 def public_base(request: Request) -> str:
@@ -150,7 +146,7 @@ def vote_entry(vote: dict[str, Any]) -> Entry | None:
     chamber = (vote.get("chamber") or {}).get("name")
     summary = "; ".join(part for part in (f"Result: {vote.get('result')}", counts, chamber) if part)
     return Entry(
-        _page("votes", vote["id"]),
+        web_path("vote", vote["id"]),
         f"Vote: {vote['motion']}",
         day,
         vote.get("updated_at"),
@@ -166,7 +162,7 @@ def ballot_entry(name: str, record: dict[str, Any]) -> Entry | None:
     bill = record.get("bill") or {}
     about = f" on {bill['identifier']}" if bill.get("identifier") else ""
     return Entry(
-        _page("votes", record["vote_id"]),
+        web_path("vote", record["vote_id"]),
         f"{name} voted {record['option']}{about}: {record['motion']}",
         day,
         None,
@@ -180,7 +176,7 @@ def bill_entry(bill: dict[str, Any], verb: str) -> Entry | None:
     if day is None:
         return None
     return Entry(
-        _page("bills", bill["id"]),
+        web_path("bill", bill["id"]),
         f"{verb}{bill['identifier']}: {bill['title']}",
         day,
         bill.get("updated_at"),
@@ -209,7 +205,7 @@ def speech_entries(speeches: Iterable[dict[str, Any]]) -> list[Entry]:
         where = speech.get("section") or debate.get("name")
         entries.append(
             Entry(
-                f"{_page('debates', debate['id'])}#speech-{speech['ordinal']}",
+                debate_path(debate["id"], None, speech["ordinal"]),
                 f"{speech['speaker_name']} spoke: {where}",
                 day,
                 None,
@@ -242,7 +238,7 @@ async def person_feed(request: Request, person_id: str) -> Response:
         *speech_entries(speeches["results"]),
         *_present(bill_entry(b, "Sponsored ") for b in bills["results"]),
     ]
-    page = _page("people", ident)
+    page = web_path("person", ident)
     return atom(
         request,
         title=f"{person['name']}: votes, speeches and bills",
@@ -256,7 +252,7 @@ async def person_feed(request: Request, person_id: str) -> Response:
 @router.get("/bills/{bill_id:path}/feed.atom")
 async def bill_feed(request: Request, bill_id: str) -> Response:
     bill = await _api(request).get_json(f"/v1/bills/{bill_id}")
-    page = _page("bills", bill["id"])
+    page = web_path("bill", bill["id"])
     entries = []
     for action in bill.get("actions") or []:
         day = _date(action.get("date"))

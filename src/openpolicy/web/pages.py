@@ -24,7 +24,7 @@ from openpolicy.web import types as s
 from openpolicy.web.charts import PartyRow, vote_by_party_svg
 from openpolicy.web.client import ApiClient, ApiNotFound
 from openpolicy.web.feeds import VOTE_FILTERS, feed_link
-from openpolicy.web.views import cursor_of, query_with
+from openpolicy.web.views import cursor_of, query_with, web_path
 
 router = APIRouter(include_in_schema=False)
 
@@ -51,20 +51,6 @@ async def _holds_any(api: ApiClient, path: str, jurisdiction: str | None) -> boo
         return False
     page = await api.get_json(path, {"jurisdiction": jurisdiction, "limit": 1})
     return bool(page["results"])
-
-
-def web_path(kind: str, ident: str) -> str:
-    """The site's page of an api record."""
-    prefix = {
-        "person": "/people/",
-        "bill": "/bills/",
-        "vote": "/votes/",
-        "area": "/districts/",
-        "committee": "/committees/",
-        "organization": "/organizations/",
-        "speech": "/speeches/",
-    }[kind]
-    return prefix + ident
 
 
 @router.get("/organizations/{organization_id:path}")

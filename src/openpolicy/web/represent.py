@@ -49,7 +49,8 @@ async def _latest(api: ApiClient, person_id: str, date: str) -> dict[str, list[d
 
 @router.get("/represent")
 async def represent_page(request: Request, lat: Text = None, lon: Text = None, date: Text = None) -> Response:
-    from openpolicy.web.pages import _render, web_path
+    from openpolicy.web.pages import _render
+    from openpolicy.web.views import web_path
 
     api = _api(request)
     answer: dict[str, Any] | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 
 def human_date(value: Any) -> str:
@@ -84,3 +84,28 @@ FILTERS = {
     "thousands": thousands,
     "web_url": web_url,
 }
+
+
+PAGE_PREFIXES = {
+    "person": "/people/",
+    "bill": "/bills/",
+    "vote": "/votes/",
+    "area": "/districts/",
+    "committee": "/committees/",
+    "organization": "/organizations/",
+    "speech": "/speeches/",
+    "debate": "/debates/",
+}
+
+
+def web_path(kind: str, ident: str) -> str:
+    """The site's page of an api record (ids keep their slashes: the site's routes take them whole)."""
+    return PAGE_PREFIXES[kind] + quote(ident, safe="/:")
+
+
+def debate_path(debate_id: str, language: str | None = None, ordinal: int | None = None) -> str:
+    """The site's page of a debate, in ``language`` (when not English), at a speech."""
+    path = web_path("debate", debate_id)
+    if language and language != "en":
+        path += f"?lang={language}"
+    return path + (f"#speech-{ordinal}" if ordinal is not None else "")
