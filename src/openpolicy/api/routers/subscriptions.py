@@ -174,6 +174,14 @@ def _not_found(subscription_id: int) -> ProblemError:
     return ProblemError(404, "Not Found", f"no subscription {subscription_id} of this API key", kind="subscription")
 
 
+async def _set(conn: AsyncConnection, subscription_id: int, assignments: str, **params: Any) -> dict[str, Any]:
+    """``UPDATE … SET assignments`` of one subscription (``assignments`` is this module's SQL; values are
+    ``params``); the subscription as it now is."""
+    statement = f"UPDATE webhook_subscriptions SET {assignments} WHERE id = :id RETURNING {_COLUMNS}"  # noqa: S608
+    row = (await conn.execute(text(statement), {"id": subscription_id, **params})).one()
+    return dict(row._mapping)
+
+
 async def _own(conn: AsyncConnection, owner: int, subscription_id: int, *, lock: bool = False) -> dict[str, Any]:
     row = (
         await conn.execute(
@@ -319,20 +327,15 @@ async def rotate_secret(request: Request, subscription_id: SubscriptionId) -> Re
     secret = new_secret()
     async with _transaction(request) as conn:
         await _own(conn, owner, subscription_id, lock=True)
-        row = (
-            await conn.execute(
-                text(
-                    f"""
-                    UPDATE webhook_subscriptions
-                    SET previous_secret_encrypted = secret_encrypted, secret_encrypted = :secret,
-                        previous_secret_expires_at = now() + CAST(:overlap AS interval)
-                    WHERE id = :id RETURNING {_COLUMNS}
-                    """  # noqa: S608
-                ),
-                {"id": subscription_id, "secret": box.seal(subscription_id, secret), "overlap": ROTATION_OVERLAP},
-            )
-        ).one()
-    return _json(SubscriptionWithSecret(**dict(row._mapping), secret=secret))
+        row = await _set(
+            conn,
+            subscription_id,
+            "previous_secret_encrypted = secret_encrypted, secret_encrypted = :secret, "
+            "previous_secret_expires_at = now() + CAST(:overlap AS interval)",
+            secret=box.seal(subscription_id, secret),
+            overlap=ROTATION_OVERLAP,
+        )
+    return _json(SubscriptionWithSecret(**row, secret=secret))
 
 
 @router.post(
@@ -346,13 +349,8 @@ async def pause_subscription(request: Request, subscription_id: SubscriptionId) 
         current = await _own(conn, owner, subscription_id, lock=True)
         if current["status"] == "disabled":
             raise ProblemError(409, "Conflict", f"subscription {subscription_id} is disabled: resume it instead")
-        row = (
-            await conn.execute(
-                text(f"UPDATE webhook_subscriptions SET status = 'paused' WHERE id = :id RETURNING {_COLUMNS}"),  # noqa: S608
-                {"id": subscription_id},
-            )
-        ).one()
-    return _json(Subscription(**dict(row._mapping)))
+        row = await _set(conn, subscription_id, "status = 'paused'")
+    return _json(Subscription(**row))
 
 
 @router.post(
@@ -369,16 +367,10 @@ async def resume_subscription(request: Request, subscription_id: SubscriptionId)
             await check_target(current["url"], allow_private=settings.webhook_allow_private_targets)
         except TargetRefused as exc:
             raise _invalid("url", f"the subscription's URL can no longer be a target: {exc}") from None
-        row = (
-            await conn.execute(
-                text(
-                    "UPDATE webhook_subscriptions SET status = 'active', disabled_reason = NULL, failure_streak = 0, "  # noqa: S608
-                    f"failing_since = NULL WHERE id = :id RETURNING {_COLUMNS}"
-                ),
-                {"id": subscription_id},
-            )
-        ).one()
-    return _json(Subscription(**dict(row._mapping)))
+        row = await _set(
+            conn, subscription_id, "status = 'active', disabled_reason = NULL, failure_streak = 0, failing_since = NULL"
+        )
+    return _json(Subscription(**row))
 
 
 @router.get(
